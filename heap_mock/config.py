@@ -1,0 +1,138 @@
+"""Simulator settings: the documented limits by default, every assumption switchable.
+
+A config is a frozen dataclass built from a mapping (a dict in Python, a JSON file for
+`heap-mock serve --config FILE`). Unknown keys and wrong types are refused with a message that
+names the key, so a typo never silently leaves a default in force.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import orjson
+
+
+class ConfigError(ValueError):
+    """A config key that does not exist or has a value of the wrong kind."""
+
+
+@dataclass(frozen=True)
+class LimitSpec:
+    """`limit` units (requests or events) admitted in any sliding window of `window_s` seconds."""
+
+    limit: int
+    window_s: float
+
+
+def _documented_limits() -> dict[str, LimitSpec]:
+    # Sources: D-track, D-aup, D-btrack and the seed page's Data Processing Notes.
+    return {
+        "track": LimitSpec(30, 30.0),
+        "user_properties": LimitSpec(30, 30.0),
+        "bulk_identity": LimitSpec(1000, 60.0),
+        "bulk_app": LimitSpec(15000, 60.0),
+    }
+
+
+@dataclass(frozen=True)
+class Config:
+    limits_enabled: bool = True
+    limits: dict[str, LimitSpec] = field(default_factory=_documented_limits)
+    # D-ident: at most 10 user_ids per identity over a one-month period.
+    identify_max_user_ids: int = 10
+    identify_window_days: float = 30.0
+    max_bulk_items: int = 1000
+    max_deletion_users: int = 10_000
+    # Undocumented by Heap (heap-api.md §7.14); a generous default that still bounds memory.
+    max_body_bytes: int = 10 * 1024 * 1024
+    journal_limit: int = 10_000
+    # Heap does not say whether an over-long string value is rejected or cut: "reject" or "truncate".
+    long_values: str = "reject"
+    # H-postman: a deletion token "expires in 5 minutes".
+    deletion_token_ttl_s: float = 300.0
+    # None accepts any non-empty api_key; a string accepts only that key.
+    deletion_api_key: str | None = None
+    deletion_completes_after_s: float = 60.0
+    log_requests: bool = True
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any] | None) -> "Config":
+        """Build a config from plain values, refusing unknown keys and wrong types by name."""
+        if values is None:
+            return cls()
+        if isinstance(values, Config):
+            return values
+        known = {f.name: f for f in dataclasses.fields(cls)}
+        kwargs: dict[str, Any] = {}
+        for key, value in values.items():
+            if key not in known:
+                raise ConfigError(f"unknown config key {key!r}; known keys: {', '.join(sorted(known))}")
+            kwargs[key] = _coerce(key, value)
+        return cls(**kwargs)
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> "Config":
+        try:
+            values = orjson.loads(Path(path).read_bytes())
+        except OSError as error:
+            raise ConfigError(f"cannot read config file {path}: {error.strerror}") from None
+        except orjson.JSONDecodeError as error:
+            raise ConfigError(f"config file {path} is not valid JSON: {error}") from None
+        if not isinstance(values, dict):
+            raise ConfigError(f"config file {path} must hold a JSON object")
+        return cls.from_mapping(values)
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+_BOOLS = {"limits_enabled", "log_requests"}
+_POSITIVE_INTS = {"identify_max_user_ids", "max_bulk_items", "max_deletion_users", "max_body_bytes", "journal_limit"}
+_NUMBERS = {"identify_window_days", "deletion_token_ttl_s", "deletion_completes_after_s"}
+
+
+def _coerce(key: str, value: Any) -> Any:
+    if key in _BOOLS:
+        return _expect(key, value, isinstance(value, bool), "true or false")
+    if key in _POSITIVE_INTS:
+        ok = isinstance(value, int) and not isinstance(value, bool) and value > 0
+        return _expect(key, value, ok, "a positive whole number")
+    if key in _NUMBERS:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
+        return float(_expect(key, value, ok, "a number of seconds (or days) >= 0"))
+    if key == "long_values":
+        return _expect(key, value, value in ("reject", "truncate"), '"reject" or "truncate"')
+    if key == "deletion_api_key":
+        return _expect(key, value, value is None or (isinstance(value, str) and value != ""), "a non-empty string or null")
+    return _coerce_limits(value)
+
+
+def _expect(key: str, value: Any, ok: bool, wanted: str) -> Any:
+    if not ok:
+        raise ConfigError(f"config key {key!r} must be {wanted}, got {value!r}")
+    return value
+
+
+def _coerce_limits(value: Any) -> dict[str, LimitSpec]:
+    """Merge given limits over the documented ones: `{"track": {"limit": 5, "window_s": 10}}`."""
+    if not isinstance(value, Mapping):
+        raise ConfigError("config key 'limits' must be an object of limit names to {limit, window_s}")
+    limits = _documented_limits()
+    for name, spec in value.items():
+        if name not in limits:
+            raise ConfigError(f"unknown limit {name!r} in 'limits'; known: {', '.join(limits)}")
+        if isinstance(spec, LimitSpec):
+            limits[name] = spec
+            continue
+        if not isinstance(spec, Mapping) or set(spec) - {"limit", "window_s"}:
+            raise ConfigError(f"limits.{name} must be an object with 'limit' and/or 'window_s'")
+        limit, window = spec.get("limit", limits[name].limit), spec.get("window_s", limits[name].window_s)
+        if not (isinstance(limit, int) and not isinstance(limit, bool) and limit > 0):
+            raise ConfigError(f"limits.{name}.limit must be a positive whole number, got {limit!r}")
+        if not (isinstance(window, (int, float)) and not isinstance(window, bool) and window > 0):
+            raise ConfigError(f"limits.{name}.window_s must be a positive number of seconds, got {window!r}")
+        limits[name] = LimitSpec(limit, float(window))
+    return limits

@@ -1,0 +1,128 @@
+"""Errors the simulator answers with, one class per kind of API error.
+
+    HeapMockError (werkzeug HTTPException)
+    ├── PayloadRejected      400  plain text in Heap's observed style, every violation on a line
+    ├── BodyTooLarge         413
+    ├── Throttled            429  with Retry-After
+    ├── DeletionUnauthorized 401  JSON, both `error`/`message` and `err.message` (D-del is ambiguous)
+    ├── DeletionNotFound     404  JSON
+    ├── ControlError         400  JSON, for the /_mock/ API
+    ├── RouteNotFound        404  JSON
+    └── MethodNotAllowed     405  JSON
+
+Each carries the rule ID it enforces, so the journal and the answer name the same rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken payload rule at one JSON path, e.g. `postBody.events[3].properties.plan`."""
+
+    rule_id: str
+    path: str
+    expectation: str
+
+    @property
+    def message(self) -> str:
+        return f"{self.path} {self.expectation}"
+
+
+class HeapMockError(HTTPException):
+    """Base class: an answer that is not a success, with the rule it enforces."""
+
+    code = 400
+    rule_id = "body.object"
+    json_body = False
+
+    def __init__(self, message: str, *, rule_id: str | None = None) -> None:
+        super().__init__(description=message)
+        if rule_id is not None:
+            self.rule_id = rule_id
+        self.message = message
+
+    def extra_headers(self) -> dict[str, str]:
+        return {}
+
+    def body(self) -> dict[str, Any]:
+        return {"error": self.name, "message": self.message, "rule_id": self.rule_id}
+
+    def get_response(self, environ: Any = None, scope: Any = None) -> Response:  # noqa: ARG002
+        if self.json_body:
+            payload, mimetype = orjson.dumps(self.body()), "application/json"
+        else:
+            payload, mimetype = (self.message + "\n").encode(), "text/plain"
+        response = Response(payload, status=self.code, mimetype=mimetype)
+        response.headers.update(self.extra_headers())
+        return response
+
+
+class PayloadRejected(HeapMockError):
+    """A body that breaks one or more payload rules. Nothing of it is stored."""
+
+    code = 400
+
+    def __init__(self, violations: list[Violation]) -> None:
+        self.violations = violations
+        super().__init__("\n".join(v.message for v in violations), rule_id=violations[0].rule_id)
+
+
+class BodyTooLarge(HeapMockError):
+    code = 413
+    rule_id = "body.size"
+    json_body = True
+
+
+class Throttled(HeapMockError):
+    """A request over a documented rate limit: 429, stores nothing, uses no budget."""
+
+    code = 429
+
+    def __init__(self, rule_id: str, limit_text: str, retry_after: int) -> None:
+        self.retry_after = retry_after
+        self.limit_text = limit_text
+        super().__init__(f"Too Many Requests: {limit_text}; retry after {retry_after} s", rule_id=rule_id)
+
+    def extra_headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+
+class DeletionUnauthorized(HeapMockError):
+    code = 401
+    rule_id = "deletion.auth"
+    json_body = True
+
+    def body(self) -> dict[str, Any]:
+        return {"error": "Unauthorized", "message": self.message, "err": {"message": self.message}}
+
+
+class DeletionNotFound(HeapMockError):
+    code = 404
+    rule_id = "deletion.not_found"
+    json_body = True
+
+
+class ControlError(HeapMockError):
+    code = 400
+    rule_id = "control.invalid"
+    json_body = True
+
+
+class RouteNotFound(HeapMockError):
+    code = 404
+    rule_id = "route.not_found"
+    json_body = True
+
+
+class MethodNotAllowed(HeapMockError):
+    code = 405
+    rule_id = "route.method"
+    json_body = True
