@@ -1,0 +1,5 @@
+import sys
+
+from heap_mock.cli import main
+
+sys.exit(main())

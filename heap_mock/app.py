@@ -1,0 +1,176 @@
+"""The app factory: `create_app(config=None, *, clock=None)` builds a fully configured simulator.
+
+Around every request it assigns an id, applies injected faults, and afterwards journals the
+request and logs one line. Errors of every kind are rendered in one place (`_render_error`), so
+nothing ever answers with a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, Mapping
+
+from flask import Flask, g, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import MethodNotAllowed as WerkzeugMethodNotAllowed
+from werkzeug.exceptions import NotFound as WerkzeugNotFound
+from werkzeug.wrappers import Response
+
+from heap_mock.clock import Clock, SwitchableClock, to_iso
+from heap_mock.config import Config
+from heap_mock.errors import BodyTooLarge, HeapMockError, MethodNotAllowed, PayloadRejected, RouteNotFound, Throttled
+from heap_mock.faults import FaultRule
+from heap_mock.simulator import EXTENSION_KEY, Simulator, current_simulator, json_response
+from heap_mock.state import SimulatorState
+from heap_mock.views.control import control
+from heap_mock.views.heap_api import heap_api
+
+request_log = logging.getLogger("heap_mock.requests")
+error_log = logging.getLogger("heap_mock.errors")
+JOURNAL_BODY_BYTES = 1024 * 1024  # bodies larger than this are journaled as a preview
+
+
+def create_app(config: Mapping[str, Any] | Config | None = None, *, clock: Clock | None = None) -> Flask:
+    """Build a simulator app. `config` overrides the documented defaults; `clock` replaces the wall clock."""
+    settings = Config.from_mapping(config)
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    switchable = clock if isinstance(clock, SwitchableClock) else SwitchableClock(clock)
+    app.extensions[EXTENSION_KEY] = Simulator(settings, switchable, SimulatorState(settings))
+    app.register_blueprint(heap_api)
+    app.register_blueprint(control)
+    app.before_request(_begin_request)
+    app.after_request(_finish_request)
+    app.register_error_handler(HTTPException, _render_error)
+    app.register_error_handler(Exception, _render_unexpected)
+    return app
+
+
+def _is_heap_path() -> bool:
+    return not request.path.startswith("/_mock")
+
+
+def _begin_request() -> Response | None:
+    sim = current_simulator()
+    g.started = time.perf_counter()
+    g.received_at = sim.clock.now()
+    g.request_id = sim.state.next_request_id()
+    limit = sim.config.max_body_bytes
+    if request.content_length is not None and request.content_length > limit:
+        raise BodyTooLarge(f"request body of {request.content_length} bytes is over the limit of {limit} bytes")
+    return _apply_fault_before(sim) if _is_heap_path() else None
+
+
+def _apply_fault_before(sim: Simulator) -> Response | None:
+    with sim.state.lock:
+        rule = sim.state.faults.match(request.method, request.path)
+    if rule is None:
+        return None
+    g.fault = rule
+    if rule.delay_ms:
+        time.sleep(rule.delay_ms / 1000.0)  # a real delay: it exists to trip client timeouts
+    if rule.answers and not rule.after_processing:
+        return _fault_response(rule)
+    return None
+
+
+def _fault_response(rule: FaultRule) -> Response:
+    if rule.drop_connection:
+        # Promise more bytes than are sent and close: the client sees the connection break mid-answer.
+        response = Response(iter([b""]), status=rule.status or 200, mimetype="text/plain")
+        response.headers["Content-Length"] = "4096"
+        response.headers["Connection"] = "close"
+        return response
+    text = rule.body if rule.body is not None else f"Injected fault #{rule.id}: {rule.status}"
+    response = Response(text, status=rule.status or 503, mimetype="text/plain")
+    if rule.retry_after is not None:
+        response.headers["Retry-After"] = str(rule.retry_after)
+    return response
+
+
+def _finish_request(response: Response) -> Response:
+    if not hasattr(g, "request_id"):
+        return response  # the request failed before it began (e.g. routing of a bad URL)
+    rule: FaultRule | None = g.get("fault")
+    if rule is not None and rule.answers and rule.after_processing:
+        response = _fault_response(rule)
+    if _is_heap_path():
+        current_simulator().state.record_request(_journal_entry(response))
+    if current_simulator().config.log_requests:
+        _log_line(response)
+    return response
+
+
+def _journal_entry(response: Response) -> dict[str, Any]:
+    error: HeapMockError | None = g.get("error")
+    rule: FaultRule | None = g.get("fault")
+    entry: dict[str, Any] = {
+        "id": g.request_id,
+        "method": request.method,
+        "path": request.path,
+        "status": response.status_code,
+        "received_at": to_iso(g.received_at),
+        "duration_ms": round((time.perf_counter() - g.started) * 1000, 3),
+        "body": _journal_body(),
+        "rule_id": error.rule_id if error else (g.get("ignored_by") or ("fault.injected" if rule and rule.answers else None)),
+        "message": error.message if error else None,
+    }
+    if isinstance(error, PayloadRejected):
+        entry["violations"] = [{"rule_id": v.rule_id, "path": v.path, "message": v.message} for v in error.violations]
+    if isinstance(error, Throttled):
+        entry["limit"], entry["retry_after"] = error.limit_text, error.retry_after
+    if rule is not None:
+        entry["fault_id"] = rule.id
+    if "stored" in g:
+        entry["stored_events"] = g.stored
+    return entry
+
+
+def _journal_body() -> Any:
+    if "body" in g:
+        return g.body if (request.content_length or 0) <= JOURNAL_BODY_BYTES else {"_preview": _raw_preview()}
+    return _raw_preview() or None
+
+
+def _raw_preview() -> str:
+    try:
+        raw = request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        return ""
+    return raw[:JOURNAL_BODY_BYTES].decode("utf-8", errors="replace")
+
+
+def _log_line(response: Response) -> None:
+    error: HeapMockError | None = g.get("error")
+    elapsed = (time.perf_counter() - g.started) * 1000
+    suffix = f" {error.rule_id}" if error else ""
+    request_log.info("%s %s %s %.1fms %s%s", request.method, request.path, response.status_code, elapsed, g.request_id, suffix)
+
+
+def _render_error(error: HTTPException) -> Response:
+    """Every HTTP error, ours or werkzeug's, answered in the simulator's own shape."""
+    if isinstance(error, WerkzeugMethodNotAllowed):
+        allowed = ", ".join(error.valid_methods or [])
+        ours: HeapMockError = MethodNotAllowed(f"{request.method} is not allowed on {request.path}; allowed: {allowed}")
+    elif isinstance(error, WerkzeugNotFound):
+        ours = RouteNotFound(f"no such endpoint: {request.method} {request.path}")
+    elif isinstance(error, RequestEntityTooLarge):
+        ours = BodyTooLarge(f"request body is over the limit of {current_simulator().config.max_body_bytes} bytes")
+    elif isinstance(error, HeapMockError):
+        ours = error
+    else:
+        ours = RouteNotFound(error.description or error.name)
+        ours.code = error.code or 400
+    g.error = ours
+    response = ours.get_response()
+    if isinstance(error, WerkzeugMethodNotAllowed) and error.valid_methods:
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    return response
+
+
+def _render_unexpected(error: Exception) -> Response:
+    """A bug in the simulator: log the traceback for us, answer a JSON 500 without it."""
+    error_log.exception("unexpected error on %s %s", request.method, request.path)
+    return json_response({"error": "internal error", "message": f"{type(error).__name__} in the simulator; see its log"}, 500)

@@ -1,0 +1,108 @@
+"""`heap-mock serve`: run the simulator from the command line (also `python -m heap_mock`)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import socket
+import sys
+import threading
+import time
+
+from heap_mock.config import Config, ConfigError
+
+
+def configure_logging() -> None:
+    """One line per request on stderr."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+    logging.getLogger("waitress").setLevel(logging.ERROR)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="heap-mock", description="A local simulator of Heap's server-side API.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the simulator until Ctrl-C or SIGTERM")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
+    serve.add_argument("--port", type=int, default=8080, help="port to bind; 0 picks a free one (default: 8080)")
+    serve.add_argument("--config", metavar="FILE", help="a JSON file of settings (see README, 'Configuration')")
+    serve.add_argument("--server", choices=("granian", "waitress"), default="granian", help="WSGI server (default: granian)")
+    serve.add_argument("--threads", type=int, default=4, help="request threads (default: 4)")
+    serve.add_argument("--demo", action="store_true", help="replay the bundled fixture batches into the simulator once it is up")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        config = Config.from_file(args.config) if args.config else Config()
+    except ConfigError as error:
+        print(f"heap-mock: {error}", file=sys.stderr)
+        return 2
+    if not 0 <= args.port <= 65535:
+        print(f"heap-mock: --port must be from 0 to 65535, got {args.port}", file=sys.stderr)
+        return 2
+    configure_logging()
+    return _serve(args, config)
+
+
+def _serve(args: argparse.Namespace, config: Config) -> int:
+    from heap_mock.server import HeapMockServer, free_port, serve_with_granian
+
+    if args.server == "waitress":
+        return _serve_with_waitress(HeapMockServer(config, host=args.host, port=args.port, threads=args.threads), args)
+    try:
+        port = args.port or free_port(args.host)
+    except OSError as error:
+        print(f"heap-mock: cannot bind {args.host}: {error.strerror}", file=sys.stderr)
+        return 2
+    url = f"http://{_url_host(args.host)}:{port}"
+    threading.Thread(target=_announce_when_ready, args=(args.host, port, url, args.demo), daemon=True).start()
+    serve_with_granian(args.host, port, config, threads=args.threads)
+    return 0
+
+
+def _serve_with_waitress(server: "HeapMockServer", args: argparse.Namespace) -> int:  # type: ignore[name-defined]  # noqa: F821
+    import signal
+
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    try:
+        server.start()
+    except OSError as error:
+        print(f"heap-mock: cannot bind {args.host}:{args.port}: {error.strerror}", file=sys.stderr)
+        return 2
+    _print_url(server.url)
+    if args.demo:
+        _run_demo(server.url)
+    stop.wait()
+    server.stop()
+    return 0
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def _announce_when_ready(host: str, port: int, url: str, demo: bool) -> None:
+    """Print the base URL once the port accepts connections, so the line means 'ready'."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((host, port), timeout=0.2):
+                break
+        except OSError:
+            time.sleep(0.02)
+    _print_url(url)
+    if demo:
+        _run_demo(url)
+
+
+def _print_url(url: str) -> None:
+    print(url, flush=True)
+
+
+def _run_demo(url: str) -> None:
+    from heap_mock.demo import replay_fixtures
+
+    replay_fixtures(url)

@@ -1,0 +1,47 @@
+"""`POST /api/add_account_properties`: one `account_id` (D-aap) or bulk `accounts[]` of at most 1000 (D-baap)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from heap_mock.payload import Findings, check_app_id, check_bulk_items, check_properties, require_object
+
+
+@dataclass(frozen=True)
+class AccountPropertiesUpdate:
+    account_id: str
+    properties: dict[str, str | int | float]
+
+
+@dataclass(frozen=True)
+class AccountPropertiesRequest:
+    app_id: str
+    updates: list[AccountPropertiesUpdate]
+    bulk: bool
+
+
+def validate_account_properties(body: Any, *, max_bulk_items: int, truncate_long: bool) -> AccountPropertiesRequest:
+    findings = Findings()
+    body = require_object(body, findings)
+    app_id = check_app_id(body, findings)
+    bulk = "accounts" in body
+    if bulk:
+        items = check_bulk_items(body, "accounts", max_bulk_items, findings) or []
+        paths = [f"postBody.accounts[{index}]" for index in range(len(items))]
+    else:
+        items, paths = [body], ["postBody"]
+    updates = [_check_update(item, path, findings, truncate_long) for item, path in zip(items, paths)]
+    findings.raise_if_any()
+    return AccountPropertiesRequest(app_id, [u for u in updates if u is not None], bulk)
+
+
+def _check_update(item: dict[str, Any], path: str, findings: Findings, truncate_long: bool) -> AccountPropertiesUpdate | None:
+    account_id = item.get("account_id")
+    if isinstance(account_id, int) and not isinstance(account_id, bool):
+        account_id = str(account_id)  # D-aap examples send strings; a numeric id names the same account
+    if not isinstance(account_id, str) or account_id == "":
+        findings.add("account_properties.account_id_required", f"{path}.account_id", "should be a non-empty string")
+        account_id = None
+    properties = check_properties(item, path, findings, join_arrays=False, truncate_long=truncate_long)
+    return AccountPropertiesUpdate(account_id, properties) if account_id is not None else None

@@ -1,0 +1,86 @@
+"""`POST /api/v1/identify`: tie a Heap SDK `user_id` to an `identity` (D-ident).
+
+Validation is here; the documented caps (one identity per user_id, ten user_ids per identity per
+30 days, the excess silently ignored) need history, so `IdentityGraph` keeps it, without I/O.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+from heap_mock.payload import Findings, check_app_id, check_identity, check_timestamp, check_user_id, require_object
+
+
+@dataclass(frozen=True)
+class IdentifyRequest:
+    app_id: str
+    user_id: str
+    identity: str
+    timestamp: float
+
+
+def validate_identify(body: Any, *, now: float) -> IdentifyRequest:
+    findings = Findings()
+    body = require_object(body, findings)
+    app_id = check_app_id(body, findings)
+    user_id = identity = None
+    for key in ("user_id", "identity"):
+        if body.get(key) is None:
+            findings.add("identify.required", "postBody", f"should have required property '{key}'")
+    if body.get("user_id") is not None:
+        user_id = check_user_id(body["user_id"], "postBody.user_id", findings)
+    if body.get("identity") is not None:
+        identity = check_identity(body["identity"], "postBody.identity", findings)
+    timestamp = check_timestamp(body.get("timestamp"), "postBody.timestamp", findings, now)
+    findings.raise_if_any()
+    assert user_id is not None and identity is not None
+    return IdentifyRequest(app_id, user_id, identity, timestamp)
+
+
+@dataclass(frozen=True)
+class IdentifyOutcome:
+    applied: bool
+    ignored_by: str | None  # the rule that silently dropped it, if any
+
+
+class IdentityGraph:
+    """user_id → identity links per app, with D-ident's caps. Not thread-safe: the caller locks."""
+
+    def __init__(self, max_user_ids: int, window_s: float) -> None:
+        self._max_user_ids = max_user_ids
+        self._window_s = window_s
+        self._identity_of: dict[tuple[str, str], str] = {}
+        self._links: dict[tuple[str, str], deque[tuple[float, str]]] = {}
+
+    def link(self, request: IdentifyRequest, now: float) -> IdentifyOutcome:
+        key = (request.app_id, request.user_id)
+        known = self._identity_of.get(key)
+        if known is not None:
+            ignored = None if known == request.identity else "identify.one_identity_per_user_id"
+            return IdentifyOutcome(False, ignored)
+        links = self._recent_links(request.app_id, request.identity, now)
+        if len(links) >= self._max_user_ids:
+            return IdentifyOutcome(False, "identify.ten_user_ids_per_identity")
+        links.append((now, request.user_id))
+        self._identity_of[key] = request.identity
+        return IdentifyOutcome(True, None)
+
+    def _recent_links(self, app_id: str, identity: str, now: float) -> deque[tuple[float, str]]:
+        links = self._links.setdefault((app_id, identity), deque())
+        while links and links[0][0] <= now - self._window_s:
+            links.popleft()
+        return links
+
+    def identity_of(self, app_id: str, user_id: str) -> str | None:
+        return self._identity_of.get((app_id, user_id))
+
+    def user_ids_of(self, app_id: str, identity: str) -> list[str]:
+        return [user_id for (app, user_id), ident in self._identity_of.items() if app == app_id and ident == identity]
+
+    def forget(self, app_id: str, identity: str | None, user_id: str | None) -> None:
+        """Drop a deleted user's links (the deletion API)."""
+        for key, ident in list(self._identity_of.items()):
+            if key[0] == app_id and (ident == identity or key[1] == user_id):
+                del self._identity_of[key]

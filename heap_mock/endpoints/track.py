@@ -1,0 +1,108 @@
+"""`POST /api/track`: one event (D-track) or a bulk `events[]` of at most 1000 (D-btrack)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from heap_mock.payload import (
+    MAX_NAME,
+    Findings,
+    check_app_id,
+    check_bulk_items,
+    check_identity,
+    check_optional_string,
+    check_properties,
+    check_timestamp,
+    check_user_id,
+    require_object,
+)
+
+# Per-event fields of D-track; a single-event body also carries app_id at the same level.
+EVENT_FIELDS = ("event", "identity", "user_id", "timestamp", "properties", "session_id", "idempotency_key")
+
+
+@dataclass(frozen=True, slots=True)
+class TrackEvent:
+    app_id: str
+    identity: str | None
+    user_id: str | None
+    event: str
+    timestamp: float
+    properties: dict[str, str | int | float]
+    session_id: str | None
+    idempotency_key: str | None
+
+    @property
+    def subject(self) -> str:
+        """Who the event is about, as the per-identity rate limits count it."""
+        return self.identity if self.identity is not None else f"user_id:{self.user_id}"
+
+
+@dataclass(frozen=True)
+class TrackRequest:
+    app_id: str
+    events: list[TrackEvent]
+    bulk: bool
+
+
+def is_bulk(body: Any) -> bool:
+    return isinstance(body, dict) and "events" in body
+
+
+def validate_track(body: Any, *, now: float, max_bulk_items: int, truncate_long: bool) -> TrackRequest:
+    """Validate a track body, single or bulk, all or nothing."""
+    findings = Findings()
+    body = require_object(body, findings)
+    app_id = check_app_id(body, findings)
+    bulk = is_bulk(body)
+    # Heap reports single-event errors at postBody.events[0] (PHP1 issue #4), so we do too.
+    items = check_bulk_items(body, "events", max_bulk_items, findings) if bulk else [body]
+    events = [
+        _check_event(item, f"postBody.events[{index}]", app_id, findings, now, truncate_long)
+        for index, item in enumerate(items or [])
+    ]
+    findings.raise_if_any()
+    return TrackRequest(app_id, [e for e in events if e is not None], bulk)
+
+
+def _check_event(
+    item: dict[str, Any], path: str, app_id: str, findings: Findings, now: float, truncate_long: bool
+) -> TrackEvent | None:
+    name = _check_event_name(item, path, findings)
+    identity, user_id = _check_subject(item, path, findings)
+    return TrackEvent(
+        app_id=app_id,
+        identity=identity,
+        user_id=user_id,
+        event=name or "",
+        timestamp=check_timestamp(item.get("timestamp"), f"{path}.timestamp", findings, now),
+        properties=check_properties(item, path, findings, join_arrays=True, truncate_long=truncate_long),
+        session_id=check_optional_string(item, "session_id", path, "session_id.format", findings),
+        idempotency_key=check_optional_string(item, "idempotency_key", path, "idempotency_key.format", findings),
+    )
+
+
+def _check_event_name(item: dict[str, Any], path: str, findings: Findings) -> str | None:
+    name = item.get("event")
+    if "event" not in item:
+        findings.add("track.event.required", path, "should have required property 'event'")
+    elif not isinstance(name, str) or name == "":
+        findings.add("track.event.required", f"{path}.event", "should be a non-empty string")
+    elif len(name) > MAX_NAME:
+        findings.add("track.event.length", f"{path}.event", f"should NOT be longer than {MAX_NAME} characters")
+    else:
+        return name
+    return None
+
+
+def _check_subject(item: dict[str, Any], path: str, findings: Findings) -> tuple[str | None, str | None]:
+    """D-track: "either the identity or user_id param, but not both"."""
+    has_identity, has_user_id = item.get("identity") is not None, item.get("user_id") is not None
+    if has_identity == has_user_id:
+        which = "both" if has_identity else "neither"
+        findings.add("track.identity_xor_user_id", path, f"should have exactly one of 'identity' and 'user_id', has {which}")
+        return None, None
+    if has_identity:
+        return check_identity(item["identity"], f"{path}.identity", findings), None
+    return None, check_user_id(item["user_id"], f"{path}.user_id", findings)

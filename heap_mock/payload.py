@@ -1,0 +1,200 @@
+"""Checks shared by every Heap endpoint family: app_id, identity, user_id, properties, timestamps.
+
+Pure functions: they take a value and its JSON path, append `Violation`s to a `Findings` list and
+return the normalised value. Validators collect every violation before answering, so one 400
+names all that is wrong with a body, and nothing is stored unless there are none.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from heap_mock.clock import parse_iso
+from heap_mock.errors import PayloadRejected, Violation
+
+MAX_NAME = 1024  # D-track: event names, property names and values "limited to 1024 characters"
+MAX_IDENTITY = 255  # D-track, D-aup, D-ident
+MAX_USER_ID = 2**53 - 1  # D-track, D-ident
+ARRAY_JOINER = "||"  # D-track: array property values are joined with || and truncated
+_DIGITS = re.compile(r"^[0-9]+$")
+_PLAIN_KEY = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
+_MAX_EPOCH_MS = 253402300799999  # 9999-12-31T23:59:59.999Z
+
+
+@dataclass
+class Findings:
+    """The violations found so far in one body."""
+
+    violations: list[Violation] = field(default_factory=list)
+
+    def add(self, rule_id: str, path: str, expectation: str) -> None:
+        self.violations.append(Violation(rule_id, path, expectation))
+
+    def raise_if_any(self) -> None:
+        if self.violations:
+            raise PayloadRejected(self.violations)
+
+
+def child(path: str, key: str) -> str:
+    """The JSON path of `key` under `path`, in ajv's style: `a.b` or `a['odd key']`."""
+    if _PLAIN_KEY.match(key):
+        return f"{path}.{key}"
+    return f"{path}[{_quote(key)}]"
+
+
+def _quote(key: str) -> str:
+    shown = key if len(key) <= 40 else key[:40] + "…"
+    return "'" + shown.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def require_object(body: Any, findings: Findings) -> dict[str, Any]:
+    """The body must be a JSON object; anything else stops validation at once."""
+    if not isinstance(body, dict):
+        findings.add("body.object", "postBody", "should be object")
+        findings.raise_if_any()
+    return body
+
+
+def check_app_id(body: dict[str, Any], findings: Findings) -> str:
+    """`app_id` must be present and numeric; returns it as a string of digits."""
+    if "app_id" not in body:
+        findings.add("app_id.required", "postBody", "should have required property 'app_id'")
+        return ""
+    value = body["app_id"]
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return str(value)
+    if isinstance(value, str) and _DIGITS.match(value):
+        return value
+    findings.add("app_id.numeric", "postBody.app_id", "should be a numeric environment ID")
+    return ""
+
+
+def check_identity(value: Any, path: str, findings: Findings) -> str | None:
+    """An identity: a non-empty, case-sensitive string of at most 255 characters."""
+    if not isinstance(value, str) or value == "":
+        findings.add("identity.format", path, "should be a non-empty string")
+        return None
+    if len(value) > MAX_IDENTITY:
+        findings.add("identity.format", path, f"should NOT be longer than {MAX_IDENTITY} characters")
+        return None
+    return value
+
+
+def check_user_id(value: Any, path: str, findings: Findings) -> str | None:
+    """A Heap SDK user_id: an integer in 0..2^53-1, as a string (numbers accepted, as D-del sends)."""
+    text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+    if isinstance(text, str) and _DIGITS.match(text) and int(text) <= MAX_USER_ID:
+        return str(int(text))
+    findings.add("user_id.format", path, "should be a string holding an integer between 0 and 2^53 - 1")
+    return None
+
+
+def check_timestamp(value: Any, path: str, findings: Findings, now: float) -> float:
+    """ISO 8601 with any offset, or epoch milliseconds (number or digit string); absent means now."""
+    if value is None:
+        return now
+    if is_number(value) or (isinstance(value, str) and _DIGITS.match(value)):
+        millis = float(value)
+        if 0 <= millis <= _MAX_EPOCH_MS:
+            return millis / 1000.0
+    elif isinstance(value, str):
+        try:
+            return parse_iso(value)
+        except ValueError:
+            pass
+    findings.add("timestamp.format", path, "should be an ISO 8601 date-time or epoch milliseconds")
+    return now
+
+
+def check_optional_string(body: dict[str, Any], key: str, path: str, rule_id: str, findings: Findings) -> str | None:
+    """An optional field that, when present, must be a non-empty string."""
+    value = body.get(key)
+    if value is None and key not in body:
+        return None
+    if isinstance(value, str) and value != "":
+        return value
+    findings.add(rule_id, child(path, key), "should be a non-empty string")
+    return None
+
+
+def check_properties(
+    body: dict[str, Any],
+    path: str,
+    findings: Findings,
+    *,
+    join_arrays: bool,
+    truncate_long: bool,
+    reserved_id: bool = False,
+) -> dict[str, str | int | float]:
+    """`properties`: an object of names to strings or numbers, each at most 1024 characters.
+
+    `join_arrays` applies Heap's documented array rule for track; `reserved_id` refuses any
+    casing of `id` as add_user_properties does; `truncate_long` cuts instead of refusing.
+    """
+    if "properties" not in body or body["properties"] is None:
+        return {}
+    properties = body["properties"]
+    props_path = child(path, "properties")
+    if not isinstance(properties, dict):
+        findings.add("properties.object", props_path, "should be object")
+        return {}
+    clean: dict[str, str | int | float] = {}
+    for name, value in properties.items():
+        checked = _check_property(name, value, props_path, findings, join_arrays, truncate_long, reserved_id)
+        if checked is not None:
+            clean[name] = checked
+    return clean
+
+
+def _check_property(
+    name: str, value: Any, props_path: str, findings: Findings, join_arrays: bool, truncate_long: bool, reserved_id: bool
+) -> str | int | float | None:
+    path = child(props_path, name)
+    if len(name) > MAX_NAME:
+        findings.add("properties.key_length", path, f"property name should NOT be longer than {MAX_NAME} characters")
+        return None
+    if reserved_id and name.lower() == "id":
+        findings.add("user_properties.reserved_id", path, "is reserved: a user property cannot be named any casing of 'id'")
+        return None
+    if is_number(value):
+        return value
+    if isinstance(value, list) and join_arrays:
+        return _join_array(value, path, findings)
+    if not isinstance(value, str):
+        findings.add("properties.value_type", path, "should be string or number")
+        return None
+    if len(value) > MAX_NAME and not truncate_long:
+        findings.add("properties.value_length", path, f"should NOT be longer than {MAX_NAME} characters")
+        return None
+    return value[:MAX_NAME]
+
+
+def _join_array(items: list[Any], path: str, findings: Findings) -> str | None:
+    """D-track: an array value becomes its items joined with `||`, cut to 1024 characters."""
+    for index, item in enumerate(items):
+        if not (isinstance(item, str) or is_number(item)):
+            findings.add("properties.value_type", f"{path}[{index}]", "should be string or number")
+            return None
+    return ARRAY_JOINER.join(str(item) for item in items)[:MAX_NAME]
+
+
+def check_bulk_items(body: dict[str, Any], key: str, limit: int, findings: Findings) -> list[dict[str, Any]] | None:
+    """A bulk array (`events`, `users`, `accounts`): 1..limit objects. None when it is unusable."""
+    items = body[key]
+    path = f"postBody.{key}"
+    if not isinstance(items, list):
+        findings.add("bulk.array", path, "should be array")
+        return None
+    if not 1 <= len(items) <= limit:
+        findings.add("bulk.size", path, f"should have between 1 and {limit} items, got {len(items)}")
+        return None
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            findings.add("bulk.array", f"{path}[{index}]", "should be object")
+    return items if all(isinstance(item, dict) for item in items) else None

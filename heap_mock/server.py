@@ -1,0 +1,121 @@
+"""Running the simulator on a real HTTP server.
+
+- `HeapMockServer`: for tests and Python users, waitress in a background thread on a free port,
+  with in-process access to the app's state and clock.
+- `serve_with_granian`: for `heap-mock serve`, granian (the fastest WSGI server we measured, see
+  the README) in one worker process, so all requests share one state.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from typing import Any, Mapping
+
+import orjson
+from flask import Flask
+
+from heap_mock.app import create_app
+from heap_mock.clock import Clock
+from heap_mock.config import Config
+from heap_mock.simulator import EXTENSION_KEY, Simulator
+
+CONFIG_ENV = "HEAP_MOCK_CONFIG_JSON"
+
+
+class HeapMockServer:
+    """A simulator on a real port in a daemon thread. `with HeapMockServer() as mock: mock.url`."""
+
+    def __init__(
+        self,
+        config: Mapping[str, Any] | Config | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        clock: Clock | None = None,
+        threads: int = 8,
+        app: Flask | None = None,
+    ) -> None:
+        self.app = app or create_app(config, clock=clock)
+        self._host, self._port, self._threads = host, port, threads
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def simulator(self) -> Simulator:
+        """In-process access to the running simulator's config, clock and state."""
+        simulator: Simulator = self.app.extensions[EXTENSION_KEY]
+        return simulator
+
+    @property
+    def url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("HeapMockServer is not running; call start() or use it in a with block")
+        return f"http://{self._host}:{self._server.effective_port}"
+
+    def start(self) -> "HeapMockServer":
+        from waitress.server import create_server
+
+        self._server = create_server(self.app, host=self._host, port=self._port, threads=self._threads, ident="heap-mock")
+        self._thread = threading.Thread(target=self._server.run, name="heap-mock-server", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        server, self._server = self._server, None
+        if server is None:
+            return
+        # Close from inside the server's own loop, woken by its trigger, so stopping is immediate.
+        server.trigger.pull_trigger(lambda: _close_waitress(server))
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> "HeapMockServer":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _close_waitress(server: Any) -> None:
+    from waitress import wasyncore
+
+    server.task_dispatcher.shutdown(cancel_pending=True, timeout=1)
+    wasyncore.close_all(server._map)
+
+
+def free_port(host: str) -> int:
+    """A port the OS says is free now. granian binds by number, so `--port 0` is resolved here."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.bind((host, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def app_from_environment() -> Flask:
+    """The factory granian's worker calls: the config travels in an environment variable."""
+    from heap_mock.cli import configure_logging
+
+    configure_logging()
+    config = orjson.loads(os.environ.get(CONFIG_ENV, "{}"))
+    return create_app(config)
+
+
+def serve_with_granian(host: str, port: int, config: Config, *, threads: int = 4) -> None:
+    """Serve until SIGINT or SIGTERM. Blocks."""
+    from granian import Granian
+    from granian.constants import Interfaces
+    from granian.log import LogLevels
+
+    os.environ[CONFIG_ENV] = orjson.dumps(config.to_json()).decode()
+    Granian(
+        "heap_mock.server:app_from_environment",
+        address=host,
+        port=port,
+        interface=Interfaces.WSGI,
+        workers=1,  # one process: the simulator's state lives in memory
+        blocking_threads=threads,
+        factory=True,
+        log_level=LogLevels.warning,
+    ).serve()

@@ -1,0 +1,1 @@
+"""Thin Flask views: parse, call the pure rules, record, answer."""
