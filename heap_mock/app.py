@@ -8,6 +8,7 @@ nothing ever answers with a traceback.
 from __future__ import annotations
 
 import logging
+import socket
 import time
 from typing import Any, Mapping
 
@@ -78,16 +79,34 @@ def _apply_fault_before(sim: Simulator) -> Response | None:
 
 def _fault_response(rule: FaultRule) -> Response:
     if rule.drop_connection:
-        # Promise more bytes than are sent and close: the client sees the connection break mid-answer.
+        if _shut_socket():
+            return Response(b"", status=rule.status or 200)  # never reaches the client
+        # Elsewhere, promise more bytes than are sent and close: the connection breaks mid-answer.
         response = Response(iter([b""]), status=rule.status or 200, mimetype="text/plain")
         response.headers["Content-Length"] = "4096"
-        response.headers["Connection"] = "close"
         return response
     text = rule.body if rule.body is not None else f"Injected fault #{rule.id}: {rule.status}"
     response = Response(text, status=rule.status or 503, mimetype="text/plain")
     if rule.retry_after is not None:
         response.headers["Retry-After"] = str(rule.retry_after)
     return response
+
+
+def _shut_socket() -> bool:
+    """Under waitress, close the client's socket before any answer, as a dropped connection does.
+
+    waitress exposes its channel only through this bound method; other servers get the fallback.
+    """
+    probe = request.environ.get("waitress.client_disconnected")
+    channel = getattr(probe, "__self__", None)
+    sock = getattr(channel, "socket", None)
+    if sock is None:
+        return False
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    return True
 
 
 def _finish_request(response: Response) -> Response:

@@ -84,9 +84,12 @@ class _ClockCommands:
     def set(sim: Simulator, body: dict[str, Any]) -> None:
         value = body["set"]
         try:
-            sim.clock.set(parse_iso(value) if isinstance(value, str) else float("nan"))
+            instant = parse_iso(value) if isinstance(value, str) else None
         except ValueError:
-            raise ControlError('"set" should be an ISO 8601 date-time such as 2026-01-01T00:00:00Z') from None
+            instant = None
+        if instant is None:
+            raise ControlError('"set" should be an ISO 8601 date-time such as 2026-01-01T00:00:00Z')
+        sim.clock.set(instant)
 
     @staticmethod
     def advance(sim: Simulator, body: dict[str, Any]) -> None:
