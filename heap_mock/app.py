@@ -24,6 +24,7 @@ from heap_mock.errors import BodyTooLarge, HeapMockError, MethodNotAllowed, Payl
 from heap_mock.faults import FaultRule
 from heap_mock.simulator import EXTENSION_KEY, Simulator, current_simulator, json_response
 from heap_mock.state import SimulatorState
+from heap_mock.views.console import console
 from heap_mock.views.control import control
 from heap_mock.views.heap_api import heap_api
 
@@ -42,6 +43,7 @@ def create_app(config: Mapping[str, Any] | Config | None = None, *, clock: Clock
     app.extensions[EXTENSION_KEY] = Simulator(settings, switchable, SimulatorState(settings))
     app.register_blueprint(heap_api)
     app.register_blueprint(control)
+    app.register_blueprint(console)
     app.before_request(_begin_request)
     app.after_request(_finish_request)
     app.register_error_handler(HTTPException, _render_error)

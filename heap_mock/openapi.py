@@ -1,0 +1,389 @@
+"""The OpenAPI 3.1 description served at `GET /openapi.json`.
+
+It describes Heap's endpoints as this simulator implements them (not every nuance of Heap's own
+API) and the `/_mock/` inspection and control API. tests/console/test_openapi.py keeps it true:
+every route of the app is a path here and the other way round, and real requests and answers
+validate against these schemas. Mock answers are described with `additionalProperties: false`,
+so a field added to an answer without being added here fails that test.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import heap_mock
+from heap_mock.payload import MAX_IDENTITY, MAX_NAME, MAX_USER_ID
+
+Schema = dict[str, Any]
+
+HEAP_TAG, MOCK_TAG, CONSOLE_TAG = "Heap API", "Mock control", "Console"
+MAX_BULK = 1000  # the documented default of `max_bulk_items` (D-btrack, D-baup, D-baap)
+
+
+def openapi_document() -> dict[str, Any]:
+    """The whole document, built fresh on each call so no caller can change another's copy."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "heap-sim: Heap server-side API simulator",
+            "version": heap_mock.__version__,
+            "description": (
+                "Heap's server-side endpoints as the simulator implements them, and the simulator's own "
+                "/_mock/ API for inspecting what arrived and controlling the clock, limits and faults. "
+                "Any Heap path may also answer with an injected fault (see /_mock/faults)."
+            ),
+        },
+        "servers": [{"url": "/"}],
+        "tags": [
+            {"name": HEAP_TAG, "description": "Heap's own paths, answered as Heap documents them."},
+            {"name": MOCK_TAG, "description": "Inspection and control, under the reserved prefix /_mock/."},
+            {"name": CONSOLE_TAG, "description": "The web console and this document."},
+        ],
+        "paths": {**heap_paths(), **mock_paths(), **console_paths()},
+        "components": {"schemas": {**heap_schemas(), **mock_schemas()}},
+    }
+
+
+# --- small builders -----------------------------------------------------------------------------
+
+
+def ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def nullable(schema: Schema) -> Schema:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def json_body(schema: Schema, description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def text_body(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"text/plain": {"schema": {"type": "string"}}}}
+
+
+def operation(op_id: str, tag: str, summary: str, responses: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"operationId": op_id, "tags": [tag], "summary": summary, **extra, "responses": responses}
+
+
+def query_params(*specs: tuple[str, Schema, str]) -> list[dict[str, Any]]:
+    return [{"name": name, "in": "query", "required": False, "schema": schema, "description": text} for name, schema, text in specs]
+
+
+def strict_object(properties: dict[str, Schema], required: list[str] | None = None) -> Schema:
+    """An answer's shape, closed: a field the simulator adds must be described here too."""
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties) if required is None else required,
+        "additionalProperties": False,
+    }
+
+
+# --- Heap -------------------------------------------------------------------------------------
+
+RETRY_AFTER = {"Retry-After": {"description": "Whole seconds until the window has room.", "schema": {"type": "string"}}}
+FAULT_RESPONSE = text_body("An injected fault: any status, plain text, with Retry-After if the rule set one.")
+
+
+def heap_responses(ok: dict[str, Any], *, limited: bool) -> dict[str, Any]:
+    """The answers every Heap ingestion endpoint shares: 400 lists each broken rule on a line."""
+    responses = {
+        "200": ok,
+        "400": text_body("The body breaks payload rules; one line per violation, `path expectation`. Nothing is stored."),
+        "413": json_body(ref("Error"), "The body is over `max_body_bytes`."),
+    }
+    if limited:
+        responses["429"] = {**text_body("Over a documented rate limit; stores nothing and uses no budget."), "headers": RETRY_AFTER}
+    return {**responses, "default": FAULT_RESPONSE}
+
+
+def heap_paths() -> dict[str, Any]:
+    empty = json_body(ref("Empty"), "Accepted.")
+    return {
+        "/api/track": {"post": operation(
+            "track", HEAP_TAG, "Track one event, or up to 1000 in `events` (bulk track)",
+            heap_responses(empty, limited=True), requestBody={"required": True, **json_body(ref("TrackRequest"), "")})},
+        "/api/add_user_properties": {"post": operation(
+            "addUserProperties", HEAP_TAG, "Set properties of one identity, or of up to 1000 in `users`",
+            heap_responses(empty, limited=True), requestBody={"required": True, **json_body(ref("UserPropertiesRequest"), "")})},
+        "/api/add_account_properties": {"post": operation(
+            "addAccountProperties", HEAP_TAG, "Set properties of one account, or of up to 1000 in `accounts`",
+            heap_responses(text_body("Accepted; the body is `OK`."), limited=False),
+            requestBody={"required": True, **json_body(ref("AccountPropertiesRequest"), "")})},
+        "/api/v1/identify": {"post": operation(
+            "identify", HEAP_TAG, "Tie a Heap SDK user_id to an identity (over the documented caps: 200, ignored)",
+            heap_responses(empty, limited=False), requestBody={"required": True, **json_body(ref("IdentifyRequest"), "")})},
+        **deletion_paths(),
+    }
+
+
+def deletion_paths() -> dict[str, Any]:
+    unauthorized = json_body(ref("Unauthorized"), "Missing, malformed, unknown or expired credentials.")
+    bearer = [{"name": "Authorization", "in": "header", "required": True, "schema": {"type": "string"}, "description": "Bearer <access_token>"}]
+    return {
+        "/api/public/v0/auth_token": {"post": operation(
+            "authToken", HEAP_TAG, "Exchange Basic base64(app_id:api_key) for a 5-minute access token",
+            {"200": json_body(ref("AuthToken"), "A token."), "401": unauthorized, "default": FAULT_RESPONSE},
+            parameters=[{"name": "Authorization", "in": "header", "required": True, "schema": {"type": "string"}, "description": "Basic base64(app_id:api_key)"}])},
+        "/api/public/v0/user_deletion": {"post": operation(
+            "userDeletion", HEAP_TAG, "Delete users' data at once; the request reports complete later",
+            {"201": json_body(ref("DeletionCreated"), "Accepted."), "400": text_body("Bad body."), "401": unauthorized,
+             "default": FAULT_RESPONSE},
+            parameters=bearer, requestBody={"required": True, **json_body(ref("UserDeletionRequest"), "")})},
+        "/api/public/v0/deletion_status/{deletion_id}": {"get": operation(
+            "deletionStatus", HEAP_TAG, "The status of a deletion request",
+            {"200": json_body(ref("DeletionStatus"), "Its status."), "401": unauthorized,
+             "404": json_body(ref("Error"), "No such deletion request for this environment."), "default": FAULT_RESPONSE},
+            parameters=[*bearer, {"name": "deletion_id", "in": "path", "required": True, "schema": {"type": "string"}}])},
+    }
+
+
+def heap_schemas() -> dict[str, Schema]:
+    return {**heap_value_schemas(), **heap_request_schemas(), **heap_answer_schemas()}
+
+
+def heap_value_schemas() -> dict[str, Schema]:
+    value: Schema = {"anyOf": [{"type": "string", "maxLength": MAX_NAME}, {"type": "number"}]}
+    return {
+        "AppId": {"description": "A numeric environment ID.", "anyOf": [{"type": "string", "pattern": "^[0-9]+$"}, {"type": "integer", "minimum": 0}]},
+        "Identity": {"type": "string", "minLength": 1, "maxLength": MAX_IDENTITY},
+        "UserId": {"description": "A Heap SDK user_id.", "anyOf": [{"type": "string", "pattern": "^[0-9]+$"}, {"type": "integer", "minimum": 0, "maximum": MAX_USER_ID}]},
+        "Timestamp": {"description": "ISO 8601 (any offset) or epoch milliseconds; absent means now.",
+                      "anyOf": [{"type": "string", "minLength": 1}, {"type": "number", "minimum": 0}]},
+        "PropertyValue": value,
+        "Properties": {"type": "object", "propertyNames": {"maxLength": MAX_NAME}, "additionalProperties": ref("PropertyValue")},
+        "TrackProperties": {
+            "description": "As Properties; an array value is joined with `||` and cut to 1024 characters.",
+            "type": "object", "propertyNames": {"maxLength": MAX_NAME},
+            "additionalProperties": {"anyOf": [ref("PropertyValue"), {"type": "array", "items": {"type": ["string", "number"]}}]},
+        },
+    }
+
+
+def heap_request_schemas() -> dict[str, Schema]:
+    event = {
+        "type": "object",
+        "properties": {
+            "event": {"type": "string", "minLength": 1, "maxLength": MAX_NAME},
+            "identity": ref("Identity"), "user_id": ref("UserId"), "timestamp": ref("Timestamp"),
+            "properties": ref("TrackProperties"), "session_id": {"type": "string", "minLength": 1},
+            "idempotency_key": {"type": "string", "minLength": 1},
+        },
+        "required": ["event"],
+        "oneOf": [{"required": ["identity"]}, {"required": ["user_id"]}],
+    }
+    return {
+        "TrackEvent": event,
+        "TrackRequest": {"anyOf": [
+            {"allOf": [ref("TrackEvent"), {"type": "object", "properties": {"app_id": ref("AppId")}, "required": ["app_id"]}]},
+            bulk("events", ref("TrackEvent")),
+        ]},
+        "UserPropertiesRequest": single_or_bulk("users", {"identity": ref("Identity"), "properties": ref("Properties")}, "identity"),
+        "AccountPropertiesRequest": single_or_bulk(
+            "accounts", {"account_id": {"type": ["string", "integer"], "minLength": 1}, "properties": ref("Properties")}, "account_id"),
+        "IdentifyRequest": {"type": "object", "required": ["app_id", "identity", "user_id"], "properties": {
+            "app_id": ref("AppId"), "identity": ref("Identity"), "user_id": ref("UserId"), "timestamp": ref("Timestamp")}},
+        "UserDeletionRequest": {"type": "object", "required": ["users"], "properties": {"users": {
+            "type": "array", "minItems": 1, "maxItems": 10_000,
+            "items": {"type": "object", "properties": {"identity": ref("Identity"), "user_id": ref("UserId")},
+                      "oneOf": [{"required": ["identity"]}, {"required": ["user_id"]}]}}}},
+    }
+
+
+def bulk(key: str, item: Schema) -> Schema:
+    return {"type": "object", "required": ["app_id", key], "properties": {
+        "app_id": ref("AppId"), key: {"type": "array", "minItems": 1, "maxItems": MAX_BULK, "items": item}}}
+
+
+def single_or_bulk(key: str, fields: dict[str, Schema], subject: str) -> Schema:
+    item = {"type": "object", "properties": fields, "required": [subject]}
+    single = {"type": "object", "properties": {"app_id": ref("AppId"), **fields}, "required": ["app_id", subject]}
+    return {"anyOf": [single, bulk(key, item)]}
+
+
+def heap_answer_schemas() -> dict[str, Schema]:
+    status = {"type": "string", "enum": ["pending", "complete"]}
+    return {
+        "Empty": {"type": "object", "maxProperties": 0},
+        "AuthToken": strict_object({"access_token": {"type": "string", "minLength": 1}}),
+        "DeletionCreated": strict_object({
+            "deletion_request_location": {"type": "string", "format": "uri"},
+            "deletion_request_id": {"type": "string"}, "status": status}),
+        "DeletionStatus": strict_object({"deletion_request_id": {"type": "string"}, "status": status}),
+        "Unauthorized": strict_object({"error": {"type": "string"}, "message": {"type": "string"},
+                                       "err": strict_object({"message": {"type": "string"}})}),
+        "Error": strict_object({"error": {"type": "string"}, "message": {"type": "string"}, "rule_id": {"type": "string"}}),
+    }
+
+
+# --- /_mock/ ----------------------------------------------------------------------------------
+
+PAGING = (
+    ("order", {"type": "string", "enum": ["asc", "desc"], "default": "asc"}, "asc: oldest first; desc: newest first"),
+    ("offset", {"type": "integer", "minimum": 0, "default": 0}, "how many to skip"),
+    ("limit", {"type": "integer", "minimum": 0}, "at most this many (default: all)"),
+)
+TEXT = {"type": "string"}
+CONTROL_ERROR = json_body(ref("Error"), "A malformed control call; `message` says what is wrong.")
+
+
+def listing(op_id: str, summary: str, page: str, *filters: tuple[str, Schema, str]) -> dict[str, Any]:
+    return {"get": operation(op_id, MOCK_TAG, summary, {"200": json_body(ref(page), "One page."), "400": CONTROL_ERROR},
+                             parameters=query_params(*filters, *PAGING))}
+
+
+def mock_paths() -> dict[str, Any]:
+    return {
+        "/_mock/health": {"get": operation("health", MOCK_TAG, "Liveness, version and counts", {"200": json_body(ref("Health"), "")})},
+        "/_mock/clock": clock_path(),
+        "/_mock/events": listing(
+            "events", "Stored events (exact filters; q searches names, identities and properties)", "EventsPage",
+            ("app_id", TEXT, "exact"), ("identity", TEXT, "exact"), ("user_id", TEXT, "exact"), ("event", TEXT, "exact name"),
+            ("endpoint", {"type": "string", "enum": ["track", "bulk_track"]}, "which endpoint stored it"),
+            ("q", TEXT, "case-insensitive text in the name, identity, user_id or properties")),
+        "/_mock/users": listing("users", "Users with their current properties", "UsersPage",
+                                ("app_id", TEXT, "exact"), ("identity", TEXT, "exact")),
+        "/_mock/accounts": listing("accounts", "Accounts with their current properties", "AccountsPage",
+                                   ("app_id", TEXT, "exact"), ("account_id", TEXT, "exact")),
+        "/_mock/requests": listing(
+            "requests", "The journal of Heap requests, accepted and refused, with their bodies", "RequestsPage",
+            ("status", {"type": "integer"}, "exact status"), ("path", TEXT, "exact path"), ("method", TEXT, "exact method"),
+            ("rule_id", TEXT, "exact rule, e.g. limit.track or fault.injected")),
+        "/_mock/limits": {"get": operation("limits", MOCK_TAG, "Rate limits and how full each window is", {"200": json_body(ref("Limits"), "")})},
+        "/_mock/rules": {"get": operation("rules", MOCK_TAG, "The payload and limit rules the simulator enforces", {"200": json_body(ref("Rules"), "")})},
+        "/_mock/config": {"get": operation("config", MOCK_TAG, "The simulator's settings", {"200": json_body(ref("Config"), "")})},
+        "/_mock/reset": {"post": operation("reset", MOCK_TAG, "Forget all data, limits, the journal and faults",
+                                           {"200": json_body(strict_object({"reset": {"const": True}}), "")})},
+        "/_mock/faults": faults_path(),
+    }
+
+
+def clock_path() -> dict[str, Any]:
+    clock = json_body(ref("Clock"), "The clock after the call.")
+    return {
+        "get": operation("getClock", MOCK_TAG, "The simulator's clock", {"200": clock}),
+        "post": operation("setClock", MOCK_TAG, "Set, advance or switch the clock (exactly one command)",
+                          {"200": clock, "400": CONTROL_ERROR}, requestBody={"required": True, **json_body(ref("ClockCommand"), "")}),
+    }
+
+
+def faults_path() -> dict[str, Any]:
+    fault_list = json_body(strict_object({"faults": {"type": "array", "items": ref("Fault")}}), "The live rules.")
+    return {
+        "get": operation("listFaults", MOCK_TAG, "Live fault rules", {"200": fault_list}),
+        "post": operation("addFault", MOCK_TAG, "Add a fault rule for Heap paths", {"201": json_body(ref("Fault"), "The new rule."), "400": CONTROL_ERROR},
+                          requestBody={"required": True, **json_body(ref("FaultSpec"), "")}),
+        "delete": operation("clearFaults", MOCK_TAG, "Remove every fault rule", {"200": fault_list}),
+    }
+
+
+def mock_schemas() -> dict[str, Schema]:
+    return {**inspection_schemas(), **journal_schemas(), **control_schemas()}
+
+
+def page(key: str, item: str) -> Schema:
+    return strict_object({key: {"type": "array", "items": ref(item)}, "total": {"type": "integer", "minimum": 0}})
+
+
+def inspection_schemas() -> dict[str, Schema]:
+    nullable_text = nullable(TEXT)
+    stored_value = {"type": ["string", "number"]}
+    return {
+        "StoredEvent": strict_object({
+            "app_id": TEXT, "identity": nullable_text, "user_id": nullable_text, "event": TEXT,
+            "timestamp": {"type": "string", "format": "date-time"},
+            "properties": {"type": "object", "additionalProperties": stored_value},
+            "session_id": nullable_text, "idempotency_key": nullable_text,
+            "endpoint": {"type": "string", "enum": ["track", "bulk_track"]}, "request_id": TEXT}),
+        "EventsPage": page("events", "StoredEvent"),
+        "User": strict_object({"app_id": TEXT, "identity": TEXT, "properties": {"type": "object", "additionalProperties": stored_value},
+                               "user_ids": {"type": "array", "items": TEXT}}),
+        "UsersPage": page("users", "User"),
+        "Account": strict_object({"app_id": TEXT, "account_id": TEXT, "properties": {"type": "object", "additionalProperties": stored_value}}),
+        "AccountsPage": page("accounts", "Account"),
+        "Health": strict_object({"status": {"const": "ok"}, "version": TEXT, "counts": strict_object(
+            {name: {"type": "integer", "minimum": 0} for name in ("events", "users", "accounts", "requests", "duplicates_ignored")})}),
+        "Rules": strict_object({"rules": {"type": "array", "items": strict_object({
+            "id": TEXT, "statement": TEXT, "source": TEXT,
+            "evidence": {"type": "string", "enum": ["documented", "observed", "assumed"]}})}}),
+        "Limits": strict_object({
+            "enabled": {"type": "boolean"},
+            "limits": {"type": "object", "additionalProperties": ref("LimitSpec")},
+            "usage": {"type": "array", "items": ref("LimitUsage")}}),
+        "LimitSpec": strict_object({"limit": {"type": "integer", "minimum": 1}, "window_s": {"type": "number", "exclusiveMinimum": 0}}),
+        "LimitUsage": strict_object({
+            "limit": {"type": "string", "pattern": "^limit\\."}, "app_id": TEXT, "identity": nullable_text,
+            "used": {"type": "integer", "minimum": 0}, "max": {"type": "integer", "minimum": 1},
+            "window_s": {"type": "number"}, "frees_at": nullable({"type": "string", "format": "date-time"})}),
+    }
+
+
+def journal_schemas() -> dict[str, Schema]:
+    entry = strict_object({
+        "id": TEXT, "method": TEXT, "path": TEXT, "status": {"type": "integer"},
+        "received_at": {"type": "string", "format": "date-time"}, "duration_ms": {"type": "number", "minimum": 0},
+        "body": {"description": "The parsed JSON body, or the raw text (a preview above 1 MiB)."},
+        "rule_id": nullable(TEXT), "message": nullable(TEXT),
+        "violations": {"type": "array", "items": strict_object({"rule_id": TEXT, "path": TEXT, "message": TEXT})},
+        "limit": TEXT, "retry_after": {"type": "integer"}, "fault_id": {"type": "integer"}, "stored_events": {"type": "integer"},
+    }, required=["id", "method", "path", "status", "received_at", "duration_ms", "body", "rule_id", "message"])
+    return {"JournalEntry": entry, "RequestsPage": page("requests", "JournalEntry")}
+
+
+def control_schemas() -> dict[str, Schema]:
+    return {
+        "Clock": strict_object({"now": {"type": "string", "format": "date-time"},
+                                "mode": {"type": "string", "enum": ["real", "virtual", "scaled"]}, "rate": {"type": "number", "minimum": 0}}),
+        "ClockCommand": {"oneOf": [
+            strict_object({"set": {"type": "string", "description": "ISO 8601; switches to virtual time"}}),
+            strict_object({"advance": {"type": "number", "minimum": 0, "description": "seconds; switches to virtual time"}}),
+            strict_object({"mode": {"enum": ["real", "virtual"]}}),
+            strict_object({"mode": {"const": "scaled"}, "rate": {"type": "number", "exclusiveMinimum": 0}}),
+        ]},
+        "FaultSpec": strict_object(fault_fields(), required=["path"]),
+        "Fault": strict_object({"id": {"type": "integer"}, **fault_fields(), "matched": {"type": "integer"},
+                                "remaining": nullable({"type": "integer"})}),
+        "Config": config_schema(),
+    }
+
+
+def fault_fields() -> dict[str, Schema]:
+    return {
+        "path": {"type": "string", "description": "a Heap path or shell pattern such as /api/*"},
+        "method": nullable(TEXT),
+        "status": nullable({"type": "integer", "minimum": 100, "maximum": 599}),
+        "retry_after": nullable({"type": "integer", "minimum": 0}),
+        "delay_ms": {"type": "integer", "minimum": 0, "maximum": 60_000},
+        "drop_connection": {"type": "boolean"},
+        "times": nullable({"type": "integer", "minimum": 1}),
+        "probability": {"type": "number", "minimum": 0, "maximum": 1},
+        "seed": nullable({"type": "integer"}),
+        "body": nullable(TEXT),
+        "after_processing": {"type": "boolean", "description": "process and store, then replace the answer"},
+    }
+
+
+def config_schema() -> Schema:
+    count, seconds = {"type": "integer", "minimum": 1}, {"type": "number", "minimum": 0}
+    return strict_object({
+        "limits_enabled": {"type": "boolean"},
+        "limits": {"type": "object", "additionalProperties": ref("LimitSpec")},
+        "identify_max_user_ids": count, "identify_window_days": seconds, "max_bulk_items": count,
+        "max_deletion_users": count, "max_body_bytes": count, "journal_limit": count,
+        "long_values": {"enum": ["reject", "truncate"]}, "deletion_token_ttl_s": seconds,
+        "deletion_api_key": nullable(TEXT), "deletion_completes_after_s": seconds, "log_requests": {"type": "boolean"},
+    })
+
+
+# --- console ----------------------------------------------------------------------------------
+
+
+def console_paths() -> dict[str, Any]:
+    html = {"description": "The console page.", "content": {"text/html": {"schema": {"type": "string"}}}}
+    document = json_body({"type": "object", "required": ["openapi", "info", "paths"]}, "This document.")
+    return {
+        "/": {"get": operation("console", CONSOLE_TAG, "The web console", {"200": html})},
+        "/openapi.json": {"get": operation("openapi", CONSOLE_TAG, "This OpenAPI description", {"200": document})},
+    }

@@ -1,0 +1,116 @@
+// The console's entry point: tabs, the header, and the polling loop that keeps it live.
+
+import { getJSON } from "./api.js";
+import { formatCount, setText } from "./dom.js";
+import { ClockView, FaultsPanel, bindReset } from "./controls.js";
+import { LimitsPanel, REQUEST_KINDS, accountsPanel, eventsPanel, requestsPanel, usersPanel } from "./panels.js";
+
+const $ = (selector) => document.querySelector(selector);
+const TABS = ["events", "requests", "users", "accounts", "limits", "faults"];
+// ?poll=MS overrides the refresh interval (the browser tests use a short one).
+const POLL_MS = clamp(Number(new URLSearchParams(location.search).get("poll")) || 1500, 100, 60000);
+
+function clamp(value, low, high) {
+  return Math.min(high, Math.max(low, value));
+}
+
+const state = { tab: "events", requestKind: "all", timer: 0, running: false, again: false };
+const refreshNow = () => schedule(0);
+const clock = new ClockView(report, refreshNow);
+const faults = new FaultsPanel(refreshNow);
+const panels = {
+  events: eventsPanel(refreshNow),
+  requests: requestsPanel(refreshNow, () => state.requestKind),
+  users: usersPanel(refreshNow),
+  accounts: accountsPanel(refreshNow),
+  limits: new LimitsPanel(clock),
+  faults,
+};
+
+/** One refresh: the header, the refusal counts, and the visible panel. Never two at once. */
+async function refresh() {
+  if (state.running) { state.again = true; return; }
+  state.running = true;
+  try {
+    await Promise.all([loadStats(), clock.load(), loadRequestCounts(), faults.load()]);
+    if (state.tab !== "faults") await panels[state.tab].load();
+    report("");
+  } catch (error) {
+    report(`Cannot reach the simulator (${error.message}). Retrying…`);
+  } finally {
+    state.running = false;
+    const again = state.again;
+    state.again = false;
+    schedule(again ? 0 : POLL_MS);
+  }
+}
+
+function schedule(delay) {
+  clearTimeout(state.timer);
+  if (state.running) { state.again = true; return; }
+  if (!$("#live-toggle").checked && delay > 0) return;
+  state.timer = setTimeout(refresh, delay);
+}
+
+async function loadStats() {
+  const { counts } = await getJSON("/_mock/health");
+  for (const name of ["events", "users", "accounts", "requests"]) setText($(`#stat-${name}`), formatCount(counts[name]));
+}
+
+/** How many journal entries each request filter holds; refusals also badge the tab. */
+async function loadRequestCounts() {
+  const kinds = state.tab === "requests" ? Object.keys(REQUEST_KINDS) : ["rejected", "throttled", "faults"];
+  const totals = await Promise.all(kinds.map((kind) =>
+    getJSON("/_mock/requests", { ...REQUEST_KINDS[kind], limit: 0 }).then((page) => [kind, page.total])));
+  const counts = Object.fromEntries(totals);
+  for (const [kind, total] of totals) {
+    const slot = document.querySelector(`[data-count="${kind}"]`);
+    if (slot) setText(slot, formatCount(total));
+  }
+  const refused = counts.rejected + counts.throttled + counts.faults;
+  setText($("#tab-refused"), refused ? formatCount(refused) : "");
+}
+
+function report(message) {
+  const banner = $("#banner");
+  setText(banner, message);
+  banner.hidden = !message;
+}
+
+function showTab(tab) {
+  state.tab = TABS.includes(tab) ? tab : "events";
+  document.querySelectorAll("[data-tab]").forEach((button) =>
+    button.setAttribute("aria-selected", String(button.dataset.tab === state.tab)));
+  document.querySelectorAll("[data-panel]").forEach((panel) => { panel.hidden = panel.dataset.panel !== state.tab; });
+  if (location.hash.slice(1) !== state.tab) history.replaceState(null, "", `#${state.tab}`);
+  refreshNow();
+}
+
+function showRequestKind(kind) {
+  state.requestKind = kind;
+  document.querySelectorAll("[data-kind]").forEach((button) =>
+    button.setAttribute("aria-pressed", String(button.dataset.kind === kind)));
+  panels.requests.goTo(0);
+}
+
+function afterReset() {
+  Object.values(panels).forEach((panel) => panel.forget());
+  refreshNow();
+}
+
+function bind() {
+  document.querySelectorAll("[data-tab]").forEach((button) =>
+    button.addEventListener("click", () => showTab(button.dataset.tab)));
+  document.querySelectorAll("[data-kind]").forEach((button) =>
+    button.addEventListener("click", () => showRequestKind(button.dataset.kind)));
+  window.addEventListener("hashchange", () => showTab(location.hash.slice(1)));
+  $("#live-toggle").addEventListener("change", (event) => {
+    document.body.classList.toggle("paused", !event.target.checked);
+    setText($("#live-label"), event.target.checked ? "Live" : "Paused");
+    if (event.target.checked) refreshNow();
+  });
+  bindReset(report, afterReset);
+}
+
+bind();
+showTab(location.hash.slice(1));

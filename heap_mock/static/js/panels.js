@@ -1,0 +1,183 @@
+// The console's panels: each knows its /_mock/ endpoint and how to draw one item.
+
+import { getJSON } from "./api.js";
+import {
+  el, formatCount, formatDuration, jsonBlock, propertyChips, propertyList, propertyPreview,
+  replaceChildren, setText, timeCell,
+} from "./dom.js";
+import { PagedTable } from "./table.js";
+
+const $ = (selector) => document.querySelector(selector);
+
+/** Arriving events, newest first; a row opens onto its properties and where it came from. */
+export function eventsPanel(onChange) {
+  return new PagedTable({
+    path: "/_mock/events", listKey: "events", order: "desc", columns: 7,
+    table: $("#events-table"), pager: $('[data-pager="events"]'), filters: $("#events-filters"),
+    rowKey: (_event, ordinal) => String(ordinal),
+    cells: (event, ordinal) => [
+      el("td", { className: "num muted" }, formatCount(ordinal)),
+      el("td", {}, timeCell(event.timestamp)),
+      el("td", { className: "mono" }, event.app_id),
+      el("td", { className: "mono identity" }, event.identity ?? `user_id ${event.user_id}`),
+      el("td", { className: "event-name" }, event.event),
+      el("td", {}, el("span", { className: `endpoint ${event.endpoint}` }, event.endpoint)),
+      el("td", { className: "preview" }, propertyPreview(event.properties)),
+    ],
+    detail: (event) => el("div", { className: "detail-grid" },
+      el("section", {}, el("h3", {}, "Properties"), propertyList(event.properties)),
+      el("section", {}, el("h3", {}, "Event"), fieldList({
+        event: event.event, timestamp: event.timestamp, identity: event.identity, user_id: event.user_id,
+        session_id: event.session_id, idempotency_key: event.idempotency_key, endpoint: event.endpoint,
+        request: event.request_id,
+      }))),
+  }, onChange);
+}
+
+/** The request journal: accepted and refused requests side by side, each with its body. */
+export function requestsPanel(onChange, kind) {
+  return new PagedTable({
+    path: "/_mock/requests", listKey: "requests", order: "desc", columns: 7,
+    table: $("#requests-table"), pager: $('[data-pager="requests"]'), filters: null,
+    params: () => REQUEST_KINDS[kind()],
+    rowKey: (entry) => entry.id,
+    cells: (entry) => [
+      el("td", {}, timeCell(entry.received_at)),
+      el("td", { className: "mono" }, entry.method),
+      el("td", { className: "mono" }, entry.path),
+      el("td", {}, statusBadge(entry)),
+      el("td", { className: "mono rule" }, entry.rule_id ?? ""),
+      el("td", { className: "preview" }, requestSummary(entry)),
+      el("td", { className: "num muted" }, entry.duration_ms?.toFixed?.(1) ?? ""),
+    ],
+    detail: (entry) => el("div", { className: "detail-grid" },
+      el("section", {}, el("h3", {}, "Outcome"), outcome(entry)),
+      el("section", {}, el("h3", {}, "Request body"), jsonBlock(entry.body))),
+  }, onChange);
+}
+
+/** Query parameters of /_mock/requests for each filter button. */
+export const REQUEST_KINDS = {
+  all: {},
+  accepted: { status: 200 },
+  rejected: { status: 400 },
+  throttled: { status: 429 },
+  faults: { rule_id: "fault.injected" },
+};
+
+function statusBadge(entry) {
+  const fault = entry.rule_id === "fault.injected";
+  const tone = fault ? "fault" : entry.status < 300 ? "ok" : entry.status === 429 ? "warn" : "bad";
+  return el("span", { className: `status ${tone}`, title: fault ? `injected by fault #${entry.fault_id}` : "" },
+    String(entry.status), fault ? " fault" : "");
+}
+
+function requestSummary(entry) {
+  if (entry.status === 429 && entry.limit) return `${entry.limit}; retry after ${entry.retry_after} s`;
+  if (entry.rule_id === "fault.injected") return `fault #${entry.fault_id}`;
+  if (entry.message) return entry.message.split("\n")[0];
+  if (typeof entry.stored_events === "number") return `${entry.stored_events} event(s) stored`;
+  return "";
+}
+
+function outcome(entry) {
+  const parts = [fieldList({
+    status: entry.status, rule: entry.rule_id, limit: entry.limit, retry_after: entry.retry_after,
+    fault: entry.fault_id, stored_events: entry.stored_events, request: entry.id,
+  })];
+  if (entry.message) parts.push(el("pre", { className: "message" }, entry.message));
+  if (entry.violations?.length) {
+    parts.push(el("table", { className: "violations" },
+      el("thead", {}, el("tr", {}, el("th", {}, "Rule"), el("th", {}, "Path"), el("th", {}, "Message"))),
+      el("tbody", {}, entry.violations.map((v) =>
+        el("tr", {}, el("td", { className: "mono" }, v.rule_id), el("td", { className: "mono" }, v.path), el("td", {}, v.message))))));
+  }
+  return parts;
+}
+
+/** Name/value pairs, leaving out the empty ones. */
+function fieldList(fields) {
+  const shown = Object.entries(fields).filter(([, value]) => value !== null && value !== undefined && value !== "");
+  return el("dl", { className: "props" }, shown.map(([name, value]) => [el("dt", {}, name), el("dd", {}, String(value))]));
+}
+
+export function usersPanel(onChange) {
+  return new PagedTable({
+    path: "/_mock/users", listKey: "users", order: "asc", columns: 4,
+    table: $("#users-table"), pager: $('[data-pager="users"]'), filters: $("#users-filters"),
+    rowKey: (user) => `${user.app_id}/${user.identity}`,
+    cells: (user) => [
+      el("td", { className: "mono" }, user.app_id),
+      el("td", { className: "mono identity" }, user.identity),
+      el("td", { className: "mono" }, (user.user_ids ?? []).join(", ")),
+      el("td", {}, propertyChips(user.properties)),
+    ],
+    detail: (user) => propertyList(user.properties),
+  }, onChange);
+}
+
+export function accountsPanel(onChange) {
+  return new PagedTable({
+    path: "/_mock/accounts", listKey: "accounts", order: "asc", columns: 3,
+    table: $("#accounts-table"), pager: $('[data-pager="accounts"]'), filters: $("#accounts-filters"),
+    rowKey: (account) => `${account.app_id}/${account.account_id}`,
+    cells: (account) => [
+      el("td", { className: "mono" }, account.app_id),
+      el("td", { className: "mono identity" }, account.account_id),
+      el("td", {}, propertyChips(account.properties)),
+    ],
+    detail: (account) => propertyList(account.properties),
+  }, onChange);
+}
+
+const LIMIT_ROWS = 200;
+
+/** Rate-limit windows: how full each is, per identity and app, and when room frees up. */
+export class LimitsPanel {
+  constructor(clock) {
+    this.clock = clock;
+    this.lastSignature = "";
+  }
+
+  async load() {
+    const limits = await getJSON("/_mock/limits");
+    const signature = JSON.stringify([limits, this.clock.now]);
+    if (signature === this.lastSignature) return;
+    this.lastSignature = signature;
+    this.render(limits);
+  }
+
+  render(limits) {
+    setText($("#limits-state"), limits.enabled
+      ? "Limits are enforced. Each window slides: a unit frees up once it is older than the window."
+      : "Limits are switched off in this simulator's config (limits_enabled: false).");
+    replaceChildren($("#limits-config"), Object.entries(limits.limits).map(([name, spec]) =>
+      el("div", { className: "card" }, el("div", { className: "card-title mono" }, `limit.${name}`),
+        el("div", { className: "card-value" }, `${formatCount(spec.limit)} / ${spec.window_s} s`))));
+    const usage = [...limits.usage].sort((a, b) => b.used / b.max - a.used / a.max);
+    const table = $("#limits-table");
+    replaceChildren(table.tBodies[0], usage.slice(0, LIMIT_ROWS).map((u) => this.row(u)));
+    table.parentElement.querySelector(".empty").hidden = usage.length > 0;
+    const more = $("#limits-more");
+    more.hidden = usage.length <= LIMIT_ROWS;
+    setText(more, `Showing the ${LIMIT_ROWS} fullest of ${formatCount(usage.length)} windows.`);
+  }
+
+  row(u) {
+    const ratio = u.max ? Math.min(1, u.used / u.max) : 0;
+    const bar = el("span", { className: `meter${ratio >= 1 ? " full" : ratio >= 0.8 ? " high" : ""}` }, el("span", { className: "meter-fill" }));
+    bar.firstChild.style.width = `${(ratio * 100).toFixed(1)}%`;
+    const wait = u.frees_at && this.clock.now ? (Date.parse(u.frees_at) - Date.parse(this.clock.now)) / 1000 : NaN;
+    return el("tr", {},
+      el("td", { className: "mono" }, u.limit),
+      el("td", { className: "mono" }, u.app_id),
+      el("td", { className: "mono identity" }, u.identity ?? "(whole app)"),
+      el("td", { className: "usage" }, bar, el("span", { className: "usage-text" }, `${formatCount(u.used)} / ${formatCount(u.max)}`)),
+      el("td", { className: "num" }, `${u.window_s} s`),
+      el("td", {}, u.frees_at ? [timeCell(u.frees_at), el("span", { className: "muted" }, ` in ${formatDuration(wait)}`)] : "–"));
+  }
+
+  forget() {
+    this.lastSignature = "";
+  }
+}

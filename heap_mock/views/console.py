@@ -1,0 +1,50 @@
+"""The web console at `/`, its static assets under `/_mock/console/`, and `GET /openapi.json`.
+
+The console is plain HTML, CSS and JavaScript shipped in `heap_mock/static/`: no build step and
+no CDN, so it works offline. It reads everything through the `/_mock/` API like any other client.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, g, send_from_directory
+from werkzeug.wrappers import Response
+
+from heap_mock.openapi import openapi_document
+from heap_mock.simulator import json_response
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+ASSET_PREFIX = "/_mock/console"
+
+# The console renders received text with textContent only; this policy is a second line of
+# defence: no inline script, nothing from another origin, no framing.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+
+console = Blueprint("console", __name__, static_folder=str(STATIC_DIR), static_url_path=ASSET_PREFIX)
+
+
+@console.before_request
+def _not_heap_traffic() -> None:
+    """Keep the console's own page loads out of the request journal.
+
+    The app journals every request outside `/_mock/` as Heap traffic and skips any request that
+    has no request id, so dropping the id here keeps `/` and `/openapi.json` out of it.
+    """
+    g.pop("request_id", None)
+
+
+@console.get("/")
+def index() -> Response:
+    response = send_from_directory(STATIC_DIR, "index.html", max_age=0)
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@console.get("/openapi.json")
+def openapi() -> Response:
+    return json_response(openapi_document())
