@@ -131,12 +131,13 @@ def _journal_entry(response: Response) -> dict[str, Any]:
         "id": g.request_id,
         "method": request.method,
         "path": request.path,
-        "status": response.status_code,
+        # A dropped connection sent no status at all; the journal says 0 so it cannot pass for a 200.
+        "status": 0 if rule is not None and rule.drop_connection else response.status_code,
         "received_at": to_iso(g.received_at),
         "duration_ms": round((time.perf_counter() - g.started) * 1000, 3),
         "body": _journal_body(),
         "rule_id": error.rule_id if error else (g.get("ignored_by") or ("fault.injected" if rule and rule.answers else None)),
-        "message": error.message if error else None,
+        "message": error.message if error else _fault_message(rule),
     }
     if isinstance(error, PayloadRejected):
         entry["violations"] = [{"rule_id": v.rule_id, "path": v.path, "message": v.message} for v in error.violations]
@@ -147,6 +148,13 @@ def _journal_entry(response: Response) -> dict[str, Any]:
     if "stored" in g:
         entry["stored_events"] = g.stored
     return entry
+
+
+def _fault_message(rule: FaultRule | None) -> str | None:
+    if rule is None or not rule.answers:
+        return None
+    what = "connection dropped" if rule.drop_connection else f"answered {rule.status}"
+    return f"injected fault #{rule.id}: {what}"
 
 
 def _journal_body() -> Any:

@@ -92,6 +92,9 @@ def test_dropped_connection_breaks_the_client_and_stores_nothing(heap_mock: Mock
     with pytest.raises(requests.exceptions.ConnectionError):
         requests.post(f"{heap_mock.url}/api/track", json=EVENT)
     assert heap_mock.events() == []
+    [journaled] = heap_mock.requests()
+    assert (journaled["status"], journaled["rule_id"]) == (0, "fault.injected")
+    assert "connection dropped" in journaled["message"]
     assert requests.post(f"{heap_mock.url}/api/track", json=EVENT).status_code == 200
 
 

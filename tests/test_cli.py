@@ -1,0 +1,100 @@
+"""`heap-mock serve` as a user runs it: a real process, a real port, signals to stop it."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import requests
+
+from heap_mock.testing import MockClient
+
+SERVE = [sys.executable, "-m", "heap_mock", "serve", "--port", "0"]
+
+
+def start(*extra: str) -> tuple[subprocess.Popen[str], str]:
+    process = subprocess.Popen([*SERVE, *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    url = process.stdout.readline().strip()
+    assert url.startswith("http://127.0.0.1:"), f"first line should be the base URL, got {url!r}"
+    return process, url
+
+
+def stop(process: subprocess.Popen[str], signum: int) -> tuple[int, str]:
+    process.send_signal(signum)
+    _, stderr = process.communicate(timeout=15)
+    return process.returncode, stderr
+
+
+@pytest.fixture(params=["granian", "waitress"])
+def served(request: pytest.FixtureRequest) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    process, url = start("--server", request.param)
+    yield process, url
+    if process.poll() is None:
+        # SIGTERM, not SIGKILL: granian's worker process outlives a killed parent and holds the pipes.
+        stop(process, signal.SIGTERM)
+
+
+def test_serve_prints_its_url_answers_logs_and_stops_on_sigterm(served: tuple[subprocess.Popen[str], str]) -> None:
+    process, url = served
+    client = MockClient(url)
+    assert client.post("/api/track", {"app_id": "1", "identity": "a", "event": "E"}).status_code == 200
+    assert client.post("/api/track", {"app_id": "1"}).status_code == 400
+    assert [e["event"] for e in client.events()] == ["E"]
+    code, stderr = stop(process, signal.SIGTERM)
+    assert code == 0
+    assert "POST /api/track 200" in stderr
+    assert "POST /api/track 400" in stderr and "track.event.required" in stderr
+    assert "Traceback" not in stderr
+
+
+def test_serve_stops_cleanly_on_sigint(served: tuple[subprocess.Popen[str], str]) -> None:
+    process, url = served
+    assert requests.get(f"{url}/_mock/health").json()["status"] == "ok"
+    code, stderr = stop(process, signal.SIGINT)
+    assert code == 0
+    assert "Traceback" not in stderr
+
+
+def test_dropped_connection_fault_breaks_the_answer_under_every_server(served: tuple[subprocess.Popen[str], str]) -> None:
+    _, url = served
+    MockClient(url).add_fault(path="/api/track", drop_connection=True, times=1)
+    with pytest.raises(requests.exceptions.RequestException):
+        requests.post(f"{url}/api/track", json={"app_id": "1", "identity": "a", "event": "E"})
+    assert MockClient(url).events() == []
+
+
+def test_config_file_is_applied(tmp_path: Path) -> None:
+    config = tmp_path / "heap-mock.json"
+    config.write_text(json.dumps({"limits": {"track": {"limit": 1}}, "log_requests": False}))
+    process, url = start("--config", str(config))
+    try:
+        statuses = [requests.post(f"{url}/api/track", json={"app_id": "1", "identity": "a", "event": "E"}).status_code for _ in range(2)]
+        assert statuses == [200, 429]
+    finally:
+        stop(process, signal.SIGTERM)
+
+
+@pytest.mark.parametrize(
+    ("args", "config", "message"),
+    [
+        (["--config", "{config}"], {"limts": {}}, "unknown config key 'limts'"),
+        (["--config", "{config}"], {"journal_limit": -1}, "'journal_limit' must be a positive whole number"),
+        (["--config", "{config}"], "not json", "is not valid JSON"),
+        (["--config", "/nonexistent/heap.json"], None, "cannot read config file"),
+        (["--port", "70000"], None, "--port must be from 0 to 65535"),
+    ],
+)
+def test_unusable_arguments_exit_2_with_a_clear_message(tmp_path: Path, args: list[str], config: object, message: str) -> None:
+    path = tmp_path / "config.json"
+    path.write_text(config if isinstance(config, str) else json.dumps(config))
+    argv = [arg.replace("{config}", str(path)) for arg in args]
+    result = subprocess.run([*SERVE[:-2], *argv], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
