@@ -29,12 +29,14 @@ console = Blueprint("console", __name__, static_folder=str(STATIC_DIR), static_u
 
 @console.before_request
 def _not_heap_traffic() -> None:
-    """Keep the console's own page loads out of the request journal.
+    """Keep the console's own page loads out of the request journal and the request log.
 
-    The app journals every request outside `/_mock/` as Heap traffic and skips any request that
-    has no request id, so dropping the id here keeps `/` and `/openapi.json` out of it.
+    The app journals every request outside `/_mock/` as Heap traffic, and skips any request whose
+    bookkeeping (`g.request_id`, or `g.exchange` in newer cores) is absent, so dropping it here
+    keeps `/` and `/openapi.json` out. Blueprint hooks run after the app's, so it is set by now.
     """
     g.pop("request_id", None)
+    g.pop("exchange", None)
 
 
 @console.get("/")

@@ -134,7 +134,7 @@ export class PagedTable {
     const form = this.spec.filters;
     if (!form) return;
     let timer = 0;
-    const apply = () => { clearTimeout(timer); timer = setTimeout(() => this.goTo(0), 250); };
+    const apply = () => { clearTimeout(timer); timer = setTimeout(() => this.goTo(0), 150); };
     form.addEventListener("input", apply);
     form.addEventListener("submit", (event) => { event.preventDefault(); this.goTo(0); });
     form.addEventListener("reset", () => setTimeout(() => this.goTo(0), 0));

@@ -1,0 +1,76 @@
+"""One headless Chromium per test session (so per xdist worker), one fresh page per test.
+
+The browser is Debian's `chromium`, driven by Playwright (no browser download: Playwright only
+drives the executable it is given). Without either, the browser tests skip and say why.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+CHROMIUM = Path(os.environ.get("HEAP_SIM_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# Short enough that tests see live updates at once, long enough to leave the server idle.
+TEST_POLL_MS = 150
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
+    if not CHROMIUM.exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}: install Debian's chromium (.ci/run does) or set HEAP_SIM_CHROMIUM")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class ConsolePage:
+    """A console page, with every dialog it opens recorded (and dismissed) so a test can say none did."""
+
+    def __init__(self, page: Any, url: str) -> None:
+        self.page = page
+        self.url = url
+        self.dialogs: list[str] = []
+        self.errors: list[str] = []
+        page.on("dialog", self._on_dialog)
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+
+    def _on_dialog(self, dialog: Any) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def open(self, tab: str = "events") -> Any:
+        self.page.goto(f"{self.url}/?poll={TEST_POLL_MS}#{tab}")
+        return self.page
+
+
+@pytest.fixture(scope="session")
+def browser_context(browser: Any) -> Iterator[Any]:
+    """Shared: a new page in a live context costs ~50 ms, a new context ~300 ms more."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context.set_default_timeout(5000)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def console(browser_context: Any, heap_mock: Any) -> Iterator[ConsolePage]:
+    """A new page on a fresh session simulator (reset, virtual clock at HEAP_MOCK_EPOCH)."""
+    page = browser_context.new_page()
+    view = ConsolePage(page, heap_mock.url)
+    yield view
+    page.close()
+    assert view.errors == [], f"the console threw: {view.errors}"
