@@ -18,19 +18,18 @@ from werkzeug.exceptions import MethodNotAllowed as WerkzeugMethodNotAllowed
 from werkzeug.exceptions import NotFound as WerkzeugNotFound
 from werkzeug.wrappers import Response
 
-from heap_mock.clock import Clock, SwitchableClock, to_iso
+from heap_mock.clock import Clock, SwitchableClock
 from heap_mock.config import Config
-from heap_mock.errors import BodyTooLarge, HeapMockError, MethodNotAllowed, PayloadRejected, RouteNotFound, Throttled
+from heap_mock.errors import BodyTooLarge, HeapMockError, MethodNotAllowed, RouteNotFound
 from heap_mock.faults import FaultRule
+from heap_mock.journal import Exchange, RequestLog
 from heap_mock.simulator import EXTENSION_KEY, Simulator, current_simulator, json_response
 from heap_mock.state import SimulatorState
 from heap_mock.views.console import console
 from heap_mock.views.control import control
 from heap_mock.views.heap_api import heap_api
 
-request_log = logging.getLogger("heap_mock.requests")
 error_log = logging.getLogger("heap_mock.errors")
-JOURNAL_BODY_BYTES = 1024 * 1024  # bodies larger than this are journaled as a preview
 
 
 def create_app(config: Mapping[str, Any] | Config | None = None, *, clock: Clock | None = None) -> Flask:
@@ -40,7 +39,7 @@ def create_app(config: Mapping[str, Any] | Config | None = None, *, clock: Clock
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
     switchable = clock if isinstance(clock, SwitchableClock) else SwitchableClock(clock)
-    app.extensions[EXTENSION_KEY] = Simulator(settings, switchable, SimulatorState(settings))
+    app.extensions[EXTENSION_KEY] = Simulator(settings, switchable, SimulatorState(settings), RequestLog())
     app.register_blueprint(heap_api)
     app.register_blueprint(control)
     app.register_blueprint(console)
@@ -51,27 +50,25 @@ def create_app(config: Mapping[str, Any] | Config | None = None, *, clock: Clock
     return app
 
 
-def _is_heap_path() -> bool:
-    return not request.path.startswith("/_mock")
-
-
 def _begin_request() -> Response | None:
     sim = current_simulator()
-    g.started = time.perf_counter()
-    g.received_at = sim.clock.now()
-    g.request_id = sim.state.next_request_id()
+    req = request._get_current_object()  # type: ignore[attr-defined]
+    exchange = Exchange(sim.state.next_request_id(), req.method, req.path, sim.clock.now())
+    g.exchange = exchange
     limit = sim.config.max_body_bytes
-    if request.content_length is not None and request.content_length > limit:
-        raise BodyTooLarge(f"request body of {request.content_length} bytes is over the limit of {limit} bytes")
-    return _apply_fault_before(sim) if _is_heap_path() else None
+    if req.content_length is not None and req.content_length > limit:
+        raise BodyTooLarge(f"request body of {req.content_length} bytes is over the limit of {limit} bytes")
+    if sim.state.faults.rules and not exchange.path.startswith("/_mock"):
+        return _apply_fault_before(sim, exchange)
+    return None
 
 
-def _apply_fault_before(sim: Simulator) -> Response | None:
+def _apply_fault_before(sim: Simulator, exchange: Exchange) -> Response | None:
     with sim.state.lock:
-        rule = sim.state.faults.match(request.method, request.path)
+        rule = sim.state.faults.match(exchange.method, exchange.path)
     if rule is None:
         return None
-    g.fault = rule
+    exchange.fault = rule
     if rule.delay_ms:
         time.sleep(rule.delay_ms / 1000.0)  # a real delay: it exists to trip client timeouts
     if rule.answers and not rule.after_processing:
@@ -112,70 +109,27 @@ def _shut_socket() -> bool:
 
 
 def _finish_request(response: Response) -> Response:
-    if not hasattr(g, "request_id"):
+    exchange: Exchange | None = g.get("exchange")
+    if exchange is None:
         return response  # the request failed before it began (e.g. routing of a bad URL)
-    rule: FaultRule | None = g.get("fault")
+    rule = exchange.fault
     if rule is not None and rule.answers and rule.after_processing:
         response = _fault_response(rule)
-    if _is_heap_path():
-        current_simulator().state.record_request(_journal_entry(response))
-    if current_simulator().config.log_requests:
-        _log_line(response)
+    exchange.finish(response.status_code)
+    sim = current_simulator()
+    if not exchange.path.startswith("/_mock"):
+        exchange.raw = _raw_body()
+        sim.state.record_request(exchange)
+    if sim.config.log_requests:
+        sim.request_log.write(exchange)
     return response
 
 
-def _journal_entry(response: Response) -> dict[str, Any]:
-    error: HeapMockError | None = g.get("error")
-    rule: FaultRule | None = g.get("fault")
-    entry: dict[str, Any] = {
-        "id": g.request_id,
-        "method": request.method,
-        "path": request.path,
-        # A dropped connection sent no status at all; the journal says 0 so it cannot pass for a 200.
-        "status": 0 if rule is not None and rule.drop_connection else response.status_code,
-        "received_at": to_iso(g.received_at),
-        "duration_ms": round((time.perf_counter() - g.started) * 1000, 3),
-        "body": _journal_body(),
-        "rule_id": error.rule_id if error else (g.get("ignored_by") or ("fault.injected" if rule and rule.answers else None)),
-        "message": error.message if error else _fault_message(rule),
-    }
-    if isinstance(error, PayloadRejected):
-        entry["violations"] = [{"rule_id": v.rule_id, "path": v.path, "message": v.message} for v in error.violations]
-    if isinstance(error, Throttled):
-        entry["limit"], entry["retry_after"] = error.limit_text, error.retry_after
-    if rule is not None:
-        entry["fault_id"] = rule.id
-    if "stored" in g:
-        entry["stored_events"] = g.stored
-    return entry
-
-
-def _fault_message(rule: FaultRule | None) -> str | None:
-    if rule is None or not rule.answers:
-        return None
-    what = "connection dropped" if rule.drop_connection else f"answered {rule.status}"
-    return f"injected fault #{rule.id}: {what}"
-
-
-def _journal_body() -> Any:
-    if "body" in g:
-        return g.body if (request.content_length or 0) <= JOURNAL_BODY_BYTES else {"_preview": _raw_preview()}
-    return _raw_preview() or None
-
-
-def _raw_preview() -> str:
+def _raw_body() -> bytes:
     try:
-        raw = request.get_data(cache=True)
+        return request.get_data(cache=True)
     except RequestEntityTooLarge:
-        return ""
-    return raw[:JOURNAL_BODY_BYTES].decode("utf-8", errors="replace")
-
-
-def _log_line(response: Response) -> None:
-    error: HeapMockError | None = g.get("error")
-    elapsed = (time.perf_counter() - g.started) * 1000
-    suffix = f" {error.rule_id}" if error else ""
-    request_log.info("%s %s %s %.1fms %s%s", request.method, request.path, response.status_code, elapsed, g.request_id, suffix)
+        return b""
 
 
 def _render_error(error: HTTPException) -> Response:
@@ -192,7 +146,9 @@ def _render_error(error: HTTPException) -> Response:
     else:
         ours = RouteNotFound(error.description or error.name)
         ours.code = error.code or 400
-    g.error = ours
+    exchange: Exchange | None = g.get("exchange")
+    if exchange is not None:
+        exchange.error = ours
     response = ours.get_response()
     if isinstance(error, WerkzeugMethodNotAllowed) and error.valid_methods:
         response.headers["Allow"] = ", ".join(error.valid_methods)

@@ -95,8 +95,8 @@ def check_user_id(value: Any, path: str, findings: Findings) -> str | None:
     return None
 
 
-def check_timestamp(value: Any, path: str, findings: Findings, now: float) -> float:
-    """ISO 8601 with any offset, or epoch milliseconds (number or digit string); absent means now."""
+def check_timestamp(value: Any, parent: str, findings: Findings, now: float) -> float:
+    """`parent.timestamp`: ISO 8601 with any offset, or epoch milliseconds (number or digit string); absent means now."""
     if value is None:
         return now
     if is_number(value) or (isinstance(value, str) and _DIGITS.match(value)):
@@ -108,7 +108,7 @@ def check_timestamp(value: Any, path: str, findings: Findings, now: float) -> fl
             return parse_iso(value)
         except ValueError:
             pass
-    findings.add("timestamp.format", path, "should be an ISO 8601 date-time or epoch milliseconds")
+    findings.add("timestamp.format", f"{parent}.timestamp", "should be an ISO 8601 date-time or epoch milliseconds")
     return now
 
 
@@ -146,10 +146,22 @@ def check_properties(
         return {}
     clean: dict[str, str | int | float] = {}
     for name, value in properties.items():
+        if _plainly_valid(name, value, reserved_id):
+            clean[name] = value  # the common case, checked without building a JSON path
+            continue
         checked = _check_property(name, value, props_path, findings, join_arrays, truncate_long, reserved_id)
         if checked is not None:
             clean[name] = checked
     return clean
+
+
+def _plainly_valid(name: str, value: Any, reserved_id: bool) -> bool:
+    kind = type(value)
+    if kind is str:
+        fits = len(value) <= MAX_NAME
+    else:
+        fits = kind is int or kind is float
+    return fits and len(name) <= MAX_NAME and not (reserved_id and len(name) == 2 and name.lower() == "id")
 
 
 def _check_property(

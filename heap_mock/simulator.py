@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from flask import current_app, g, request
+from flask import current_app, request
 from werkzeug.wrappers import Response
 
 from heap_mock.clock import SwitchableClock
 from heap_mock.config import Config
 from heap_mock.errors import PayloadRejected, Violation
+from heap_mock.journal import RequestLog
 from heap_mock.state import SimulatorState
 
 EXTENSION_KEY = "heap_mock"
@@ -22,6 +23,7 @@ class Simulator:
     config: Config
     clock: SwitchableClock
     state: SimulatorState
+    request_log: RequestLog
 
 
 def current_simulator() -> Simulator:
@@ -42,5 +44,4 @@ def read_json_body() -> Any:
         body = orjson.loads(raw)
     except orjson.JSONDecodeError as error:
         raise PayloadRejected([Violation("body.json", "postBody", f"is not valid JSON ({error})")]) from None
-    g.body = body
     return body

@@ -8,6 +8,7 @@ pass the clock's `now` in.
 
 from __future__ import annotations
 
+import itertools
 import math
 import threading
 import uuid
@@ -24,6 +25,7 @@ from heap_mock.endpoints.track import TrackEvent, TrackRequest
 from heap_mock.endpoints.user_properties import UserPropertiesRequest
 from heap_mock.errors import DeletionNotFound, DeletionUnauthorized, Throttled
 from heap_mock.faults import FaultInjector
+from heap_mock.journal import Exchange
 from heap_mock.ratelimit import Demand, RateLimiter, Refusal
 
 _LIMIT_TEXT = {
@@ -109,17 +111,17 @@ class SimulatorState:
     def _reset_data(self) -> None:
         config = self.config
         self.events: list[StoredEvent] = []
-        self.idempotency_keys: set[tuple[str, str]] = set()
+        self.idempotency_keys: dict[str, set[str]] = {}  # per app_id
         self.users: dict[tuple[str, str], dict[str, Any]] = {}
         self.accounts: dict[tuple[str, str], dict[str, Any]] = {}
         self.identities = IdentityGraph(config.identify_max_user_ids, config.identify_window_days * 86400.0)
         self.limiter = RateLimiter(config.limits)
-        self.journal: deque[dict[str, Any]] = deque(maxlen=config.journal_limit)
+        self.journal: deque[Exchange] = deque(maxlen=config.journal_limit)
         self.journal_total = 0
         self.tokens: dict[str, tuple[str, float]] = {}
         self.deletions: dict[str, DeletionRecord] = {}
         self.duplicates_ignored = 0
-        self._request_seq = 0
+        self._request_seq = itertools.count(1)
 
     def reset(self) -> None:
         """Forget everything: data, limits, journal and faults."""
@@ -128,9 +130,7 @@ class SimulatorState:
             self.faults.clear()
 
     def next_request_id(self) -> str:
-        with self.lock:
-            self._request_seq += 1
-            return f"req-{self._request_seq}"
+        return f"req-{next(self._request_seq)}"  # itertools.count: atomic under the GIL
 
     # --- ingestion -------------------------------------------------------------------------
 
@@ -147,11 +147,11 @@ class SimulatorState:
 
     def _store_event(self, event: TrackEvent, endpoint: str, request_id: str) -> int:
         if event.idempotency_key is not None:
-            key = (event.app_id, event.idempotency_key)
-            if key in self.idempotency_keys:
+            seen = self.idempotency_keys.setdefault(event.app_id, set())
+            if event.idempotency_key in seen:
                 self.duplicates_ignored += 1
                 return 0
-            self.idempotency_keys.add(key)
+            seen.add(event.idempotency_key)
         self.events.append(StoredEvent(event, endpoint, request_id))
         if event.identity is not None:
             self.users.setdefault((event.app_id, event.identity), {})  # D-track: unknown identities create users
@@ -250,9 +250,9 @@ class SimulatorState:
 
     # --- journal and inspection ------------------------------------------------------------
 
-    def record_request(self, entry: dict[str, Any]) -> None:
+    def record_request(self, exchange: Exchange) -> None:
         with self.lock:
-            self.journal.append(entry)
+            self.journal.append(exchange)
             self.journal_total += 1
 
     def find_events(self, query: EventQuery) -> list[StoredEvent]:
@@ -272,7 +272,8 @@ class SimulatorState:
 
     def journal_entries(self) -> list[dict[str, Any]]:
         with self.lock:
-            return list(self.journal)
+            exchanges = list(self.journal)
+        return [exchange.to_json() for exchange in exchanges]
 
     def limit_usage(self, now: float) -> list[dict[str, Any]]:
         with self.lock:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import Any
 
 from heap_mock.payload import (
+    MAX_IDENTITY,
     MAX_NAME,
     Findings,
     check_app_id,
@@ -75,8 +77,8 @@ def _check_event(
         app_id=app_id,
         identity=identity,
         user_id=user_id,
-        event=name or "",
-        timestamp=check_timestamp(item.get("timestamp"), f"{path}.timestamp", findings, now),
+        event=sys.intern(name) if name else "",  # names repeat: one copy each keeps the store small
+        timestamp=check_timestamp(item.get("timestamp"), path, findings, now),
         properties=check_properties(item, path, findings, join_arrays=True, truncate_long=truncate_long),
         session_id=check_optional_string(item, "session_id", path, "session_id.format", findings),
         idempotency_key=check_optional_string(item, "idempotency_key", path, "idempotency_key.format", findings),
@@ -104,5 +106,8 @@ def _check_subject(item: dict[str, Any], path: str, findings: Findings) -> tuple
         findings.add("track.identity_xor_user_id", path, f"should have exactly one of 'identity' and 'user_id', has {which}")
         return None, None
     if has_identity:
-        return check_identity(item["identity"], f"{path}.identity", findings), None
+        identity = item["identity"]
+        if type(identity) is str and 0 < len(identity) <= MAX_IDENTITY:
+            return identity, None  # the common case, without building a JSON path
+        return check_identity(identity, f"{path}.identity", findings), None
     return None, check_user_id(item["user_id"], f"{path}.user_id", findings)

@@ -24,7 +24,7 @@ def track() -> Response:
     parsed = validate_track(
         read_json_body(), now=now, max_bulk_items=config.max_bulk_items, truncate_long=config.long_values == "truncate"
     )
-    g.stored = sim.state.ingest_track(parsed, g.request_id, now, sim.clock.rate)
+    g.exchange.stored = sim.state.ingest_track(parsed, g.exchange.request_id, now, sim.clock.rate)
     return json_response({})
 
 
@@ -56,7 +56,7 @@ def identify() -> Response:
     now = sim.clock.now()
     outcome = sim.state.identify(validate_identify(read_json_body(), now=now), now)
     if outcome.ignored_by:
-        g.ignored_by = outcome.ignored_by  # D-ident: dropped silently, but the journal says why
+        g.exchange.ignored_by = outcome.ignored_by  # D-ident: dropped silently, but the journal says why
     return json_response({})
 
 

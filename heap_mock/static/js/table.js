@@ -134,10 +134,12 @@ export class PagedTable {
     const form = this.spec.filters;
     if (!form) return;
     let timer = 0;
-    const apply = () => { clearTimeout(timer); timer = setTimeout(() => this.goTo(0), 150); };
+    // Positions are positions in the filtered list: rows opened under other filters close.
+    const refilter = () => { this.open.clear(); this.goTo(0); };
+    const apply = () => { clearTimeout(timer); timer = setTimeout(refilter, 150); };
     form.addEventListener("input", apply);
-    form.addEventListener("submit", (event) => { event.preventDefault(); this.goTo(0); });
-    form.addEventListener("reset", () => setTimeout(() => this.goTo(0), 0));
+    form.addEventListener("submit", (event) => { event.preventDefault(); refilter(); });
+    form.addEventListener("reset", () => setTimeout(refilter, 0));
   }
 
   /** Forget what was shown, e.g. after a reset, so the next load renders from scratch. */
