@@ -31,11 +31,10 @@ console = Blueprint("console", __name__, static_folder=str(STATIC_DIR), static_u
 def _not_heap_traffic() -> None:
     """Keep the console's own page loads out of the request journal and the request log.
 
-    The app journals every request outside `/_mock/` as Heap traffic, and skips any request whose
-    bookkeeping (`g.request_id`, or `g.exchange` in newer cores) is absent, so dropping it here
-    keeps `/` and `/openapi.json` out. Blueprint hooks run after the app's, so it is set by now.
+    The app journals every request outside `/_mock/` as Heap traffic and skips any request
+    without its `g.exchange` record, so dropping that record keeps `/` and `/openapi.json` out.
+    Blueprint hooks run after the app's own, so the record exists by now.
     """
-    g.pop("request_id", None)
     g.pop("exchange", None)
 
 

@@ -7,8 +7,9 @@ drives the executable it is given). Without either, the browser tests skip and s
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -15,7 +16,7 @@ from heap_mock.testing import MockClient
 from tests.console.conftest import TEST_POLL_MS, ConsolePage
 
 pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
-from playwright.sync_api import expect  # noqa: E402
+from playwright.sync_api import expect
 
 APP = "11"
 ROWS = "#events-table tbody tr.row"

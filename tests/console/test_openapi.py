@@ -203,7 +203,7 @@ def test_mock_answers_match_the_document_with_and_without_every_parameter(heap_m
 
 def test_the_event_page_holds_real_events_that_validate(heap_mock: MockClient) -> None:
     populate(heap_mock)
-    page = requests.get(f"{heap_mock.url}/_mock/events", params={"order": "desc", "limit": 5}).json()
+    page = requests.get(f"{heap_mock.url}/_mock/events", params={"order": "desc", "limit": "5"}).json()
     assert page["total"] == 2 and len(page["events"]) == 2  # the third track met the fault
     assert errors_at("components/schemas/EventsPage", page) == []
     assert errors_at("components/schemas/EventsPage", {**page, "extra": 1}) != []

@@ -44,7 +44,7 @@ export function requestsPanel(onChange, kind) {
     cells: (entry) => [
       el("td", {}, timeCell(entry.received_at)),
       el("td", { className: "mono" }, entry.method),
-      el("td", { className: "mono" }, entry.path),
+      el("td", { className: "mono nowrap" }, entry.path),
       el("td", {}, statusBadge(entry)),
       el("td", { className: "mono rule" }, entry.rule_id ?? ""),
       el("td", { className: "preview" }, requestSummary(entry)),
@@ -74,8 +74,8 @@ function statusBadge(entry) {
 
 function requestSummary(entry) {
   if (entry.status === 429 && entry.limit) return `${entry.limit}; retry after ${entry.retry_after} s`;
-  if (entry.rule_id === "fault.injected") return `fault #${entry.fault_id}`;
   if (entry.message) return entry.message.split("\n")[0];
+  if (entry.rule_id === "fault.injected") return `fault #${entry.fault_id}`;
   if (typeof entry.stored_events === "number") return `${entry.stored_events} event(s) stored`;
   return "";
 }
