@@ -14,7 +14,7 @@ import threading
 import uuid
 from collections import Counter, deque
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Iterable, NamedTuple
 
 from heap_mock.clock import to_iso
 from heap_mock.config import Config
@@ -36,28 +36,39 @@ _LIMIT_TEXT = {
 }
 
 
-class StoredEvent:
-    """One accepted Heap event and where it came from. Slotted: 100,000 of them must stay small."""
+class StoredEvent(NamedTuple):
+    """One accepted Heap event and where it came from, as the inspection API shows it.
 
-    __slots__ = ("event", "endpoint", "request_id")
+    The store itself keeps plain tuples of these fields, with the properties as a tuple of pairs:
+    CPython's collector stops tracking an exact tuple that holds only strings, numbers and such
+    tuples (a dict inside would keep it tracked), so 100,000 stored events no longer slow every
+    full collection. `freeze` and `thaw` convert.
+    """
 
-    def __init__(self, event: TrackEvent, endpoint: str, request_id: str) -> None:
-        self.event, self.endpoint, self.request_id = event, endpoint, request_id
+    app_id: str
+    identity: str | None
+    user_id: str | None
+    event: str
+    timestamp: float
+    properties: dict[str, str | int | float]
+    session_id: str | None
+    idempotency_key: str | None
+    endpoint: str
+    request_id: str
+
+    @staticmethod
+    def freeze(event: TrackEvent, endpoint: str, request_id: str) -> tuple[Any, ...]:
+        properties = tuple(event.properties.items())
+        return (*event[:5], properties, event.session_id, event.idempotency_key, endpoint, request_id)
+
+    @classmethod
+    def thaw(cls, stored: tuple[Any, ...]) -> "StoredEvent":
+        return cls(*stored[:5], dict(stored[5]), *stored[6:])
 
     def to_json(self) -> dict[str, Any]:
-        e = self.event
-        return {
-            "app_id": e.app_id,
-            "identity": e.identity,
-            "user_id": e.user_id,
-            "event": e.event,
-            "timestamp": to_iso(e.timestamp),
-            "properties": e.properties,
-            "session_id": e.session_id,
-            "idempotency_key": e.idempotency_key,
-            "endpoint": self.endpoint,
-            "request_id": self.request_id,
-        }
+        data = self._asdict()
+        data["timestamp"] = to_iso(self.timestamp)
+        return data
 
 
 @dataclass
@@ -81,20 +92,18 @@ class EventQuery:
     endpoint: str | None = None
     text: str | None = None
 
-    def matches(self, stored: StoredEvent) -> bool:
-        e = stored.event
+    def matches(self, e: StoredEvent) -> bool:
         return (
             (self.app_id is None or e.app_id == self.app_id)
             and (self.identity is None or e.identity == self.identity)
             and (self.user_id is None or e.user_id == self.user_id)
             and (self.event is None or e.event == self.event)
-            and (self.endpoint is None or stored.endpoint == self.endpoint)
-            and (self.text is None or self._contains_text(stored))
+            and (self.endpoint is None or e.endpoint == self.endpoint)
+            and (self.text is None or self._contains_text(e))
         )
 
-    def _contains_text(self, stored: StoredEvent) -> bool:
+    def _contains_text(self, e: StoredEvent) -> bool:
         needle = (self.text or "").lower()
-        e = stored.event
         haystack = [e.event, e.identity or "", e.user_id or "", *map(str, e.properties.values()), *e.properties]
         return any(needle in part.lower() for part in haystack)
 
@@ -110,7 +119,7 @@ class SimulatorState:
 
     def _reset_data(self) -> None:
         config = self.config
-        self.events: list[StoredEvent] = []
+        self.events: list[tuple[Any, ...]] = []  # plain tuples of StoredEvent's fields
         self.idempotency_keys: dict[str, set[str]] = {}  # per app_id
         self.users: dict[tuple[str, str], dict[str, Any]] = {}
         self.accounts: dict[tuple[str, str], dict[str, Any]] = {}
@@ -152,7 +161,7 @@ class SimulatorState:
                 self.duplicates_ignored += 1
                 return 0
             seen.add(event.idempotency_key)
-        self.events.append(StoredEvent(event, endpoint, request_id))
+        self.events.append(StoredEvent.freeze(event, endpoint, request_id))
         if event.identity is not None:
             self.users.setdefault((event.app_id, event.identity), {})  # D-track: unknown identities create users
         return 1
@@ -232,8 +241,8 @@ class SimulatorState:
         identity = target.identity or (self.identities.identity_of(app_id, target.user_id or "") if target.user_id else None)
         user_ids = set(self.identities.user_ids_of(app_id, identity)) if identity else set()
         user_ids.update([target.user_id] if target.user_id else [])
-        def belongs(stored: StoredEvent) -> bool:
-            event = stored.event
+        def belongs(stored: tuple[Any, ...]) -> bool:
+            event = StoredEvent.thaw(stored)
             return event.app_id == app_id and ((identity is not None and event.identity == identity) or event.user_id in user_ids)
 
         self.events = [stored for stored in self.events if not belongs(stored)]
@@ -257,7 +266,8 @@ class SimulatorState:
 
     def find_events(self, query: EventQuery) -> list[StoredEvent]:
         with self.lock:
-            return [stored for stored in self.events if query.matches(stored)]
+            events = list(self.events)
+        return [view for view in map(StoredEvent.thaw, events) if query.matches(view)]
 
     def user_list(self) -> list[dict[str, Any]]:
         with self.lock:
