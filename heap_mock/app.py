@@ -50,6 +50,17 @@ def create_app(config: Mapping[str, Any] | Config | None = None, *, clock: Clock
     return app
 
 
+SIMULATOR_PAGES = frozenset({"/", "/openapi.json"})
+
+
+def is_simulator_path(path: str) -> bool:
+    """The simulator's own paths (control plane, console, OpenAPI), as opposed to Heap traffic.
+
+    Only Heap traffic (and unknown paths) is journaled and can be faulted.
+    """
+    return path.startswith("/_mock") or path in SIMULATOR_PAGES
+
+
 def _begin_request() -> Response | None:
     sim = current_simulator()
     req = request._get_current_object()  # type: ignore[attr-defined]
@@ -58,7 +69,7 @@ def _begin_request() -> Response | None:
     limit = sim.config.max_body_bytes
     if req.content_length is not None and req.content_length > limit:
         raise BodyTooLarge(f"request body of {req.content_length} bytes is over the limit of {limit} bytes")
-    if sim.state.faults.rules and not exchange.path.startswith("/_mock"):
+    if sim.state.faults.rules and not is_simulator_path(exchange.path):
         return _apply_fault_before(sim, exchange)
     return None
 
@@ -117,10 +128,12 @@ def _finish_request(response: Response) -> Response:
         response = _fault_response(rule)
     exchange.finish(response.status_code)
     sim = current_simulator()
-    if not exchange.path.startswith("/_mock"):
+    own_path = is_simulator_path(exchange.path)
+    if not own_path:
         exchange.raw = _raw_body()
         sim.state.record_request(exchange)
-    if sim.config.log_requests:
+    # The console polls the control plane several times a second: its reads would drown the log.
+    if sim.config.log_requests and not (own_path and exchange.method == "GET"):
         sim.request_log.write(exchange)
     return response
 

@@ -28,7 +28,7 @@ ASSUMPTIONS: list[tuple[str, str]] = [
     ("A dropped identify answers 200 and the journal names the rule that dropped it.", "D-ident says the excess is ignored; the answer is undocumented."),
     ("The deletion API accepts any non-empty api_key unless `deletion_api_key` is set; deleted data goes at once and the request reads `pending` for 60 s.", "`deletion_completes_after_s` changes the delay."),
     ("Deletion errors carry both `error`/`message` and `err.message`.", "D-del is inconsistent about which (§7.1)."),
-    ("The journal records Heap's paths and unknown paths, not the `/_mock/` control plane.", "So a console polling it does not flood it."),
+    ("The journal records Heap's paths and unknown paths, not the simulator's own (`/_mock/`, the console at `/`, `/openapi.json`); the request log leaves out GETs of those.", "So a console polling them floods neither."),
 ]
 
 _EVIDENCE_LABEL = {Evidence.DOCUMENTED: "documented", Evidence.OBSERVED: "observed", Evidence.ASSUMED: "assumption"}

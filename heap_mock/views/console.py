@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, g, send_from_directory
+from flask import Blueprint, send_from_directory
 from werkzeug.wrappers import Response
 
 from heap_mock.openapi import openapi_document
@@ -25,17 +25,6 @@ CONTENT_SECURITY_POLICY = (
 )
 
 console = Blueprint("console", __name__, static_folder=str(STATIC_DIR), static_url_path=ASSET_PREFIX)
-
-
-@console.before_request
-def _not_heap_traffic() -> None:
-    """Keep the console's own page loads out of the request journal and the request log.
-
-    The app journals every request outside `/_mock/` as Heap traffic and skips any request
-    without its `g.exchange` record, so dropping that record keeps `/` and `/openapi.json` out.
-    Blueprint hooks run after the app's own, so the record exists by now.
-    """
-    g.pop("exchange", None)
 
 
 @console.get("/")
