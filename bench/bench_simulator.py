@@ -24,11 +24,15 @@ from heap_mock import create_app
 from heap_mock.server import free_port
 
 
+IDENTITY_POOL = 20_000
+
+
 def single_track_body(counter: int) -> bytes:
-    # A new identity per request, as many users would send: the limits stay on and are not hit.
+    # 20,000 users taking turns, as a busy app's traffic would: the limits stay on, and each
+    # identity sends well under 30 requests per 30 s at the rates measured here.
     return (
         b'{"app_id":"11","identity":"user-%d@example.com","event":"Signed Up",'
-        b'"properties":{"plan":"pro","seats":3,"source":"bench"}}' % counter
+        b'"properties":{"plan":"pro","seats":3,"source":"bench"}}' % (counter % IDENTITY_POOL)
     )
 
 

@@ -35,7 +35,7 @@ error_log = logging.getLogger("heap_mock.errors")
 def create_app(config: Mapping[str, Any] | Config | None = None, *, clock: Clock | None = None) -> Flask:
     """Build a simulator app. `config` overrides the documented defaults; `clock` replaces the wall clock."""
     settings = Config.from_mapping(config)
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)  # the console serves its own assets
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
     switchable = clock if isinstance(clock, SwitchableClock) else SwitchableClock(clock)
@@ -130,7 +130,8 @@ def _finish_request(response: Response) -> Response:
     sim = current_simulator()
     own_path = is_simulator_path(exchange.path)
     if not own_path:
-        exchange.raw = _raw_body()
+        if exchange.raw is None:
+            exchange.raw = _raw_body()
         sim.state.record_request(exchange)
     # The console polls the control plane several times a second: its reads would drown the log.
     if sim.config.log_requests and not (own_path and exchange.method == "GET"):

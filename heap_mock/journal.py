@@ -32,7 +32,7 @@ class Exchange:
         self.duration_ms = 0.0
         # The body as received. Kept as bytes and parsed only when read: far smaller than the
         # parsed objects, which is what keeps 100,000 stored events under 2 KiB each.
-        self.raw: bytes = b""
+        self.raw: bytes | None = None  # None until read
         self.error: HeapMockError | None = None
         self.fault: FaultRule | None = None
         self.stored: int | None = None

@@ -110,37 +110,46 @@ class RateLimiter:
         worst: Refusal | None = None
         for demand in demands:
             spec = self.limits[demand.name]
-            log = self._log(demand, now)
-            wait = log.wait_for(demand.cost, spec.limit, now, spec.window_s)
+            wait = self._log(demand, now, spec).wait_for(demand.cost, spec.limit, now, spec.window_s)
             if wait > 0 and (worst is None or wait > worst.wait_s):
                 worst = Refusal(demand.name, demand.key, wait)
         return worst
 
     def admit(self, demands: Iterable[Demand], now: float) -> None:
+        """Record demands that `check` just passed (the caller holds the lock between the two)."""
+        logs = self._logs
         for demand in demands:
-            self._log(demand, now).admit(demand.cost, now)
-        if len(self._logs) >= self._sweep_at:
+            log = logs.get((demand.name, demand.key))
+            if log is None:
+                log = self._log(demand, now, self.limits[demand.name])
+            log.admit(demand.cost, now)
+        if len(logs) >= self._sweep_at:
             # Drop the logs of keys that went quiet, so memory stays bounded. Sweeping only when
             # the count has doubled since the last sweep keeps the cost amortised O(1) per request.
-            self.usage(now)
-            self._sweep_at = max(_SWEEP_FLOOR, 2 * len(self._logs))
+            self._sweep(now)
+            self._sweep_at = max(_SWEEP_FLOOR, 2 * len(logs))
 
-    def _log(self, demand: Demand, now: float) -> WindowLog:
-        log = self._logs.get((demand.name, demand.key))
+    def _log(self, demand: Demand, now: float, spec: LimitSpec) -> WindowLog:
+        key = (demand.name, demand.key)
+        log = self._logs.get(key)
         if log is None:
-            log = self._logs[(demand.name, demand.key)] = WindowLog()
-        log.expire(now, self.limits[demand.name].window_s)
+            log = self._logs[key] = WindowLog()
+        elif log.times:
+            log.expire(now, spec.window_s)
         return log
+
+    def _sweep(self, now: float) -> None:
+        for key, log in list(self._logs.items()):
+            log.expire(now, self.limits[key[0]].window_s)
+            if not len(log):
+                del self._logs[key]
 
     def usage(self, now: float) -> list[WindowUsage]:
         """Every key with units in its window now, for the inspection API and the console."""
+        self._sweep(now)
         report = []
-        for (name, key), log in list(self._logs.items()):
+        for (name, key), log in self._logs.items():
             spec = self.limits[name]
-            log.expire(now, spec.window_s)
-            if not len(log):
-                del self._logs[(name, key)]
-                continue
             frees_at = log.oldest() + spec.window_s
             report.append(WindowUsage(name, key, log.total, spec.limit, spec.window_s, frees_at))
         return report
