@@ -56,8 +56,8 @@ def _command(target: str, server: str, port: int, config: Path) -> list[str]:
         return [sys.executable, "-m", "heap_mock", "serve", "--port", str(port), "--server", server, "--config", str(config)]
     if server == "granian":
         return [sys.executable, "-m", "granian", "--interface", "wsgi", "--port", str(port), "--workers", "1",
-                "--blocking-threads", "4", "--log-level", "warning", "bench.bare_app:app"]
-    return [sys.executable, "-m", "waitress", f"--listen=127.0.0.1:{port}", "--threads=4", "bench.bare_app:app"]
+                "--blocking-threads", "2", "--log-level", "warning", "bench.bare_app:app"]
+    return [sys.executable, "-m", "waitress", f"--listen=127.0.0.1:{port}", "--threads=2", "bench.bare_app:app"]
 
 
 @contextlib.contextmanager

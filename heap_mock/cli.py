@@ -26,7 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8080, help="port to bind; 0 picks a free one (default: 8080)")
     serve.add_argument("--config", metavar="FILE", help="a JSON file of settings (see README, 'Configuration')")
     serve.add_argument("--server", choices=("granian", "waitress"), default="granian", help="WSGI server (default: granian)")
-    serve.add_argument("--threads", type=int, default=4, help="request threads (default: 4)")
+    serve.add_argument("--threads", type=int, default=2, help="request threads (default: 2; one is fastest, two keep serving while a delay fault sleeps)")
     serve.add_argument("--demo", action="store_true", help="replay the bundled fixture batches into the simulator once it is up")
     return parser
 

@@ -102,7 +102,7 @@ def app_from_environment() -> Flask:
     return create_app(config)
 
 
-def serve_with_granian(host: str, port: int, config: Config, *, threads: int = 4) -> None:
+def serve_with_granian(host: str, port: int, config: Config, *, threads: int = 2) -> None:
     """Serve until SIGINT or SIGTERM. Blocks."""
     from granian import Granian
     from granian.constants import Interfaces
