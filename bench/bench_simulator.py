@@ -16,13 +16,12 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from bench.loadgen import LoadResult, run_load
 from heap_mock import create_app
 from heap_mock.server import free_port
-
 
 IDENTITY_POOL = 20_000
 

@@ -12,8 +12,8 @@ import multiprocessing
 import selectors
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 from urllib.parse import urlsplit
 
 BodyMaker = Callable[[int], bytes]
@@ -64,7 +64,7 @@ class _Connection:
         return int(head.split(" ", 2)[1])
 
 
-def _worker(url: str, path: str, make_body: BodyMaker, seed: int, connections: int, seconds: float, queue: "multiprocessing.Queue[LoadResult]") -> None:
+def _worker(url: str, path: str, make_body: BodyMaker, seed: int, connections: int, seconds: float, queue: multiprocessing.Queue[LoadResult]) -> None:
     parts = urlsplit(url)
     address = (parts.hostname or "127.0.0.1", parts.port or 80)
     selector = selectors.DefaultSelector()

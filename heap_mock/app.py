@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 import socket
 import time
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from flask import Flask, g, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
@@ -34,7 +35,7 @@ error_log = logging.getLogger("heap_mock.errors")
 
 def create_app(config: Mapping[str, Any] | Config | None = None, *, clock: Clock | None = None) -> Flask:
     """Build a simulator app. `config` overrides the documented defaults; `clock` replaces the wall clock."""
-    settings = Config.from_mapping(config)
+    settings = config if isinstance(config, Config) else Config.from_mapping(config)
     app = Flask(__name__, static_folder=None)  # the console serves its own assets
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]

@@ -61,7 +61,7 @@ def _serve(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
-def _serve_with_waitress(server: "HeapMockServer", args: argparse.Namespace) -> int:  # type: ignore[name-defined]  # noqa: F821
+def _serve_with_waitress(server: HeapMockServer, args: argparse.Namespace) -> int:  # type: ignore[name-defined]  # noqa: F821
     import signal
 
     stop = threading.Event()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Protocol
 
 
@@ -103,7 +103,7 @@ class SwitchableClock:
 
 def to_iso(instant: float) -> str:
     """Render epoch seconds as ISO 8601 UTC with milliseconds and a `Z`, as the simulator reports time."""
-    moment = datetime.fromtimestamp(instant, tz=timezone.utc)
+    moment = datetime.fromtimestamp(instant, tz=UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
@@ -114,5 +114,5 @@ def parse_iso(text: str) -> float:
     """
     moment = datetime.fromisoformat(text.strip().replace("z", "Z"))
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.timestamp()

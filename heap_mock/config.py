@@ -8,9 +8,10 @@ names the key, so a typo never silently leaves a default in force.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import orjson
 
@@ -59,12 +60,10 @@ class Config:
     log_requests: bool = True
 
     @classmethod
-    def from_mapping(cls, values: Mapping[str, Any] | None) -> "Config":
+    def from_mapping(cls, values: Mapping[str, Any] | None) -> Config:
         """Build a config from plain values, refusing unknown keys and wrong types by name."""
         if values is None:
             return cls()
-        if isinstance(values, Config):
-            return values
         known = {f.name: f for f in dataclasses.fields(cls)}
         kwargs: dict[str, Any] = {}
         for key, value in values.items():
@@ -74,7 +73,7 @@ class Config:
         return cls(**kwargs)
 
     @classmethod
-    def from_file(cls, path: str | Path) -> "Config":
+    def from_file(cls, path: str | Path) -> Config:
         try:
             values = orjson.loads(Path(path).read_bytes())
         except OSError as error:

@@ -55,7 +55,7 @@ class HeapMockError(HTTPException):
     def body(self) -> dict[str, Any]:
         return {"error": self.name, "message": self.message, "rule_id": self.rule_id}
 
-    def get_response(self, environ: Any = None, scope: Any = None) -> Response:  # noqa: ARG002
+    def get_response(self, environ: Any = None, scope: Any = None) -> Response:
         if self.json_body:
             payload, mimetype = orjson.dumps(self.body()), "application/json"
         else:

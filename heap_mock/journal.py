@@ -22,8 +22,20 @@ PREVIEW_BYTES = 1024 * 1024  # a larger body is journaled as the first MiB of it
 class Exchange:
     """A request and how it was answered."""
 
-    __slots__ = ("request_id", "method", "path", "received_at", "started", "status", "duration_ms", "raw",
-                 "error", "fault", "stored", "ignored_by")
+    __slots__ = (
+        "duration_ms",
+        "error",
+        "fault",
+        "ignored_by",
+        "method",
+        "path",
+        "raw",
+        "received_at",
+        "request_id",
+        "started",
+        "status",
+        "stored",
+    )
 
     def __init__(self, request_id: str, method: str, path: str, received_at: float) -> None:
         self.request_id, self.method, self.path, self.received_at = request_id, method, path, received_at

@@ -58,7 +58,8 @@ def require_object(body: Any, findings: Findings) -> dict[str, Any]:
     if not isinstance(body, dict):
         findings.add("body.object", "postBody", "should be object")
         findings.raise_if_any()
-    return body
+    checked: dict[str, Any] = body
+    return checked
 
 
 def check_app_id(body: dict[str, Any], findings: Findings) -> str:
@@ -174,7 +175,7 @@ def _check_property(
     if reserved_id and name.lower() == "id":
         findings.add("user_properties.reserved_id", path, "is reserved: a user property cannot be named any casing of 'id'")
         return None
-    if is_number(value):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
         return value
     if isinstance(value, list) and join_arrays:
         return _join_array(value, path, findings)

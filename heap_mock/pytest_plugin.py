@@ -9,7 +9,7 @@ Tests that need other settings start their own `HeapMockServer(config=...)`.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 

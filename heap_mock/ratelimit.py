@@ -11,8 +11,8 @@ Not thread-safe on its own: the simulator's state lock makes check-and-admit ato
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from heap_mock.config import LimitSpec
 
@@ -50,7 +50,7 @@ class WindowLog:
     which at 100,000 one-event identities was most of the simulator's memory.
     """
 
-    __slots__ = ("times", "costs", "head", "total")
+    __slots__ = ("costs", "head", "times", "total")
 
     def __init__(self) -> None:
         self.times: list[float] = []

@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 import socket
 import threading
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any, Self
 
 import orjson
 from flask import Flask
@@ -54,8 +55,8 @@ class HeapMockServer:
             raise RuntimeError("HeapMockServer is not running; call start() or use it in a with block")
         return f"http://{self._host}:{self._server.effective_port}"
 
-    def start(self) -> "HeapMockServer":
-        from waitress.server import create_server
+    def start(self) -> Self:
+        from waitress.server import create_server  # type: ignore[import-untyped]
 
         self._server = create_server(self.app, host=self._host, port=self._port, threads=self._threads, ident="heap-mock")
         self._thread = threading.Thread(target=self._server.run, name="heap-mock-server", daemon=True)
@@ -71,7 +72,7 @@ class HeapMockServer:
         if self._thread is not None:
             self._thread.join(timeout=5)
 
-    def __enter__(self) -> "HeapMockServer":
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -79,7 +80,7 @@ class HeapMockServer:
 
 
 def _close_waitress(server: Any) -> None:
-    from waitress import wasyncore
+    from waitress import wasyncore  # type: ignore[import-untyped]
 
     server.task_dispatcher.shutdown(cancel_pending=True, timeout=1)
     wasyncore.close_all(server._map)

@@ -13,8 +13,9 @@ import math
 import threading
 import uuid
 from collections import Counter, deque
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable, NamedTuple
+from typing import Any, NamedTuple
 
 from heap_mock.clock import to_iso
 from heap_mock.config import Config
@@ -62,8 +63,8 @@ class StoredEvent(NamedTuple):
         return (*event[:5], properties, event.session_id, event.idempotency_key, endpoint, request_id)
 
     @classmethod
-    def thaw(cls, stored: tuple[Any, ...]) -> "StoredEvent":
-        return cls(*stored[:5], dict(stored[5]), *stored[6:])
+    def thaw(cls, stored: tuple[Any, ...]) -> StoredEvent:
+        return cls._make((*stored[:5], dict(stored[5]), *stored[6:]))
 
     def to_json(self) -> dict[str, Any]:
         data = self._asdict()

@@ -5,7 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from heap_mock.payload import Findings, check_app_id, check_bulk_items, check_properties, require_object
+from heap_mock.payload import (
+    Findings,
+    check_app_id,
+    check_bulk_items,
+    check_properties,
+    require_object,
+)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,14 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from heap_mock.payload import Findings, check_app_id, check_identity, check_timestamp, check_user_id, require_object
+from heap_mock.payload import (
+    Findings,
+    check_app_id,
+    check_identity,
+    check_timestamp,
+    check_user_id,
+    require_object,
+)
 
 
 @dataclass(frozen=True)

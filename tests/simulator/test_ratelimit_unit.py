@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from freezegun import freeze_time
 
@@ -57,7 +57,7 @@ def test_switchable_clock_modes() -> None:
 
 def test_system_clock_follows_freezegun() -> None:
     with freeze_time("2031-02-03 04:05:06"):
-        assert SystemClock().now() == datetime(2031, 2, 3, 4, 5, 6, tzinfo=timezone.utc).timestamp()
+        assert SystemClock().now() == datetime(2031, 2, 3, 4, 5, 6, tzinfo=UTC).timestamp()
         assert to_iso(SwitchableClock().now()) == "2031-02-03T04:05:06.000Z"
 
 
