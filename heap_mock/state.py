@@ -175,7 +175,7 @@ class SimulatorState:
             return [Demand("track", (request.app_id, event.subject), 1)]
         per_subject = Counter(event.subject for event in request.events)
         demands = [Demand("bulk_identity", (request.app_id, subject), n) for subject, n in per_subject.items()]
-        return demands + [Demand("bulk_app", (request.app_id,), len(request.events))]
+        return [*demands, Demand("bulk_app", (request.app_id,), len(request.events))]
 
     def ingest_user_properties(self, request: UserPropertiesRequest, now: float, clock_rate: float) -> None:
         # Assumption: a bulk request counts as one request for each identity it names.
