@@ -1,0 +1,99 @@
+"""Values that travel from the mapping to delivery, the CLI and the conformance suite.
+
+Errors:
+
+    ForwarderError
+    └── BatchRejected   a batch too broken to map; names the JSON path
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+TRACK_PATH = "/api/track"
+USER_PROPERTIES_PATH = "/api/add_user_properties"
+
+
+class ForwarderError(Exception):
+    """Base of the forwarder's own errors."""
+
+
+class BatchRejected(ForwarderError):
+    """A structurally broken batch: nothing of it is sent. `path` is the JSON path of the problem."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        self.path = path
+        self.problem = problem
+        super().__init__(f"{path}: {problem}")
+
+
+@dataclass(frozen=True)
+class HeapRequest:
+    """One HTTP request to Heap: its path and JSON body, in the order it should be sent."""
+
+    path: str
+    body: dict[str, Any]
+
+    @property
+    def kind(self) -> str:
+        """`track` (one event), `bulk_track` (`events[]`) or `user_properties`: the limit family it counts against."""
+        if self.path == USER_PROPERTIES_PATH:
+            return "user_properties"
+        return "bulk_track" if "events" in self.body else "track"
+
+    @property
+    def heap_events(self) -> int:
+        """How many Heap events the request carries (0 for user properties)."""
+        if self.path == USER_PROPERTIES_PATH:
+            return 0
+        events = self.body.get("events")
+        return len(events) if isinstance(events, list) else 1
+
+    def events_per_identity(self) -> dict[str, int]:
+        """Events (or, for user properties, requests) per identity: what the per-identity limits count."""
+        events = self.body.get("events")
+        if not isinstance(events, list):
+            return {str(self.body.get("identity")): 1}
+        counts: dict[str, int] = {}
+        for event in events:
+            identity = str(event.get("identity"))
+            counts[identity] = counts.get(identity, 0) + 1
+        return counts
+
+    def to_json(self) -> dict[str, Any]:
+        return {"path": self.path, "body": self.body}
+
+
+@dataclass(frozen=True)
+class SkippedEvent:
+    """An mParticle event (or, with `index` None, a batch's user attributes) deliberately not sent."""
+
+    index: int | None
+    event_type: str
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"index": self.index, "event_type": self.event_type, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class MappingResult:
+    """Everything one batch becomes: the ordered Heap requests, and what was skipped and why."""
+
+    requests: tuple[HeapRequest, ...]
+    skipped: tuple[SkippedEvent, ...] = ()
+    events_in: int = 0
+    identity: str | None = None
+
+    @property
+    def heap_events(self) -> int:
+        return sum(request.heap_events for request in self.requests)
+
+
+@dataclass
+class _Collector:
+    """Mutable scratch space while one batch is mapped; frozen into a MappingResult at the end."""
+
+    requests: list[HeapRequest] = field(default_factory=list)
+    skipped: list[SkippedEvent] = field(default_factory=list)

@@ -1,0 +1,147 @@
+"""Turning mParticle values into values Heap takes: one rule for every property, name and time.
+
+Heap takes property values that are "a number or string with fewer than 1024 characters"
+(D-track, D-aup), and the seed truncates "all event attribute names and values ... to 1024
+characters". mParticle sends more kinds (S2 allows null, bool and number in attribute bags; S6
+serialises Decimal as a string). The one rule, written up in MAPPING.md:
+
+- string: cut to 1024 characters;
+- number: kept, except an integer beyond 2^53 - 1, which becomes its decimal string (JSON
+  consumers lose its precision otherwise);
+- boolean: the string "true" or "false";
+- null: the property is dropped;
+- list: its items converted by this rule (nulls dropped, nested values as compact JSON), joined with
+  "||" and cut to 1024, which is what Heap itself documents for array values on track;
+- object: its compact JSON text (keys sorted), cut to 1024.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+MAX_LENGTH = 1024  # seed, Data Processing Notes; D-track for event names
+MAX_IDENTITY = 255  # D-track: "Case-sensitive string, limited to 255 characters"
+MAX_SAFE_INTEGER = 2**53 - 1
+ARRAY_JOINER = "||"  # D-track: array values are joined with || and truncated
+_MAX_EPOCH_MS = 253402300799999  # 9999-12-31T23:59:59.999Z, the last instant ISO 8601 years of 4 digits can say
+_INTEGER = re.compile(r"^-?[0-9]+$")
+_DECIMAL = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
+
+HeapValue = str | int | float
+
+
+def cut(text: str) -> str:
+    """A name or value cut to Heap's 1024 characters."""
+    return text if len(text) <= MAX_LENGTH else text[:MAX_LENGTH]
+
+
+def heap_value(value: Any) -> HeapValue | None:
+    """A property value Heap takes, or None when the property is to be dropped (the value was null)."""
+    kind = type(value)
+    if kind is str:
+        text: str = value
+        return text if len(text) <= MAX_LENGTH else text[:MAX_LENGTH]
+    if kind is int:
+        number: int = value
+        return number if -MAX_SAFE_INTEGER <= number <= MAX_SAFE_INTEGER else str(number)
+    if kind is float:
+        real: float = value
+        return real
+    if value is None:
+        return None
+    if kind is bool:
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return cut(ARRAY_JOINER.join(_list_item(item) for item in value if item is not None))
+    return cut(_compact_json(value))
+
+
+def _list_item(item: Any) -> str:
+    if isinstance(item, bool):
+        return "true" if item else "false"
+    if isinstance(item, (str, int, float)):
+        return str(item)
+    return _compact_json(item)
+
+
+def _compact_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def heap_properties(attributes: Any, into: dict[str, HeapValue] | None = None) -> dict[str, HeapValue]:
+    """Custom attributes as Heap properties: names cut to 1024, values by `heap_value`.
+
+    A non-object (null, a list) counts as no attributes, as mparticle-batch.md §6.4 asks. When two
+    names are the same after cutting, the later one wins.
+    """
+    properties: dict[str, HeapValue] = {} if into is None else into
+    if not isinstance(attributes, Mapping):
+        return properties
+    for name, value in attributes.items():
+        converted = heap_value(value)
+        if converted is not None:
+            properties[cut(name) if len(name) > MAX_LENGTH else name] = converted
+    return properties
+
+
+def id_text(value: Any) -> str | None:
+    """An mParticle ID (mpid, session_id, customer id) as text, whether sent as number or string.
+
+    Integers keep every digit (JSON numbers beyond 2^53 arrive exact in Python); an integral float
+    loses what JSON already lost; empty strings and other kinds count as absent.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, str) and value.strip() != "":
+        return value.strip()
+    return None
+
+
+def epoch_ms(value: Any) -> int | None:
+    """Milliseconds since the epoch from a number or a digit string; None when absent or unusable.
+
+    Zero and negative values count as absent: mParticle writes 0 for "not set" (S15's
+    `event_start_unixtime_ms: 0`), and Heap has no use for times before 1970.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        if not _INTEGER.match(text):
+            if not _DECIMAL.match(text):
+                return None
+            value = float(text)
+        else:
+            value = int(text)
+    if isinstance(value, float):
+        if value != value:  # NaN
+            return None
+        value = int(value)
+    if isinstance(value, int) and 0 < value <= _MAX_EPOCH_MS:
+        return value
+    return None
+
+
+def iso_utc(millis: int) -> str:
+    """ISO 8601 in UTC with milliseconds, the form Heap documents ("2017-03-10T22:21:56+00:00"), Z-suffixed."""
+    seconds, rest = divmod(millis, 1000)
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S") + f".{rest:03d}Z"
+
+
+def decimal_number(value: Any) -> Any:
+    """A decimal sent as a string (mParticle's Python SDK serialises Decimal prices that way) as a number.
+
+    Anything else is returned unchanged, for `heap_value` to convert by the general rule.
+    """
+    if isinstance(value, str) and _DECIMAL.match(value.strip()):
+        text = value.strip()
+        return int(text) if _INTEGER.match(text) else float(text)
+    return value
