@@ -1,0 +1,255 @@
+"""The conformance rules, as data: what a forwarder must do, and the sentence each rule comes from.
+
+A rule is `documented` when its source is mParticle's Heap integration page (the seed), Heap's
+API documentation or HTTP itself; such a rule never depends on a choice of ours, so a forwarder
+written by another team can pass it. A rule is a `convention` when it checks a decision recorded
+in our forwarder's `MAPPING.md` where the seed is silent (session names, property names, ...).
+The report, the JUnit XML and `heap-conformance --list-rules` are all built from this catalogue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    DOCUMENTED = "documented"
+    CONVENTION = "convention"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One checkable statement about a forwarder, with the sentence it comes from."""
+
+    id: str
+    statement: str
+    source: str
+    kind: Kind
+
+
+SEED = "mParticle Heap integration page"
+HEAP = "Heap server-side API docs"
+MAPPING = "forwarder/MAPPING.md"
+
+_SEED_1TO1 = (
+    f'{SEED}, Event Data Mapping: "there will be one Heap event for each app event or screenview event with all '
+    'associated data being added to the Heap event properties"'
+)
+_SEED_COMMERCE = (
+    f'{SEED}, Commerce Events: "one main event and one line item event for each product or promotion asssociated '
+    'with that main event"'
+)
+_SEED_LIMITS = f"{SEED}, Data Processing Notes"
+
+
+def _documented(rule_id: str, statement: str, source: str) -> Rule:
+    return Rule(rule_id, statement, source, Kind.DOCUMENTED)
+
+
+def _convention(rule_id: str, statement: str, source: str) -> Rule:
+    return Rule(rule_id, statement, f"{MAPPING}: {source}", Kind.CONVENTION)
+
+
+CATALOGUE: tuple[Rule, ...] = (
+    # --- the 1:1 mapping ---------------------------------------------------------------------
+    _documented(
+        "MAP-CUSTOM-EVENT",
+        "Each custom event becomes exactly one Heap event named after its event_name, carrying every custom attribute.",
+        _SEED_1TO1,
+    ),
+    _documented(
+        "MAP-CUSTOM-EVENT-TYPE",
+        "Each custom event's Heap event has properties.event_type equal to its custom_event_type.",
+        f'{SEED}, Custom Events: "custom event types will be populated into the Heap event as properties.event_type"',
+    ),
+    _documented(
+        "MAP-SCREEN-NAME",
+        "Each screen view becomes exactly one Heap event named 'Viewed: <screen_name>', carrying every custom attribute.",
+        f'{SEED}, Screen View Events: "Screen View Events will be mapped into Heap as Viewed: screen_name_here. '
+        'All custom event attributes will be added to the properties on the Heap event."',
+    ),
+    _documented(
+        "MAP-SCREEN-PROPERTY",
+        "Each screen view's Heap event has a screen_name property equal to the screen name.",
+        f'{SEED}, Event Data Mapping: "Screenview events will have a screen_name attribute."',
+    ),
+    _documented(
+        "MAP-SESSION",
+        "Each session_start and each session_end becomes exactly one Heap event.",
+        f'{SEED}, Supported Event Types: "The following events are forwarded to Heap ... Session Start/End"',
+    ),
+    _documented(
+        "MAP-UNLISTED",
+        "Event types the integration does not list (crash reports, opt-outs, state transitions, ...) produce no Heap event.",
+        f'{SEED}, Supported Event Types: "The following events are forwarded to Heap: Custom Events, Commerce Event, '
+        'Screen View, Session Start/End"',
+    ),
+    # --- commerce ----------------------------------------------------------------------------
+    _documented(
+        "COMMERCE-FANOUT",
+        "Each commerce event becomes one main Heap event plus one sub-event per product or promotion.",
+        _SEED_COMMERCE,
+    ),
+    _documented(
+        "COMMERCE-NAMES",
+        "The main event is named 'Product Action Event', 'Impression Event' or 'Promotion Event'; every sub-event is 'Item'.",
+        f"{SEED}, Commerce Events table: Product Action -> Product Action Event / Item; Product Impression -> "
+        "Impression Event / Item; Promotion Event -> Promotion Event / Item",
+    ),
+    _documented(
+        "COMMERCE-ONE-REQUEST",
+        "A commerce event's main event and all its sub-events arrive together in a single bulk track request.",
+        f'{SEED}, Commerce Events: "Each main and all sub events are sent to Heap\'s bulk endpoint as a single request."',
+    ),
+    _documented(
+        "COMMERCE-MAIN-CONTENT",
+        "The main event carries the IDs of all its products or promotions, the product action type, and the event attributes.",
+        f'{SEED}, Commerce Events table: "Contains information about the mParticle event including the IDs of all '
+        'products associated with the product action, the type of product action, and the event attributes."',
+    ),
+    _documented(
+        "COMMERCE-ITEM-CONTENT",
+        "Each Item sub-event carries its own product's or promotion's fields and custom attributes.",
+        f'{SEED}, Commerce Events table: "Contains information about the individual product including all product '
+        'attributes." / "Promtion custom attributes are also found here."',
+    ),
+    # --- carried on every event --------------------------------------------------------------
+    _documented(
+        "EVENT-TIMESTAMP",
+        "Every Heap event carries its mParticle event's timestamp_unixtime_ms as its timestamp.",
+        f"{SEED}, Event Data Mapping table: timestamp -> timestamp",
+    ),
+    _documented(
+        "EVENT-SESSION-ID",
+        "Every Heap event carries its mParticle event's session_id (as a string).",
+        f'{SEED}, Event Data Mapping table: session_id -> session_id, "The session id that the event is associated with"',
+    ),
+    _documented(
+        "EVENT-IDENTITY",
+        "Every Heap event's identity is the batch's MPID or Customer ID, as External ID selects; a batch without it sends nothing.",
+        f'{SEED}, Configuration Settings: External ID "The mParticle User Identity Type to forward as the identifier for '
+        'Heap ID resolution. ... MPID and Customer ID currently supported."',
+    ),
+    _documented(
+        "USER-ATTRIBUTES",
+        "User attributes reach add_user_properties for the identity exactly when Forward User Attributes is on.",
+        f'{SEED}: "User attributes can be forwarded to Heap when enabled." Connection Settings: Forward User Attributes, '
+        'default False, "Controls if the integration sends User Attributes to Heap."',
+    ),
+    _documented(
+        "TRUNCATE-1024",
+        "Attribute names and values longer than 1024 characters are cut to 1024, not dropped or sent whole.",
+        f'{SEED}, Data Processing Notes: "All event attribute names and values will be truncated to 1024 characters to '
+        "respect Heap's data limits.\"",
+    ),
+    _documented(
+        "TRUNCATE-EVENT-NAME",
+        "Event names longer than 1024 characters are cut to 1024.",
+        f'{HEAP}, POST /api/track, event: "Limited to 1024 characters."',
+    ),
+    _documented(
+        "PLATFORMS",
+        "Batches from Android, iOS, tvOS, SmartTV, Web and data feeds are forwarded; batches from other platforms are not.",
+        f"{SEED}, Supported Platforms: Android, Data Feeds, iOS, tvOS, SmartTV, Web",
+    ),
+    _documented(
+        "WEB-SERVER-SIDE",
+        "With Forward Web Requests Server Side off, web batches send nothing; other platforms are unaffected.",
+        f'{SEED}, Connection Settings: Forward Web Requests Server Side, default True, "Controls if the web events will '
+        'be sent client-side vs server-side"',
+    ),
+    # --- delivery ----------------------------------------------------------------------------
+    _documented(
+        "LIMIT-TRACK",
+        "The forwarder never sends more than 30 track requests in any 30 s per identity per app_id.",
+        f'{_SEED_LIMITS}: "30 events per 30 seconds per identity per app_id to the regular event endpoint."',
+    ),
+    _documented(
+        "LIMIT-USER-PROPERTIES",
+        "The forwarder never sends more than 30 add_user_properties requests in any 30 s per identity per app_id.",
+        f'{_SEED_LIMITS}: "30 requests per 30 seconds per identity per app_id to the User Attribute endpoint."',
+    ),
+    _documented(
+        "LIMIT-BULK-IDENTITY",
+        "The forwarder never sends more than 1000 bulk events in any 60 s per identity per app_id.",
+        f'{_SEED_LIMITS}: "1000 events per minute per identity per app_id ... to the bulk endpoint."',
+    ),
+    _documented(
+        "LIMIT-BULK-APP",
+        "The forwarder never sends more than 15,000 bulk events in any 60 s per app_id.",
+        f'{_SEED_LIMITS}: "... and 15,000 events per minute per app_id to the bulk endpoint."',
+    ),
+    _documented(
+        "RETRY-AFTER",
+        "After a 429, the forwarder waits at least Retry-After before sending those events again.",
+        'RFC 9110 §10.2.3: "Retry-After ... indicate[s] how long the user agent ought to wait before making a '
+        'follow-up request."',
+    ),
+    _documented(
+        "DELIVER-ALL",
+        "Every event that should be forwarded is stored by Heap in the end, despite 429s, 5xx answers and dropped connections.",
+        f'{SEED}: "mParticle provides a real-time server to server integration to Heap for Event and User attribute '
+        'syncing."',
+    ),
+    _documented(
+        "EXACTLY-ONCE",
+        "No event is stored twice, even when a response is lost after Heap stored the request.",
+        f'{HEAP}, POST /api/track, idempotency_key: "A unique ID that will be hashed to Heap\'s event ID keyspace, to '
+        'prevent duplication of events."',
+    ),
+    _documented(
+        "NO-RETRY-400",
+        "A request answered 400 is not sent again.",
+        'RFC 2616 §10.4.1: "The request could not be understood by the server due to malformed syntax. The client '
+        'SHOULD NOT repeat the request without modifications."',
+    ),
+    # --- our conventions (MAPPING.md), where the seed is silent --------------------------------
+    _convention(
+        "CONV-SESSION-NAMES",
+        "Session starts and ends are named 'Session Start' and 'Session End'.",
+        "session events are named Session Start / Session End (the seed lists the type, not a name)",
+    ),
+    _convention(
+        "CONV-SCREEN-FALLBACK",
+        "A screen view without screen_name is named 'Viewed: <event_name>' and its screen_name property is the event_name.",
+        "screen_name falls back to event_name (mParticle's own samples send screen views without screen_name)",
+    ),
+    _convention(
+        "CONV-COMMERCE-ORDER",
+        "In a commerce bulk request the main event comes first, then the Item events in product order.",
+        "main event first, then one Item per product or promotion in input order",
+    ),
+    _convention(
+        "CONV-COMMERCE-SPLIT",
+        "A commerce event of more than 1000 Heap events is split into consecutive bulk requests of at most 1000.",
+        "Heap takes at most 1000 events per bulk request, so larger commerce events are split",
+    ),
+    _convention(
+        "CONV-TIMESTAMP-FALLBACK",
+        "An event without timestamp_unixtime_ms takes the batch's timestamp_unixtime_ms.",
+        "timestamp falls back to the batch's timestamp_unixtime_ms",
+    ),
+    _convention(
+        "CONV-IDEMPOTENCY",
+        "Every Heap event carries an idempotency_key derived from the batch, so re-sending a batch stores nothing new.",
+        "idempotency_key derived deterministically from the batch and event",
+    ),
+)
+
+RULES: dict[str, Rule] = {rule.id: rule for rule in CATALOGUE}
+
+
+class UnknownRule(ValueError):
+    """A rule ID that is not in the catalogue."""
+
+
+def select_rules(ids: list[str] | None) -> tuple[Rule, ...]:
+    """The rules named by `ids` in catalogue order (all of them for None); unknown IDs are refused by name."""
+    if ids is None:
+        return CATALOGUE
+    unknown = [rule_id for rule_id in ids if rule_id not in RULES]
+    if unknown:
+        raise UnknownRule(f"unknown rule ID(s): {', '.join(unknown)}; known: {', '.join(RULES)}")
+    wanted = set(ids)
+    return tuple(rule for rule in CATALOGUE if rule.id in wanted)
