@@ -1,0 +1,206 @@
+"""Fixture files: mParticle batches written for the rules, with the settings to forward them with.
+
+A fixture is data (`fixtures/*.json`, described by `fixtures/fixture.schema.json`), so another
+team can read and reuse it without our code. Large bursts are written compactly with a
+`{"$repeat": N, "item": ..., "step": {...}}` element, expanded here when the fixture is loaded.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+FIXTURES_DIR = REPO_ROOT / "fixtures"
+SCHEMA_NAME = "fixture.schema.json"
+
+
+class FixtureError(ValueError):
+    """A fixture file that cannot be used, with the file and the reason."""
+
+
+@dataclass(frozen=True)
+class ForwarderSettings:
+    """The four connection settings the seed page documents."""
+
+    app_id: str
+    external_id: str = "mpid"
+    forward_user_attributes: bool = False
+    forward_web_requests_server_side: bool = True
+
+    def environment(self) -> dict[str, str]:
+        """The settings as the environment a `--forwarder-cmd` program receives."""
+        return {
+            "HEAP_APP_ID": self.app_id,
+            "HEAP_EXTERNAL_ID": self.external_id,
+            "HEAP_FORWARD_USER_ATTRIBUTES": _flag(self.forward_user_attributes),
+            "HEAP_FORWARD_WEB_SERVER_SIDE": _flag(self.forward_web_requests_server_side),
+        }
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
+
+
+@dataclass(frozen=True)
+class FaultSpec:
+    """A fault the simulator injects; `retry_after_s` is in simulated seconds."""
+
+    path: str
+    status: int | None = None
+    retry_after_s: int | None = None
+    times: int | None = None
+    drop_connection: bool = False
+    after_processing: bool = False
+
+    def control_body(self, clock_rate: float) -> dict[str, Any]:
+        """The body for `POST /_mock/faults`. Retry-After is in real seconds, so a scaled clock divides it."""
+        body: dict[str, Any] = {"path": self.path, "drop_connection": self.drop_connection, "after_processing": self.after_processing}
+        if self.status is not None:
+            body["status"] = self.status
+        if self.times is not None:
+            body["times"] = self.times
+        if self.retry_after_s is not None:
+            body["retry_after"] = retry_after_header(self.retry_after_s, clock_rate)
+        return body
+
+
+def retry_after_header(wait_s: float, clock_rate: float) -> int:
+    """Whole real seconds covering `wait_s` simulated seconds at `clock_rate` (0 or 1: the same)."""
+    rate = clock_rate if clock_rate > 1 else 1.0
+    return max(1, -int(-wait_s // rate))
+
+
+@dataclass(frozen=True)
+class Fixture:
+    id: str
+    path: Path
+    description: str
+    settings: ForwarderSettings
+    rules: tuple[str, ...]
+    batches: tuple[dict[str, Any], ...] = field(repr=False)
+    faults: tuple[FaultSpec, ...] = ()
+    deliveries: int = 1
+    may_fail: bool = False
+    golden: bool = True
+
+    @property
+    def event_count(self) -> int:
+        return sum(len(batch.get("events") or []) for batch in self.batches)
+
+
+def fixture_schema(directory: Path = FIXTURES_DIR) -> dict[str, Any]:
+    schema: dict[str, Any] = json.loads((directory / SCHEMA_NAME).read_text())
+    return schema
+
+
+def fixture_paths(directory: Path = FIXTURES_DIR) -> list[Path]:
+    """Every fixture file, in name order (which is also the order of test IDs)."""
+    return sorted(path for path in directory.glob("*.json") if path.name != SCHEMA_NAME)
+
+
+def schema_errors(document: Any, schema: Mapping[str, Any]) -> list[str]:
+    """Every schema violation of one fixture document, each naming its JSON path."""
+    validator = jsonschema.Draft202012Validator(schema)
+    return [f"{error.json_path}: {error.message}" for error in sorted(validator.iter_errors(document), key=str)]
+
+
+def load_fixture(path: Path, schema: Mapping[str, Any] | None = None) -> Fixture:
+    """Read, validate and expand one fixture file."""
+    try:
+        document = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as error:
+        raise FixtureError(f"{path}: cannot read fixture ({error})") from None
+    errors = schema_errors(document, schema if schema is not None else fixture_schema(path.parent))
+    if errors:
+        raise FixtureError(f"{path}: does not match the fixture schema:\n  " + "\n  ".join(errors))
+    return _build(path, document)
+
+
+def _build(path: Path, document: dict[str, Any]) -> Fixture:
+    scenario = document.get("scenario", {})
+    return Fixture(
+        id=path.stem,
+        path=path,
+        description=document["description"],
+        settings=ForwarderSettings(**document["settings"]),
+        rules=tuple(document["rules"]),
+        batches=tuple(expand(document["batches"])),
+        faults=tuple(FaultSpec(**fault) for fault in scenario.get("faults", [])),
+        deliveries=scenario.get("deliveries", 1),
+        may_fail=scenario.get("may_fail", False),
+        golden=document.get("golden", True),
+    )
+
+
+def load_fixtures(directory: Path = FIXTURES_DIR, ids: list[str] | None = None) -> list[Fixture]:
+    """All fixtures in `directory` (or those named by `ids`), validated against the schema."""
+    schema = fixture_schema(directory)
+    fixtures = [load_fixture(path, schema) for path in fixture_paths(directory)]
+    if ids is None:
+        return fixtures
+    known = {fixture.id: fixture for fixture in fixtures}
+    missing = [fixture_id for fixture_id in ids if fixture_id not in known]
+    if missing:
+        raise FixtureError(f"no such fixture(s): {', '.join(missing)}")
+    return [known[fixture_id] for fixture_id in ids]
+
+
+# --- `$repeat` expansion ----------------------------------------------------------------------
+
+_N = re.compile(r"\{n\}")
+
+
+def expand(value: Any) -> Any:
+    """Expand every `$repeat` element of every list in `value`, depth first."""
+    if isinstance(value, list):
+        out: list[Any] = []
+        for item in value:
+            if isinstance(item, dict) and "$repeat" in item:
+                out.extend(_copies(item))
+            else:
+                out.append(expand(item))
+        return out
+    if isinstance(value, dict):
+        return {key: expand(item) for key, item in value.items()}
+    return value
+
+
+def _copies(directive: dict[str, Any]) -> list[Any]:
+    template = expand(directive["item"])
+    steps: dict[str, float] = directive.get("step", {})
+    return [_instance(template, n, steps) for n in range(directive["$repeat"])]
+
+
+def _instance(template: Any, n: int, steps: dict[str, float]) -> Any:
+    instance = _substitute(copy.deepcopy(template), str(n))
+    for dotted, step in steps.items():
+        _add_at(instance, dotted.split("."), n * step)
+    return instance
+
+
+def _substitute(value: Any, n: str) -> Any:
+    if isinstance(value, str):
+        return _N.sub(n, value)
+    if isinstance(value, list):
+        return [_substitute(item, n) for item in value]
+    if isinstance(value, dict):
+        return {_substitute(key, n): _substitute(item, n) for key, item in value.items()}
+    return value
+
+
+def _add_at(target: Any, keys: list[str], amount: float) -> None:
+    """Add `amount` to the number at a dotted path; list positions are written as numbers (`events.0`)."""
+    for key in keys[:-1]:
+        target = target[int(key)] if isinstance(target, list) else target[key]
+    last: Any = int(keys[-1]) if isinstance(target, list) else keys[-1]
+    current = target[last]
+    total = current + amount
+    target[last] = int(total) if isinstance(current, int) and float(amount).is_integer() else total
