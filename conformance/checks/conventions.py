@@ -1,0 +1,90 @@
+"""Our own conventions (forwarder/MAPPING.md), where the seed is silent. Another team's forwarder
+may choose differently and still conform to every documented rule."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from conformance.checks.commerce import MAX_BULK, commerce_sources
+from conformance.checks.mapping import at, describe, one_named
+from conformance.checks.values import has_value, same_value
+from conformance.context import Context
+from conformance.oracle import cut
+from conformance.results import Verdict
+
+SESSION_NAMES = {"session_start": "Session Start", "session_end": "Session End"}
+
+
+def check_session_names(ctx: Context, v: Verdict) -> None:
+    for source in ctx.sources("session_start", "session_end"):
+        one_named(v, ctx, source, SESSION_NAMES[source.event_type])
+
+
+def check_screen_fallback(ctx: Context, v: Verdict) -> None:
+    for source in ctx.sources("screen_view"):
+        if source.data.get("screen_name") or not source.data.get("event_name"):
+            continue
+        fallback = str(source.data["event_name"])
+        event = one_named(v, ctx, source, cut(f"Viewed: {fallback}"))
+        if event is not None:
+            held = event.properties.get("screen_name")
+            v.expect(same_value(held, cut(fallback)), source.label, f"properties.screen_name = {fallback!r}", f"{held!r}", [event.summary()])
+
+
+def check_commerce_order(ctx: Context, v: Verdict) -> None:
+    for source, shape in commerce_sources(ctx):
+        got = ctx.received(source)
+        if len(got) != 1 + len(shape.items):
+            v.fail(source.label, f"1 + {len(shape.items)} Heap events to order", describe(got), ctx.evidence(source))
+            continue
+        misplaced = [
+            position for position, item in enumerate(shape.items) if item.get("id") and not has_value(got[position + 1].properties, str(item["id"]))
+        ]
+        v.expect(
+            got[0].name == shape.main_name and not misplaced,
+            source.label,
+            f"{shape.main_name!r} first, then the Items in product order",
+            f"first {got[0].name!r}; items out of order at positions {misplaced[:5]}",
+            [event.summary() for event in got[:3]],
+        )
+
+
+def check_commerce_split(ctx: Context, v: Verdict) -> None:
+    for source, shape in commerce_sources(ctx):
+        total = 1 + len(shape.items)
+        if total <= MAX_BULK:
+            continue
+        got = ctx.received(source)
+        per_request: dict[str, int] = defaultdict(int)
+        for event in got:
+            per_request[event.request_id] += 1
+        sizes = list(per_request.values())
+        wanted = [MAX_BULK] * (total // MAX_BULK) + ([total % MAX_BULK] if total % MAX_BULK else [])
+        v.expect(sizes == wanted, source.label, f"{total} events in bulk requests of {wanted}", f"requests of {sizes}", ctx.evidence(source))
+
+
+def check_timestamp_fallback(ctx: Context, v: Verdict) -> None:
+    for source in ctx.sources():
+        if source.timestamp_ms is not None or source.batch_timestamp_ms is None:
+            continue
+        got = ctx.received(source)
+        v.expect(len(got) == source.expected_count, source.label, f"{source.expected_count} Heap event(s) at the batch's time {at(source)}", describe(got), ctx.near_events(None, among=ctx.strays))
+
+
+def check_idempotency(ctx: Context, v: Verdict) -> None:
+    keys: dict[tuple[str, ...], set[str | None]] = defaultdict(set)
+    for entry in ctx.observed.journal:
+        for event in entry.events:
+            signature = (str(event.get("event")), str(event.get("timestamp")), str(event.get("identity")), repr(event.get("properties")))
+            keys[signature].add(event.get("idempotency_key"))
+    for signature, seen in keys.items():
+        v.expect(
+            None not in seen and len(seen) == 1,
+            f"event {signature[0][:60]!r} at {signature[1]}",
+            "the same non-empty idempotency_key on every send",
+            f"keys {sorted(map(str, seen))[:3]}",
+        )
+    for source in ctx.sources():
+        got = ctx.received(source)
+        if ctx.fixture.deliveries > 1 and got:
+            v.expect(len(got) == source.expected_count, source.label, f"{source.expected_count} event(s) after {ctx.fixture.deliveries} deliveries", describe(got))

@@ -1,0 +1,109 @@
+"""The 1:1 mapping: custom events, screen views, sessions, and nothing for unlisted event types."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from conformance.checks.values import property_mismatches, same_value
+from conformance.context import Context, documented_name
+from conformance.observed import ReceivedEvent, iso_ms
+from conformance.oracle import SourceEvent, cut
+from conformance.results import Verdict
+
+
+def describe(events: tuple[ReceivedEvent, ...] | list[ReceivedEvent]) -> str:
+    """A short account of what arrived for a source: how many events, under which names."""
+    if not events:
+        return "no Heap event"
+    names = Counter(event.name[:80] for event in events)
+    listed = ", ".join(f"{count}× {name!r}" for name, count in names.most_common(4))
+    return f"{len(events)} Heap event(s): {listed}"
+
+
+def at(source: SourceEvent) -> str:
+    return iso_ms(source.attribution_ms) if source.attribution_ms is not None else "(no timestamp)"
+
+
+def one_named(v: Verdict, ctx: Context, source: SourceEvent, name: str) -> ReceivedEvent | None:
+    """Expect exactly one Heap event for `source`, named `name`; return it when so."""
+    got = ctx.received(source)
+    if len(got) == 1 and got[0].name == name:
+        v.ok()
+        return got[0]
+    v.fail(source.label, f"exactly 1 Heap event named {name[:120]!r} at {at(source)}", describe(got), ctx.evidence(source, name))
+    return None
+
+
+def carries_attributes(v: Verdict, source: SourceEvent, event: ReceivedEvent) -> None:
+    """Expect every custom attribute of the source among the event's properties."""
+    problems = property_mismatches(event.properties, source.attributes())
+    v.expect(not problems, source.label, "every custom attribute as a property", "; ".join(problems[:5]), [event.summary()])
+
+
+def check_custom_event(ctx: Context, v: Verdict) -> None:
+    for source in ctx.sources("custom_event"):
+        name = documented_name(source)
+        if name is None:
+            continue
+        event = one_named(v, ctx, source, name)
+        if event is not None:
+            carries_attributes(v, source, event)
+
+
+def check_custom_event_type(ctx: Context, v: Verdict) -> None:
+    for source in ctx.sources("custom_event"):
+        wanted = source.data.get("custom_event_type")
+        if not wanted:
+            continue  # what to send when the type is missing is a convention
+        got = ctx.received(source)
+        values = [event.properties.get("event_type") for event in got]
+        v.expect(
+            bool(got) and all(same_value(value, wanted) for value in values),
+            source.label,
+            f"properties.event_type = {wanted!r}",
+            f"event_type = {values!r}" if got else "no Heap event",
+            ctx.evidence(source) if not got else [event.summary() for event in got[:3]],
+        )
+
+
+def _screen_sources(ctx: Context) -> list[SourceEvent]:
+    return [source for source in ctx.sources("screen_view") if source.data.get("screen_name")]
+
+
+def check_screen_name(ctx: Context, v: Verdict) -> None:
+    for source in _screen_sources(ctx):
+        event = one_named(v, ctx, source, cut(f"Viewed: {source.data['screen_name']}"))
+        if event is not None:
+            carries_attributes(v, source, event)
+
+
+def check_screen_property(ctx: Context, v: Verdict) -> None:
+    for source in _screen_sources(ctx):
+        wanted = cut(str(source.data["screen_name"]))
+        got = ctx.received(source)
+        values = [event.properties.get("screen_name") for event in got]
+        v.expect(
+            bool(got) and all(same_value(value, wanted) for value in values),
+            source.label,
+            f"properties.screen_name = {wanted[:80]!r}",
+            f"screen_name = {[str(value)[:80] for value in values]!r}" if got else "no Heap event",
+            ctx.evidence(source) if not got else [event.summary() for event in got[:3]],
+        )
+
+
+def check_session(ctx: Context, v: Verdict) -> None:
+    for source in ctx.sources("session_start", "session_end"):
+        got = ctx.received(source)
+        v.expect(len(got) == 1, source.label, f"exactly 1 Heap event at {at(source)}", describe(got), ctx.evidence(source))
+
+
+def check_unlisted(ctx: Context, v: Verdict) -> None:
+    for source in ctx.sources(forwarded=None):
+        if source.supported:
+            continue
+        got = ctx.received(source)
+        v.expect(not got, source.label, f"no Heap event ({source.event_type} is not a forwarded type)", describe(got), [e.summary() for e in got[:3]])
+    named = {name for source in ctx.sources(forwarded=None) if (name := documented_name(source))}
+    for event in ctx.strays:
+        if event.name not in named:  # a stray bearing a source's name is a timestamp problem, judged there
+            v.fail(f"stored event {event.request_id}", "no Heap event that no mParticle event accounts for", event.summary())

@@ -1,0 +1,237 @@
+"""What the seed page says a batch must become, computed from the batch alone (no I/O).
+
+The oracle reads an mParticle batch as leniently as real data demands (both `user_identities`
+forms, ids and timestamps as numbers or strings) and lists its events as `SourceEvent`s: the
+identity Heap should see, whether the batch is forwarded at all, the timestamp, the session id,
+and for commerce events the products or promotions to fan out. It knows nothing about any
+forwarder's choices; checks for our own conventions add those on top.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance.fixtures import ForwarderSettings
+
+MAX_CHARS = 1024  # seed, Data Processing Notes; Heap's limit on names and values
+
+SUPPORTED_EVENT_TYPES = frozenset({"custom_event", "screen_view", "commerce_event", "session_start", "session_end"})
+# Seed, Supported Platforms: Android, iOS, tvOS, SmartTV, Web (as batches spell them), and data
+# feeds, which carry no device platform.
+SUPPORTED_PLATFORMS = frozenset({"android", "ios", "tvos", "smart_tv", "web"})
+
+MAIN_EVENT_NAMES = {"product_action": "Product Action Event", "impression": "Impression Event", "promotion": "Promotion Event"}
+ITEM_EVENT_NAME = "Item"
+
+
+@dataclass(frozen=True)
+class CommerceShape:
+    """One commerce event's kind and the products or promotions that each get an Item sub-event."""
+
+    kind: str  # product_action | impression | promotion
+    items: tuple[dict[str, Any], ...]
+    action: str | None  # product_action.action (or the promotion action)
+    mixed: bool  # more than one kind in one event: the seed does not say how to fan that out
+
+    @property
+    def main_name(self) -> str:
+        return MAIN_EVENT_NAMES[self.kind]
+
+    @property
+    def item_ids(self) -> tuple[str, ...]:
+        return tuple(str(item["id"]) for item in self.items if item.get("id") not in (None, ""))
+
+
+@dataclass(frozen=True)
+class SourceEvent:
+    """One mParticle event and what the seed says Heap should get for it."""
+
+    batch_index: int
+    event_index: int
+    event_type: str
+    data: dict[str, Any] = field(repr=False)
+    identity: str | None
+    skip_reason: str | None  # why the whole batch sends nothing, or None when it is forwarded
+    timestamp_ms: int | None  # the event's own timestamp_unixtime_ms
+    batch_timestamp_ms: int | None
+    session_id: str | None
+    commerce: CommerceShape | None
+
+    @property
+    def label(self) -> str:
+        name = self.data.get("event_name") or self.data.get("screen_name")
+        named = f" {str(name)[:60]!r}" if name else ""
+        return f"batch {self.batch_index} event {self.event_index} ({self.event_type}{named})"
+
+    @property
+    def supported(self) -> bool:
+        return self.event_type in SUPPORTED_EVENT_TYPES
+
+    @property
+    def forwarded(self) -> bool:
+        """Whether Heap should get anything for this event at all."""
+        return self.supported and self.skip_reason is None
+
+    @property
+    def expected_count(self) -> int:
+        """How many Heap events this mParticle event becomes."""
+        if not self.forwarded:
+            return 0
+        if self.commerce is not None:
+            return 1 + len(self.commerce.items)
+        return 1
+
+    @property
+    def attribution_ms(self) -> int | None:
+        """The timestamp its Heap events should carry: its own, or the batch's (our convention)."""
+        return self.timestamp_ms if self.timestamp_ms is not None else self.batch_timestamp_ms
+
+    def attributes(self) -> dict[str, Any]:
+        """The custom attributes a Heap event can carry as they are (strings and numbers), cut to 1024."""
+        return heap_values(self.data.get("custom_attributes"))
+
+
+@dataclass(frozen=True)
+class SourceBatch:
+    index: int
+    batch: dict[str, Any] = field(repr=False)
+    identity: str | None
+    skip_reason: str | None
+    platform: str | None
+    events: tuple[SourceEvent, ...]
+
+    @property
+    def user_attributes(self) -> dict[str, Any]:
+        return heap_values(self.batch.get("user_attributes"))
+
+
+def cut(text: str) -> str:
+    return text[:MAX_CHARS]
+
+
+def heap_values(attributes: Any) -> dict[str, Any]:
+    """Attributes whose values Heap takes unchanged (strings, numbers), with names and strings cut to 1024.
+
+    Booleans, nulls and lists are left out: how to convert them is a forwarder's own choice.
+    """
+    if not isinstance(attributes, dict):
+        return {}
+    values: dict[str, Any] = {}
+    for key, value in attributes.items():
+        if isinstance(value, str):
+            values[cut(str(key))] = cut(value)
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            values[cut(str(key))] = value
+    return values
+
+
+def read_batches(batches: tuple[dict[str, Any], ...] | list[dict[str, Any]], settings: ForwarderSettings) -> list[SourceBatch]:
+    return [read_batch(index, batch, settings) for index, batch in enumerate(batches)]
+
+
+def read_batch(index: int, batch: dict[str, Any], settings: ForwarderSettings) -> SourceBatch:
+    identity = chosen_identity(batch, settings.external_id)
+    platform = batch_platform(batch)
+    reason = skip_reason(platform, identity, settings)
+    batch_ts = as_int(batch.get("timestamp_unixtime_ms"))
+    events = tuple(
+        _source_event(index, position, event, identity, reason, batch_ts) for position, event in enumerate(batch.get("events") or [])
+    )
+    return SourceBatch(index, batch, identity, reason, platform, events)
+
+
+def _source_event(
+    batch_index: int, position: int, event: dict[str, Any], identity: str | None, reason: str | None, batch_ts: int | None
+) -> SourceEvent:
+    data = event.get("data") or {}
+    event_type = str(event.get("event_type"))
+    session_id = data.get("session_id")
+    return SourceEvent(
+        batch_index=batch_index,
+        event_index=position,
+        event_type=event_type,
+        data=data,
+        identity=identity,
+        skip_reason=reason,
+        timestamp_ms=as_int(data.get("timestamp_unixtime_ms")),
+        batch_timestamp_ms=batch_ts,
+        session_id=None if session_id in (None, "") else str(session_id),
+        commerce=commerce_shape(data) if event_type == "commerce_event" else None,
+    )
+
+
+def chosen_identity(batch: dict[str, Any], external_id: str) -> str | None:
+    """The identity External ID selects: the MPID, or the Customer ID in either `user_identities` form."""
+    if external_id == "mpid":
+        value = batch.get("mpid")
+    else:
+        value = customer_id(batch.get("user_identities"))
+    return None if value in (None, "") else str(value)
+
+
+def customer_id(identities: Any) -> Any:
+    if isinstance(identities, dict):
+        # mParticle's Python SDK spells it `customerid`.
+        return identities.get("customer_id", identities.get("customerid"))
+    if isinstance(identities, list):
+        for entry in identities:
+            if isinstance(entry, dict) and entry.get("identity_type") == "customer_id":
+                return entry.get("identity")
+    return None
+
+
+def batch_platform(batch: dict[str, Any]) -> str | None:
+    device = batch.get("device_info")
+    platform = device.get("platform") if isinstance(device, dict) else None
+    return None if platform in (None, "") else str(platform)
+
+
+def skip_reason(platform: str | None, identity: str | None, settings: ForwarderSettings) -> str | None:
+    if platform is not None and platform.lower() not in SUPPORTED_PLATFORMS:
+        return f"platform {platform!r} is not supported"
+    if platform is not None and platform.lower() == "web" and not settings.forward_web_requests_server_side:
+        return "web batch, and Forward Web Requests Server Side is off"
+    if identity is None:
+        return f"batch has no {settings.external_id}"
+    return None
+
+
+def commerce_shape(data: dict[str, Any]) -> CommerceShape | None:
+    """The commerce kind and its fan-out items, or None for a commerce event with nothing to fan out."""
+    kinds: list[CommerceShape] = []
+    product_action = data.get("product_action")
+    if isinstance(product_action, dict):
+        kinds.append(CommerceShape("product_action", _dicts(product_action.get("products")), _text(product_action.get("action")), False))
+    promotion_action = data.get("promotion_action")
+    if isinstance(promotion_action, dict):
+        kinds.append(CommerceShape("promotion", _dicts(promotion_action.get("promotions")), _text(promotion_action.get("action")), False))
+    impressions = data.get("product_impressions")
+    if isinstance(impressions, list):
+        products = tuple(p for impression in impressions if isinstance(impression, dict) for p in _dicts(impression.get("products")))
+        kinds.append(CommerceShape("impression", products, None, False))
+    if not kinds:
+        return None
+    first = kinds[0]
+    return CommerceShape(first.kind, first.items, first.action, len(kinds) > 1)
+
+
+def _dicts(value: Any) -> tuple[dict[str, Any], ...]:
+    return tuple(item for item in value if isinstance(item, dict)) if isinstance(value, list) else ()
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def as_int(value: Any) -> int | None:
+    """An int from a number or a numeric string, as mParticle sends ids and timestamps; else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    return None
