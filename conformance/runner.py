@@ -1,0 +1,177 @@
+"""Running fixtures through a forwarder against the simulator, and judging what it received.
+
+For each fixture: reset the simulator, put its clock at `EPOCH` in virtual time (or scaled, for a
+program that sleeps for real), add the fixture's faults, hand the batches to the forwarder, then
+read the simulator's events, users and journal once and run the fixture's rules on them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from conformance.checks import judge
+from conformance.context import build_context
+from conformance.fixtures import FIXTURES_DIR, Fixture, load_fixtures
+from conformance.forwarders import ForwarderUnderTest, Target
+from conformance.golden import GOLDEN_DIR, compare_golden
+from conformance.observed import Observation, parse_instant
+from conformance.results import BatchDelivery, CheckResult, FixtureOutcome, RuleResult, rule_results
+from conformance.rules import Rule, select_rules
+from heap_mock.server import HeapMockServer
+from heap_mock.testing import MockClient
+
+EPOCH = "2026-01-01T00:00:00Z"  # the same start as the heap_mock pytest plugin's clock
+DOCUMENTED_LIMITS = {
+    "track": {"limit": 30, "window_s": 30.0},
+    "user_properties": {"limit": 30, "window_s": 30.0},
+    "bulk_identity": {"limit": 1000, "window_s": 60.0},
+    "bulk_app": {"limit": 15000, "window_s": 60.0},
+}
+
+
+class SetupError(RuntimeError):
+    """The simulator is not set up the way conformance needs (e.g. its limits are off or changed)."""
+
+
+class SimulatorLink:
+    """The simulator the suite talks to: over HTTP always, and in-process when we started it (faster clock)."""
+
+    def __init__(self, client: MockClient, server: HeapMockServer | None = None) -> None:
+        self.client, self.server = client, server
+
+    @property
+    def url(self) -> str:
+        return self.client.url
+
+    def now(self) -> float:
+        if self.server is not None:
+            return self.server.simulator.clock.now()
+        return parse_instant(self.client.clock()["now"])
+
+    def advance(self, seconds: float) -> None:
+        """A virtual-time sleep: the clock moves, nobody waits."""
+        if seconds <= 0:
+            return
+        if self.server is not None:
+            self.server.simulator.clock.advance(seconds)
+        else:
+            self.client.advance(seconds)
+
+    def check_setup(self) -> None:
+        config = self.client.session.get(f"{self.url}/_mock/config", timeout=self.client.timeout).json()
+        limits = {name: {"limit": spec["limit"], "window_s": float(spec["window_s"])} for name, spec in config["limits"].items()}
+        if not config.get("limits_enabled") or limits != DOCUMENTED_LIMITS:
+            raise SetupError(f"the simulator must enforce Heap's documented limits {DOCUMENTED_LIMITS}; it has {limits}")
+        if config.get("long_values") != "reject":
+            raise SetupError("the simulator must reject over-long values (long_values: reject), as Heap documents")
+
+
+@dataclass(frozen=True)
+class Report:
+    """One conformance run: the forwarder, every selected rule's result, and each fixture's outcome."""
+
+    forwarder: str
+    rules: tuple[RuleResult, ...]
+    outcomes: tuple[FixtureOutcome, ...]
+    real_s: float
+
+    @property
+    def passed(self) -> bool:
+        rules_ok = all(result.status != "fail" for result in self.rules)
+        golden_ok = all(outcome.golden is None or outcome.golden.matched for outcome in self.outcomes)
+        return rules_ok and golden_ok
+
+
+class ConformanceRunner:
+    def __init__(
+        self,
+        link: SimulatorLink,
+        *,
+        fixtures_dir: Path = FIXTURES_DIR,
+        golden_dir: Path = GOLDEN_DIR,
+        update_golden: bool = False,
+    ) -> None:
+        self.link = link
+        self.fixtures_dir, self.golden_dir = fixtures_dir, golden_dir
+        self.update_golden = update_golden
+
+    def run(self, forwarder: ForwarderUnderTest, rule_ids: list[str] | None = None, fixture_ids: list[str] | None = None) -> Report:
+        """Every fixture that exercises a selected rule, then one result per selected rule."""
+        started = time.perf_counter()
+        rules = select_rules(rule_ids)
+        fixtures = selected_fixtures(load_fixtures(self.fixtures_dir, fixture_ids), rules)
+        self.link.check_setup()
+        outcomes = [self.run_fixture(fixture, forwarder, rules) for fixture in fixtures]
+        return Report(forwarder.name, rule_results(rules, outcomes), tuple(outcomes), time.perf_counter() - started)
+
+    def run_fixture(self, fixture: Fixture, forwarder: ForwarderUnderTest, rules: Iterable[Rule] | None = None) -> FixtureOutcome:
+        started = time.perf_counter()
+        scale = forwarder.time_scale
+        fault_retry_after = self._prepare(fixture, scale)
+        deliveries = self._deliver(fixture, forwarder, scale)
+        simulated_s = self.link.now() - parse_instant(EPOCH)
+        observed = Observation.read(self.link.client, scale, fault_retry_after)
+        checks = self._judge(fixture, observed, rules)
+        golden = None
+        if forwarder.is_ours and fixture.golden:
+            golden = compare_golden(fixture.id, observed, update=self.update_golden, directory=self.golden_dir)
+        notes = _notes(fixture, deliveries, observed, self.link.client)
+        return FixtureOutcome(fixture.id, checks, tuple(deliveries), golden, time.perf_counter() - started, simulated_s, notes)
+
+    def _prepare(self, fixture: Fixture, scale: float) -> dict[int, int]:
+        """Reset, set the clock, add the faults; returns each fault's Retry-After header by fault id."""
+        client = self.link.client
+        client.reset()
+        client.set_clock(EPOCH)
+        retry_after: dict[int, int] = {}
+        for fault in fixture.faults:
+            body = fault.control_body(scale)
+            created = client.add_fault(**body)
+            if "retry_after" in body:
+                retry_after[int(created["id"])] = int(body["retry_after"])
+        return retry_after
+
+    def _deliver(self, fixture: Fixture, forwarder: ForwarderUnderTest, scale: float) -> list[BatchDelivery]:
+        target = Target(self.link.url, fixture.settings, self.link.now, self._sleeper(scale), scale)
+        delivery = forwarder.open(target)
+        if scale > 0:
+            self.link.client.scale_time(scale)
+        results: list[BatchDelivery] = []
+        try:
+            for _ in range(fixture.deliveries):
+                results += delivery.deliver(list(fixture.batches), 0)
+        finally:
+            if scale > 0:
+                self.link.client.advance(0)  # freeze the clock where the program left it
+        return results
+
+    def _sleeper(self, scale: float) -> Any:
+        if scale > 0:
+            return lambda seconds: time.sleep(max(0.0, seconds) / scale)
+        return self.link.advance
+
+    @staticmethod
+    def _judge(fixture: Fixture, observed: Observation, rules: Iterable[Rule] | None) -> tuple[CheckResult, ...]:
+        wanted = {rule.id for rule in rules} if rules is not None else None
+        ctx = build_context(fixture, observed)
+        return tuple(judge(rule_id, ctx).result() for rule_id in fixture.rules if wanted is None or rule_id in wanted)
+
+
+def selected_fixtures(fixtures: list[Fixture], rules: tuple[Rule, ...]) -> list[Fixture]:
+    """The fixtures that exercise at least one of `rules`."""
+    wanted = {rule.id for rule in rules}
+    return [fixture for fixture in fixtures if wanted & set(fixture.rules)]
+
+
+def _notes(fixture: Fixture, deliveries: list[BatchDelivery], observed: Observation, client: MockClient) -> tuple[str, ...]:
+    notes = []
+    if not fixture.may_fail:
+        notes += [f"batch {d.batch_index}: the forwarder reported a failure ({d.detail})" for d in deliveries if not d.ok][:5]
+    total = client.health()["counts"]["requests"]
+    if total > len(observed.journal):
+        notes.append(f"the simulator's journal kept {len(observed.journal)} of {total} requests; raise journal_limit")
+    return tuple(notes)
