@@ -1,0 +1,128 @@
+"""`heap-conformance`: run the fixtures through a forwarder against a fresh simulator and report per rule.
+
+Exit status: 0 when every selected rule passes (and, for our own forwarder, every golden file
+matches); 1 when any fails; 2 when the arguments or fixtures cannot be used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from conformance.fixtures import FIXTURES_DIR, FixtureError
+from conformance.forwarders import (
+    DEFAULT_COMMAND_TIMEOUT_S,
+    DEFAULT_TIME_SCALE,
+    CommandForwarder,
+    ForwarderLoadError,
+    ForwarderUnderTest,
+    OurForwarder,
+    load_callable,
+)
+from conformance.report import render_junit, render_markdown, render_text
+from conformance.rules import CATALOGUE, UnknownRule, select_rules
+from conformance.runner import ConformanceRunner, Report, SetupError, SimulatorLink
+from heap_mock.server import HeapMockServer
+from heap_mock.testing import MockClient
+
+# A burst of 16,000 events is 16 requests, but a program that sends one event per request would
+# be journaled request by request: keep room for every request of every fixture.
+SIMULATOR_CONFIG = {"log_requests": False, "journal_limit": 200_000}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="heap-conformance",
+        description="Check an mParticle-to-Heap forwarder against the documented rules, on a local Heap simulator.",
+        epilog="Without --forwarder or --forwarder-cmd, our own forwarder (forwarder.Forwarder) is tested in-process.",
+    )
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--forwarder-cmd", metavar="CMD", help="a program run once per batch: batch JSON on stdin, HEAP_* settings in the environment")
+    which.add_argument("--forwarder", metavar="MODULE:FUNCTION", help="a Python callable function(batch, target), run in virtual time")
+    parser.add_argument("--rules", metavar="ID,...", help="only these rule IDs (see --list-rules)")
+    parser.add_argument("--fixtures", metavar="DIR", type=Path, default=FIXTURES_DIR, help="fixture directory (default: the repo's fixtures/)")
+    parser.add_argument("--junitxml", metavar="FILE", type=Path, help="also write JUnit XML, one testcase per rule")
+    parser.add_argument("--report", metavar="FILE.md", type=Path, help="also write the report as Markdown")
+    parser.add_argument("--update-golden", action="store_true", help="rewrite fixtures/golden/ from our forwarder's requests")
+    parser.add_argument(
+        "--time-scale", metavar="N", type=float, default=DEFAULT_TIME_SCALE, help=f"with --forwarder-cmd: simulated seconds per real second (default {DEFAULT_TIME_SCALE:g})"
+    )
+    parser.add_argument("--timeout", metavar="SECONDS", type=float, default=DEFAULT_COMMAND_TIMEOUT_S, help="with --forwarder-cmd: per-batch time limit")
+    parser.add_argument("--list-rules", action="store_true", help="print the rule catalogue and exit")
+    return parser
+
+
+def parse_rules(parser: argparse.ArgumentParser, text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    ids = [part.strip() for part in text.split(",") if part.strip()]
+    if not ids:
+        parser.error("--rules needs at least one rule ID")
+    try:
+        select_rules(ids)
+    except UnknownRule as error:
+        parser.error(str(error))
+    return ids
+
+
+def choose_forwarder(parser: argparse.ArgumentParser, args: argparse.Namespace) -> ForwarderUnderTest:
+    if args.update_golden and (args.forwarder or args.forwarder_cmd):
+        parser.error("--update-golden rewrites our own forwarder's golden files; it cannot be combined with --forwarder or --forwarder-cmd")
+    if args.forwarder_cmd is not None:
+        if not args.forwarder_cmd.strip():
+            parser.error("--forwarder-cmd needs a command")
+        if args.time_scale < 1:
+            parser.error("--time-scale must be at least 1")
+        return CommandForwarder(args.forwarder_cmd, time_scale=args.time_scale, timeout_s=args.timeout)
+    if args.forwarder is not None:
+        sys.path.insert(0, os.getcwd())  # so `--forwarder mymodule:forward` finds the user's own module
+        try:
+            return load_callable(args.forwarder)
+        except ForwarderLoadError as error:
+            parser.error(str(error))
+    return OurForwarder()
+
+
+def list_rules() -> str:
+    return "\n".join(f"{rule.id:<24} {rule.kind:<10} {rule.statement}\n{'':<36}source: {rule.source}" for rule in CATALOGUE)
+
+
+def run(args: argparse.Namespace, forwarder: ForwarderUnderTest, rule_ids: list[str] | None) -> Report:
+    with HeapMockServer(config=SIMULATOR_CONFIG) as server:
+        link = SimulatorLink(MockClient(server.url), server)
+        runner = ConformanceRunner(link, fixtures_dir=args.fixtures, golden_dir=args.fixtures / "golden", update_golden=args.update_golden)
+        return runner.run(forwarder, rule_ids)
+
+
+def write_outputs(args: argparse.Namespace, report: Report) -> None:
+    if args.report is not None:
+        args.report.write_text(render_markdown(report))
+    if args.junitxml is not None:
+        args.junitxml.write_text(render_junit(report))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.list_rules:
+        print(list_rules())
+        return 0
+    rule_ids = parse_rules(parser, args.rules)
+    forwarder = choose_forwarder(parser, args)
+    if not args.fixtures.is_dir():
+        parser.error(f"--fixtures {args.fixtures}: no such directory")
+    try:
+        report = run(args, forwarder, rule_ids)
+    except (FixtureError, SetupError) as error:
+        print(f"heap-conformance: {error}", file=sys.stderr)
+        return 2
+    print(render_text(report))
+    write_outputs(args, report)
+    return 0 if report.passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

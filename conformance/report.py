@@ -1,0 +1,178 @@
+"""A conformance report three ways: a terminal table, Markdown, and JUnit XML for CI.
+
+Each failure shows the rule, the expected value, what the simulator received and the nearest
+requests or events it did receive, so the reader can fix the forwarder without re-running it.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections import Counter
+from collections.abc import Iterator
+
+from conformance.results import Finding, FixtureOutcome, RuleResult, Status
+from conformance.runner import Report
+
+MAX_FINDINGS = 5  # per rule; the rest are counted
+
+
+def summary_line(report: Report) -> str:
+    counts = Counter(result.status for result in report.rules)
+    golden_bad = sum(1 for outcome in report.outcomes if outcome.golden is not None and not outcome.golden.matched)
+    golden = f", {golden_bad} golden mismatch(es)" if golden_bad else ""
+    verdict = "CONFORMS" if report.passed else "DOES NOT CONFORM"
+    return (
+        f"{verdict}: {counts[Status.PASS]} passed, {counts[Status.FAIL]} failed, {counts[Status.NOT_EXERCISED]} not exercised"
+        f"{golden} ({len(report.outcomes)} fixtures, {report.real_s:.2f} s)"
+    )
+
+
+# --- terminal ----------------------------------------------------------------------------------
+
+
+def render_text(report: Report) -> str:
+    lines = [f"heap-conformance: {report.forwarder}", "", *_table(report.rules), ""]
+    failed = [result for result in report.rules if result.status == Status.FAIL]
+    if failed:
+        lines += ["FAILURES", ""] + [line for result in failed for line in _failure_text(result)]
+    lines += _golden_text(report) + _notes_text(report)
+    lines.append(summary_line(report))
+    return "\n".join(lines)
+
+
+def _table(results: tuple[RuleResult, ...]) -> list[str]:
+    width = max((len(result.rule.id) for result in results), default=4)
+    header = f"{'RULE':<{width}}  {'KIND':<10}  {'RESULT':<13}  {'CHECKS':>6}  FIXTURES"
+    rows = [
+        f"{r.rule.id:<{width}}  {r.rule.kind:<10}  {r.status.upper() if r.status == Status.FAIL else r.status:<13}  {r.assertions:>6}  "
+        f"{_fixture_list(r.fixtures)}"
+        for r in results
+    ]
+    return [header, *rows]
+
+
+def _fixture_list(fixtures: tuple[str, ...], limit: int = 3) -> str:
+    shown = ", ".join(fixtures[:limit])
+    return shown + (f" +{len(fixtures) - limit}" if len(fixtures) > limit else "")
+
+
+def _failure_text(result: RuleResult) -> Iterator[str]:
+    yield f"[FAIL] {result.rule.id} ({result.rule.kind}): {result.rule.statement}"
+    yield f"       source: {result.rule.source}"
+    for fixture_id, finding in result.findings[:MAX_FINDINGS]:
+        yield from _finding_lines(fixture_id, finding, indent="       ")
+    if len(result.findings) > MAX_FINDINGS:
+        yield f"       ... and {len(result.findings) - MAX_FINDINGS} more failure(s) of this rule"
+    yield ""
+
+
+def _finding_lines(fixture_id: str, finding: Finding, indent: str) -> Iterator[str]:
+    yield f"{indent}- fixture {fixture_id}: {finding.subject}"
+    yield f"{indent}    expected: {finding.expected}"
+    yield f"{indent}    received: {finding.received}"
+    if finding.nearest:
+        yield f"{indent}    nearest received:"
+        for near in finding.nearest:
+            yield f"{indent}      {near}"
+
+
+def _golden_text(report: Report) -> list[str]:
+    lines = []
+    for outcome in report.outcomes:
+        golden = outcome.golden
+        if golden is not None and not golden.matched:
+            lines += [f"[GOLDEN] {outcome.fixture_id}: our forwarder's requests differ from fixtures/golden/{outcome.fixture_id}.json", golden.diff, ""]
+        elif golden is not None and golden.updated:
+            lines.append(f"[GOLDEN] {outcome.fixture_id}: golden file rewritten")
+    return lines
+
+
+def _notes_text(report: Report) -> list[str]:
+    return [f"[NOTE] {outcome.fixture_id}: {note}" for outcome in report.outcomes for note in outcome.notes]
+
+
+# --- Markdown ----------------------------------------------------------------------------------
+
+
+def render_markdown(report: Report) -> str:
+    lines = [
+        "# Heap conformance report",
+        "",
+        f"Forwarder under test: **{report.forwarder}**  ",
+        f"Result: **{summary_line(report)}**",
+        "",
+        "| Rule | Kind | Result | Checks | Statement |",
+        "|---|---|---|---:|---|",
+    ]
+    lines += [f"| `{r.rule.id}` | {r.rule.kind} | {_badge(r.status)} | {r.assertions} | {_cell(r.rule.statement)} |" for r in report.rules]
+    failed = [result for result in report.rules if result.status == Status.FAIL]
+    if failed:
+        lines += ["", "## Failures"]
+        for result in failed:
+            lines += ["", f"### `{result.rule.id}`: {result.rule.statement}", "", f"Source: {result.rule.source}", "", "```text"]
+            for fixture_id, finding in result.findings[:MAX_FINDINGS]:
+                lines += list(_finding_lines(fixture_id, finding, indent=""))
+            if len(result.findings) > MAX_FINDINGS:
+                lines.append(f"... and {len(result.findings) - MAX_FINDINGS} more")
+            lines.append("```")
+    lines += _fixtures_markdown(report)
+    return "\n".join(lines) + "\n"
+
+
+def _badge(status: Status) -> str:
+    return {Status.PASS: "pass", Status.FAIL: "**FAIL**", Status.NOT_EXERCISED: "not exercised"}[status]
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def _fixtures_markdown(report: Report) -> list[str]:
+    lines = ["", "## Fixtures", "", "| Fixture | Rules judged | Result | Golden | Real time | Simulated time |", "|---|---:|---|---|---:|---:|"]
+    for outcome in report.outcomes:
+        result = "pass" if all(check.passed for check in outcome.checks) else "**FAIL**"
+        golden = "n/a" if outcome.golden is None else ("match" if outcome.golden.matched else "**differs**")
+        lines.append(f"| `{outcome.fixture_id}` | {len(outcome.checks)} | {result} | {golden} | {outcome.real_s:.2f} s | {outcome.simulated_s:.0f} s |")
+    notes = _notes_text(report)
+    return lines + (["", *[f"- {note}" for note in notes]] if notes else [])
+
+
+# --- JUnit XML ---------------------------------------------------------------------------------
+
+
+def render_junit(report: Report) -> str:
+    """One testcase per rule (skipped when not exercised) and one per golden file."""
+    cases = [_rule_case(result) for result in report.rules] + [_golden_case(outcome) for outcome in report.outcomes if outcome.golden]
+    suite = ET.Element(
+        "testsuite",
+        name="heap-conformance",
+        tests=str(len(cases)),
+        failures=str(sum(1 for case in cases if case.find("failure") is not None)),
+        skipped=str(sum(1 for case in cases if case.find("skipped") is not None)),
+        time=f"{report.real_s:.3f}",
+    )
+    suite.extend(cases)
+    root = ET.Element("testsuites")
+    root.append(suite)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _rule_case(result: RuleResult) -> ET.Element:
+    case = ET.Element("testcase", classname=f"heap-conformance.{result.rule.kind}", name=result.rule.id)
+    if result.status == Status.NOT_EXERCISED:
+        ET.SubElement(case, "skipped", message="not exercised by any selected fixture")
+    elif result.status == Status.FAIL:
+        failure = ET.SubElement(case, "failure", message=f"{result.rule.id}: {len(result.findings)} failed expectation(s): {result.rule.statement}")
+        failure.text = "\n".join(line for fixture_id, finding in result.findings for line in _finding_lines(fixture_id, finding, ""))
+    return case
+
+
+def _golden_case(outcome: FixtureOutcome) -> ET.Element:
+    golden = outcome.golden
+    assert golden is not None
+    case = ET.Element("testcase", classname="heap-conformance.golden", name=golden.fixture_id)
+    if not golden.matched:
+        failure = ET.SubElement(case, "failure", message=f"requests differ from fixtures/golden/{golden.fixture_id}.json")
+        failure.text = golden.diff
+    return case
