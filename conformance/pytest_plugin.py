@@ -1,0 +1,86 @@
+"""pytest fixtures for running the conformance suite from your own tests (a `pytest11` plugin).
+
+It builds on the heap_mock plugin: `heap_mock_server` is one simulator per test session, so one
+per xdist worker, and the harness resets it before every fixture it runs, so tests never see each
+other's traffic. Parametrize over `fixture_ids()` for one deterministic test per fixture:
+
+    import pytest
+    from conformance.pytest_plugin import fixture_ids
+
+    @pytest.mark.parametrize("fixture_id", fixture_ids())
+    def test_my_forwarder(heap_conformance, fixture_id):
+        heap_conformance.assert_conforms(fixture_id, forwarder="my_package.heap:forward")
+
+The fixture is named `heap_conformance` rather than `conformance` so that it does not shadow the
+`conformance` package in test modules that import it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from conformance.fixtures import FIXTURES_DIR, Fixture, fixture_paths, load_fixtures
+from conformance.forwarders import CallableForwarder, ForwardFunction, ForwarderUnderTest, OurForwarder, load_callable
+from conformance.report import render_text
+from conformance.results import FixtureOutcome, rule_results
+from conformance.rules import select_rules
+from conformance.runner import ConformanceRunner, Report, SimulatorLink
+from heap_mock.server import HeapMockServer
+from heap_mock.testing import MockClient
+
+ForwarderSpec = ForwarderUnderTest | ForwardFunction | str | None
+
+
+def fixture_ids(directory: Path = FIXTURES_DIR) -> list[str]:
+    """Every fixture's ID in name order: use it to parametrize, so test IDs are the same on every worker."""
+    return [path.stem for path in fixture_paths(directory)]
+
+
+def as_forwarder(spec: ForwarderSpec) -> ForwarderUnderTest:
+    """None for ours, a `module:function` string, a plain function(batch, target), or a ready ForwarderUnderTest."""
+    if spec is None:
+        return OurForwarder()
+    if isinstance(spec, str):
+        return load_callable(spec)
+    if hasattr(spec, "open") and hasattr(spec, "time_scale"):
+        return spec  # type: ignore[return-value]
+    return CallableForwarder(spec)  # type: ignore[arg-type]
+
+
+@dataclass
+class ConformanceHarness:
+    """Runs fixtures through a forwarder against this worker's simulator."""
+
+    runner: ConformanceRunner
+    fixtures_dir: Path = FIXTURES_DIR
+
+    def fixture(self, fixture_id: str) -> Fixture:
+        return load_fixtures(self.fixtures_dir, [fixture_id])[0]
+
+    def run_fixture(self, fixture_id: str, forwarder: ForwarderSpec = None, rules: list[str] | None = None) -> FixtureOutcome:
+        """One fixture's outcome: its rules judged (or only `rules`), and the golden file for ours."""
+        return self.runner.run_fixture(self.fixture(fixture_id), as_forwarder(forwarder), select_rules(rules) if rules else None)
+
+    def run(self, forwarder: ForwarderSpec = None, rules: list[str] | None = None, fixtures: list[str] | None = None) -> Report:
+        """A whole report, as `heap-conformance` prints it."""
+        return self.runner.run(as_forwarder(forwarder), rules, fixtures)
+
+    def assert_conforms(self, fixture_id: str, forwarder: ForwarderSpec = None, rules: list[str] | None = None) -> FixtureOutcome:
+        """Run one fixture and fail the test with the full per-rule report if any rule (or golden file) fails."""
+        outcome = self.run_fixture(fixture_id, forwarder, rules)
+        if not outcome.passed:
+            chosen = select_rules(rules) if rules else select_rules(list(self.fixture(fixture_id).rules))
+            report = Report(as_forwarder(forwarder).name, rule_results(chosen, [outcome]), (outcome,), outcome.real_s)
+            pytest.fail(render_text(report), pytrace=False)
+        return outcome
+
+
+@pytest.fixture
+def heap_conformance(heap_mock_server: HeapMockServer) -> ConformanceHarness:
+    """A conformance harness on this worker's simulator (reset before each fixture it runs)."""
+    link = SimulatorLink(MockClient(heap_mock_server.url), heap_mock_server)
+    link.check_setup()
+    return ConformanceHarness(ConformanceRunner(link))
