@@ -1,0 +1,155 @@
+"""Deliberately broken forwarders, each a small `function(batch, target)` with one realistic bug.
+
+They map with our own `forwarder.map_batch` (so everything but the bug is right) and deliver with
+a plain loop that waits through `target.sleep` (virtual time). The teeth tests run them and
+expect the suite to fail naming the rule each bug breaks.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import requests
+
+from conformance.forwarders import Target
+from conformance.observed import iso_ms
+from forwarder import HeapRequest, Settings, map_batch
+
+Body = dict[str, Any]
+Send = Callable[[str, Body], requests.Response]
+
+
+def _settings(target: Target) -> Settings:
+    s = target.settings
+    return Settings(s.app_id, s.external_id, s.forward_user_attributes, s.forward_web_requests_server_side)  # type: ignore[arg-type]
+
+
+def _mapped(batch: dict[str, Any], target: Target) -> list[HeapRequest]:
+    return list(map_batch(batch, _settings(target)).requests)
+
+
+def _post(target: Target, path: str, body: Body) -> requests.Response | None:
+    try:
+        return requests.post(f"{target.heap_url}{path}", json=body, timeout=5)
+    except requests.ConnectionError:
+        return None
+
+
+def deliver(target: Target, path: str, body: Body, *, honour_retry_after: bool = True, attempts: int = 8) -> bool:
+    """Send one request, waiting out 429s (Retry-After) and retrying 5xx and dropped connections."""
+    for _ in range(attempts):
+        response = _post(target, path, body)
+        if response is not None and response.status_code < 300:
+            return True
+        if response is not None and 400 <= response.status_code < 500 and response.status_code != 429:
+            return False
+        if response is not None and response.status_code == 429 and honour_retry_after:
+            target.sleep(float(response.headers.get("Retry-After", "1")))
+        elif response is None or response.status_code >= 500:
+            target.sleep(0.5)
+    return False
+
+
+def deliver_all(target: Target, heap_requests: list[HeapRequest], **options: Any) -> bool:
+    return all([deliver(target, request.path, request.body, **options) for request in heap_requests])
+
+
+# --- a correct baseline, to show the broken ones fail for their bug alone -----------------------
+
+
+def plain(batch: dict[str, Any], target: Target) -> bool:
+    """Correct mapping, simple delivery: no pacing, so it passes everything but burst fixtures."""
+    return deliver_all(target, _mapped(batch, target))
+
+
+# --- the broken ones ------------------------------------------------------------------------------
+
+
+def wrong_screen_names(batch: dict[str, Any], target: Target) -> bool:
+    """Names screen views after the bare screen name, without the documented `Viewed: ` prefix."""
+    fixed = []
+    for request in _mapped(batch, target):
+        event = request.body.get("event")
+        if isinstance(event, str) and event.startswith("Viewed: "):
+            request = HeapRequest(request.path, {**request.body, "event": event.removeprefix("Viewed: ")})
+        fixed.append(request)
+    return deliver_all(target, fixed)
+
+
+def no_commerce_fanout(batch: dict[str, Any], target: Target) -> bool:
+    """Sends only the main commerce event and drops the Item sub-events."""
+    trimmed = []
+    for request in _mapped(batch, target):
+        if "events" in request.body:
+            events = [event for event in request.body["events"] if event["event"] != "Item"]
+            request = HeapRequest(request.path, {**request.body, "events": events})
+        trimmed.append(request)
+    return deliver_all(target, trimmed)
+
+
+def split_commerce(batch: dict[str, Any], target: Target) -> bool:
+    """Sends each event of a commerce fan-out as its own single track request."""
+    singles = []
+    for request in _mapped(batch, target):
+        for event in request.body.get("events", []):
+            singles.append(HeapRequest(request.path, {"app_id": request.body["app_id"], **event}))
+        if "events" not in request.body:
+            singles.append(request)
+    return deliver_all(target, singles)
+
+
+def ignores_retry_after(batch: dict[str, Any], target: Target) -> bool:
+    """Retries a 429 at once instead of waiting for Retry-After."""
+    return deliver_all(target, _mapped(batch, target), honour_retry_after=False)
+
+
+def no_truncation(batch: dict[str, Any], target: Target) -> bool:
+    """Maps custom events and screen views itself and forgets to cut names and values to 1024."""
+    identity = str(batch.get("mpid"))
+    ok = True
+    for event in batch.get("events", []):
+        data = event["data"]
+        name = {"custom_event": data.get("event_name"), "screen_view": f"Viewed: {data.get('screen_name')}"}.get(event["event_type"])
+        if name is None:
+            continue
+        properties = {key: value for key, value in (data.get("custom_attributes") or {}).items() if isinstance(value, (str, int, float))}
+        body = {"app_id": target.settings.app_id, "identity": identity, "event": name, "properties": properties}
+        body["timestamp"] = iso_ms(int(data["timestamp_unixtime_ms"]))
+        ok = deliver(target, "/api/track", body) and ok
+    return ok
+
+
+def duplicates_on_retry(batch: dict[str, Any], target: Target) -> bool:
+    """On a failed attempt, re-sends with fresh idempotency keys, so a lost answer means a second copy."""
+    ok = True
+    for request in _mapped(batch, target):
+        for _ in range(8):
+            response = _post(target, request.path, _fresh_keys(request.body))
+            if response is not None and response.status_code < 300:
+                break
+            target.sleep(float(response.headers.get("Retry-After", "0.5")) if response is not None else 0.5)
+        else:
+            ok = False
+    return ok
+
+
+def _fresh_keys(body: Body) -> Body:
+    if "events" in body:
+        return {**body, "events": [{**event, "idempotency_key": uuid.uuid4().hex} for event in body["events"]]}
+    return {**body, "idempotency_key": uuid.uuid4().hex} if "event" in body else body
+
+
+def retries_400(batch: dict[str, Any], target: Target) -> bool:
+    """Treats every non-2xx answer, 400 included, as worth another try."""
+    ok = True
+    for request in _mapped(batch, target):
+        for _ in range(3):
+            response = _post(target, request.path, request.body)
+            if response is not None and response.status_code < 300:
+                break
+            target.sleep(1.0)
+        else:
+            ok = False
+    return ok
