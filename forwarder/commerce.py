@@ -27,18 +27,18 @@ _PRODUCT_ACTIONS_BY_NUMBER = {
 _PROMOTION_ACTIONS_BY_NUMBER = {0: "unknown", 1: "view", 2: "click"}
 
 # Product fields (S1 §4.2) and the Heap property each becomes.
-_PRODUCT_FIELDS = (
+PRODUCT_FIELDS = (
     ("id", "product_id"), ("name", "product_name"), ("brand", "product_brand"), ("category", "product_category"),
     ("variant", "product_variant"), ("position", "product_position"), ("price", "product_price"),
     ("quantity", "product_quantity"), ("coupon_code", "product_coupon_code"),
     ("total_product_amount", "total_product_amount"), ("added_to_cart_time_ms", "product_added_to_cart_time_ms"),
 )
 # product_action fields (S1 §4.1) that describe the transaction, kept under their own names on the main event.
-_ACTION_FIELDS = (
+ACTION_FIELDS = (
     "transaction_id", "affiliation", "total_amount", "tax_amount", "shipping_amount", "coupon_code",
     "checkout_step", "checkout_options", "product_action_list", "product_list_source",
 )
-_PROMOTION_FIELDS = (("id", "promotion_id"), ("name", "promotion_name"), ("creative", "promotion_creative"), ("position", "promotion_position"))
+PROMOTION_FIELDS = (("id", "promotion_id"), ("name", "promotion_name"), ("creative", "promotion_creative"), ("position", "promotion_position"))
 
 HeapEventSpec = tuple[str, dict[str, HeapValue]]
 
@@ -69,7 +69,7 @@ def _product_action_events(action: Mapping[str, Any], attributes: Any, currency:
     products = _objects(action.get("products"))
     main = heap_properties(attributes)
     main["product_action"] = action_type
-    for name in _ACTION_FIELDS:
+    for name in ACTION_FIELDS:
         _put(main, name, decimal_number(action.get(name)))
     _put(main, "currency_code", currency)
     _put(main, "product_ids", _joined_ids(products))
@@ -103,7 +103,7 @@ def _impression_events(impressions: list[Any], attributes: Any, currency: Any) -
 
 def _product_item(product: Mapping[str, Any], context: Mapping[str, HeapValue | None], currency: Any) -> HeapEventSpec:
     properties = heap_properties(product.get("custom_attributes"))
-    for field, name in _PRODUCT_FIELDS:
+    for field, name in PRODUCT_FIELDS:
         _put(properties, name, decimal_number(product.get(field)))
     for name, value in context.items():
         _put(properties, name, value)
@@ -113,7 +113,7 @@ def _product_item(product: Mapping[str, Any], context: Mapping[str, HeapValue | 
 
 def _promotion_item(promotion: Mapping[str, Any], action_type: str) -> HeapEventSpec:
     properties = heap_properties(promotion.get("custom_attributes"))
-    for field, name in _PROMOTION_FIELDS:
+    for field, name in PROMOTION_FIELDS:
         _put(properties, name, promotion.get(field))
     properties["promotion_action"] = action_type
     return (ITEM_EVENT, properties)
