@@ -63,7 +63,12 @@ class Context:
     def evidence(self, source: SourceEvent, name: str | None = None) -> list[str]:
         """What to show for a missing or wrong event: requests that carried it, else the nearest stored events."""
         carrying = [entry.summary() + _refusal(entry) for entry in self.requests_carrying(source)]
-        return carrying[:NEAREST] if carrying else self.near_events(name)
+        if carrying:
+            return carrying[:NEAREST]
+        if self.observed.events:
+            return self.near_events(name)
+        journal = self.observed.journal
+        return [entry.summary() + _refusal(entry) for entry in journal[-NEAREST:]] or ["(the simulator received no request at all)"]
 
 
 def _refusal(entry: JournalEntry) -> str:

@@ -23,7 +23,14 @@ from pathlib import Path
 import pytest
 
 from conformance.fixtures import FIXTURES_DIR, Fixture, fixture_paths, load_fixtures
-from conformance.forwarders import CallableForwarder, ForwardFunction, ForwarderUnderTest, OurForwarder, load_callable
+from conformance.forwarders import (
+    CallableForwarder,
+    CommandForwarder,
+    ForwarderUnderTest,
+    ForwardFunction,
+    OurForwarder,
+    load_callable,
+)
 from conformance.report import render_text
 from conformance.results import FixtureOutcome, rule_results
 from conformance.rules import select_rules
@@ -45,9 +52,11 @@ def as_forwarder(spec: ForwarderSpec) -> ForwarderUnderTest:
         return OurForwarder()
     if isinstance(spec, str):
         return load_callable(spec)
-    if hasattr(spec, "open") and hasattr(spec, "time_scale"):
-        return spec  # type: ignore[return-value]
-    return CallableForwarder(spec)  # type: ignore[arg-type]
+    if isinstance(spec, (OurForwarder, CallableForwarder, CommandForwarder)):
+        return spec
+    if callable(spec):
+        return CallableForwarder(spec)
+    return spec
 
 
 @dataclass

@@ -10,7 +10,7 @@ from conformance.checks.mapping import at, describe
 from conformance.checks.values import property_mismatches
 from conformance.context import Context, documented_name
 from conformance.observed import ReceivedEvent, iso_ms
-from conformance.oracle import MAX_CHARS, SourceBatch, SourceEvent, cut, heap_values
+from conformance.oracle import MAX_CHARS, SourceBatch, SourceEvent, cut
 from conformance.results import Verdict
 
 USER_PROPERTIES_PATH = "/api/add_user_properties"
@@ -90,7 +90,8 @@ def accepted_user_updates(ctx: Context, identity: str | None) -> list[dict[str, 
     for entry in ctx.observed.journal:
         if entry.path != USER_PROPERTIES_PATH or entry.status != 200 or not isinstance(entry.body, dict):
             continue
-        users = entry.body.get("users") if isinstance(entry.body.get("users"), list) else [entry.body]
+        bulk = entry.body.get("users")
+        users: list[Any] = bulk if isinstance(bulk, list) else [entry.body]
         updates += [dict(user.get("properties") or {}) for user in users if isinstance(user, dict) and user.get("identity") == identity]
     return updates
 
@@ -214,7 +215,7 @@ def _expect_batch(v: Verdict, ctx: Context, batch: SourceBatch, forwarded: bool,
 
 def check_platforms(ctx: Context, v: Verdict) -> None:
     for batch in ctx.batches:
-        if batch.identity is None or (batch.platform or "").lower() == "web" and not ctx.fixture.settings.forward_web_requests_server_side:
+        if batch.identity is None or ((batch.platform or "").lower() == "web" and not ctx.fixture.settings.forward_web_requests_server_side):
             continue
         label = f"platform {batch.platform!r}" if batch.platform else "a data feed (no platform)"
         _expect_batch(v, ctx, batch, batch.skip_reason is None, label)
@@ -223,7 +224,7 @@ def check_platforms(ctx: Context, v: Verdict) -> None:
 def check_web_server_side(ctx: Context, v: Verdict) -> None:
     web_on = ctx.fixture.settings.forward_web_requests_server_side
     for batch in ctx.batches:
-        if batch.identity is None or batch.skip_reason is not None and "not supported" in batch.skip_reason:
+        if batch.identity is None or (batch.skip_reason is not None and "not supported" in batch.skip_reason):
             continue
         is_web = (batch.platform or "").lower() == "web"
         setting = f"Forward Web Requests Server Side {'on' if web_on else 'off'}"

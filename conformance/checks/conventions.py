@@ -77,10 +77,10 @@ def check_idempotency(ctx: Context, v: Verdict) -> None:
         for event in entry.events:
             signature = (str(event.get("event")), str(event.get("timestamp")), str(event.get("identity")), repr(event.get("properties")))
             keys[signature].add(event.get("idempotency_key"))
-    for signature, seen in keys.items():
+    for (name, timestamp, *_), seen in keys.items():
         v.expect(
             None not in seen and len(seen) == 1,
-            f"event {signature[0][:60]!r} at {signature[1]}",
+            f"event {name[:60]!r} at {timestamp}",
             "the same non-empty idempotency_key on every send",
             f"keys {sorted(map(str, seen))[:3]}",
         )

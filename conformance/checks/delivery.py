@@ -38,7 +38,7 @@ def _limit_check(limit_rule: str, counts: Callable[[JournalEntry], bool]) -> Cal
 def _before(ctx: Context, entry: JournalEntry) -> list[str]:
     """The requests just before a refused one, to show the burst that crossed the limit."""
     index = ctx.observed.journal.index(entry)
-    return [other.summary() + f" at +{other.received_at - entry.received_at:.3f} s" for other in ctx.observed.journal[max(0, index - 3) : index]]
+    return [other.summary() + f" at {other.received_at - entry.received_at:+.3f} s" for other in ctx.observed.journal[max(0, index - 3) : index]]
 
 
 def _single_track(entry: JournalEntry) -> bool:

@@ -69,24 +69,25 @@ def plain(batch: dict[str, Any], target: Target) -> bool:
 
 def wrong_screen_names(batch: dict[str, Any], target: Target) -> bool:
     """Names screen views after the bare screen name, without the documented `Viewed: ` prefix."""
-    fixed = []
-    for request in _mapped(batch, target):
-        event = request.body.get("event")
-        if isinstance(event, str) and event.startswith("Viewed: "):
-            request = HeapRequest(request.path, {**request.body, "event": event.removeprefix("Viewed: ")})
-        fixed.append(request)
-    return deliver_all(target, fixed)
+    return deliver_all(target, [_unprefixed(request) for request in _mapped(batch, target)])
+
+
+def _unprefixed(request: HeapRequest) -> HeapRequest:
+    event = request.body.get("event")
+    if isinstance(event, str) and event.startswith("Viewed: "):
+        return HeapRequest(request.path, {**request.body, "event": event.removeprefix("Viewed: ")})
+    return request
 
 
 def no_commerce_fanout(batch: dict[str, Any], target: Target) -> bool:
     """Sends only the main commerce event and drops the Item sub-events."""
-    trimmed = []
-    for request in _mapped(batch, target):
-        if "events" in request.body:
-            events = [event for event in request.body["events"] if event["event"] != "Item"]
-            request = HeapRequest(request.path, {**request.body, "events": events})
-        trimmed.append(request)
-    return deliver_all(target, trimmed)
+    return deliver_all(target, [_without_items(request) for request in _mapped(batch, target)])
+
+
+def _without_items(request: HeapRequest) -> HeapRequest:
+    if "events" not in request.body:
+        return request
+    return HeapRequest(request.path, {**request.body, "events": [event for event in request.body["events"] if event["event"] != "Item"]})
 
 
 def split_commerce(batch: dict[str, Any], target: Target) -> bool:

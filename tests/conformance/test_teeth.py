@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from conformance.forwarders import ForwardFunction
 from conformance.pytest_plugin import ConformanceHarness
 from conformance.results import FixtureOutcome
 from tests.conformance import broken
@@ -33,7 +34,7 @@ CASES = [
 
 @pytest.mark.parametrize(("forward", "fixture_id", "must_fail", "must_pass"), CASES, ids=[case[0].__name__ for case in CASES])
 def test_a_broken_forwarder_fails_the_rule_it_breaks(
-    heap_conformance: ConformanceHarness, forward: broken.Send, fixture_id: str, must_fail: set[str], must_pass: set[str]
+    heap_conformance: ConformanceHarness, forward: ForwardFunction, fixture_id: str, must_fail: set[str], must_pass: set[str]
 ) -> None:
     outcome = heap_conformance.run_fixture(fixture_id, forward)
     assert must_fail <= failed_rules(outcome), f"expected {must_fail} to fail, failed: {failed_rules(outcome)}"

@@ -1,0 +1,72 @@
+"""Any program as the forwarder under test (--forwarder-cmd): batch on stdin, settings in HEAP_*,
+exit 0 once delivered. The simulator's clock runs faster than real time so throttle scenarios
+take seconds, not minutes."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+import time
+from pathlib import Path
+
+from conformance.forwarders import CommandForwarder
+from conformance.pytest_plugin import ConformanceHarness
+
+PROGRAM = Path(__file__).parent / "programs" / "stdin_forwarder.py"
+REPO = Path(__file__).resolve().parents[2]
+
+
+def program(*flags: str) -> CommandForwarder:
+    return CommandForwarder(shlex.join([sys.executable, str(PROGRAM), *flags]), time_scale=30)
+
+
+def failed(outcome: object) -> set[str]:
+    return {check.rule_id for check in outcome.checks if not check.passed}  # type: ignore[attr-defined]
+
+
+def test_a_program_that_paces_and_honours_retry_after_passes_throttle_scenarios_in_seconds(heap_conformance: ConformanceHarness) -> None:
+    started = time.perf_counter()
+    burst = heap_conformance.run_fixture("burst_track", program())
+    throttled = heap_conformance.run_fixture("faults_429", program())
+    elapsed = time.perf_counter() - started
+    assert not failed(burst) and not failed(throttled), (failed(burst), failed(throttled))
+    assert burst.simulated_s >= 30, "45 track requests for one identity need a second 30 s window"
+    assert throttled.simulated_s >= 20, "two Retry-After waits of at least 20 simulated seconds"
+    assert elapsed < 10, f"took {elapsed:.1f} s of real time"
+
+
+def test_a_program_that_ignores_retry_after_fails_that_rule(heap_conformance: ConformanceHarness) -> None:
+    outcome = heap_conformance.run_fixture("faults_429", program("--ignore-retry-after"))
+    assert failed(outcome) == {"RETRY-AFTER"}
+
+
+def test_a_program_that_does_not_pace_fails_the_track_limit(heap_conformance: ConformanceHarness) -> None:
+    outcome = heap_conformance.run_fixture("burst_track", program("--no-pacing"))
+    assert "LIMIT-TRACK" in failed(outcome)
+    assert "DELIVER-ALL" not in failed(outcome), "it still delivers everything, after the 429s"
+
+
+def test_the_program_gets_the_batch_on_stdin_and_the_settings_in_its_environment(heap_conformance: ConformanceHarness, tmp_path: Path) -> None:
+    out = tmp_path / "seen.json"
+    code = (
+        "import json, os, sys; "
+        "json.dump({'env': {k: v for k, v in os.environ.items() if k.startswith('HEAP_')}, 'batch': json.load(sys.stdin)}, "
+        f"open({str(out)!r}, 'w'))"
+    )
+    heap_conformance.run_fixture("web_client_side", CommandForwarder(shlex.join([sys.executable, "-c", code]), time_scale=30))
+    seen = json.loads(out.read_text())
+    env = seen["env"]
+    assert env["HEAP_URL"].startswith("http://127.0.0.1:")
+    assert (env["HEAP_APP_ID"], env["HEAP_EXTERNAL_ID"]) == ("3958016722", "mpid")
+    assert (env["HEAP_FORWARD_USER_ATTRIBUTES"], env["HEAP_FORWARD_WEB_SERVER_SIDE"]) == ("true", "false")
+    assert env["HEAP_TIME_SCALE"] == "30"
+    assert seen["batch"]["mpid"] == "200002", "run once per batch, the last batch last"
+
+
+def test_a_program_that_exits_non_zero_is_reported(heap_conformance: ConformanceHarness) -> None:
+    outcome = heap_conformance.run_fixture("sessions", CommandForwarder(shlex.join([sys.executable, "-c", "import sys; sys.exit('cannot reach Heap')"])))
+    assert not outcome.deliveries[0].ok
+    assert "exit 1: cannot reach Heap" in outcome.deliveries[0].detail
+    assert any("reported a failure" in note for note in outcome.notes)
+    assert "MAP-SESSION" in failed(outcome)

@@ -1,0 +1,45 @@
+"""The rule catalogue: unique IDs, a source for every rule, and documented rules that never lean on
+our own conventions (so another team's forwarder can pass them)."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+
+from conformance.checks import CHECKS
+from conformance.rules import CATALOGUE, MAPPING, Kind, UnknownRule, select_rules
+
+REQUIRED = {
+    "MAP-CUSTOM-EVENT", "MAP-CUSTOM-EVENT-TYPE", "MAP-SCREEN-NAME", "MAP-SCREEN-PROPERTY", "MAP-SESSION", "MAP-UNLISTED",
+    "COMMERCE-FANOUT", "COMMERCE-ONE-REQUEST", "COMMERCE-MAIN-CONTENT", "EVENT-TIMESTAMP", "EVENT-SESSION-ID", "EVENT-IDENTITY",
+    "USER-ATTRIBUTES", "TRUNCATE-1024", "PLATFORMS", "WEB-SERVER-SIDE", "LIMIT-TRACK", "LIMIT-USER-PROPERTIES",
+    "LIMIT-BULK-IDENTITY", "LIMIT-BULK-APP", "RETRY-AFTER", "DELIVER-ALL", "EXACTLY-ONCE", "NO-RETRY-400",
+}  # fmt: skip
+# Names only our forwarder chose (MAPPING.md); a documented check that looked for them would fail other teams.
+OUR_PROPERTY_NAMES = ("product_ids", "product_id", "product_action", "promotion_ids", "Session Start", "Session End", "session_duration_ms")
+
+
+def test_ids_are_unique_and_the_issue_list_is_covered() -> None:
+    ids = [rule.id for rule in CATALOGUE]
+    assert len(ids) == len(set(ids))
+    assert REQUIRED <= set(ids)
+
+
+@pytest.mark.parametrize("rule", CATALOGUE, ids=[rule.id for rule in CATALOGUE])
+def test_each_rule_has_a_statement_and_a_source_of_its_kind(rule: object) -> None:
+    assert rule.statement.endswith(".") and len(rule.statement) < 140  # type: ignore[attr-defined]
+    from_mapping = rule.source.startswith(MAPPING)  # type: ignore[attr-defined]
+    assert from_mapping == (rule.kind == Kind.CONVENTION)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("rule", [rule for rule in CATALOGUE if rule.kind == Kind.DOCUMENTED], ids=lambda rule: rule.id)
+def test_documented_checks_do_not_use_our_conventions(rule: object) -> None:
+    source = inspect.getsource(CHECKS[rule.id])  # type: ignore[attr-defined]
+    assert not [name for name in OUR_PROPERTY_NAMES if f'"{name}"' in source]
+
+
+def test_select_rules_keeps_catalogue_order_and_refuses_unknown_ids() -> None:
+    assert [rule.id for rule in select_rules(["LIMIT-TRACK", "MAP-SESSION"])] == ["MAP-SESSION", "LIMIT-TRACK"]
+    with pytest.raises(UnknownRule, match="NOPE"):
+        select_rules(["NOPE"])
