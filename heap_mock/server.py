@@ -68,7 +68,12 @@ class HeapMockServer:
         if server is None:
             return
         # Close from inside the server's own loop, woken by its trigger, so stopping is immediate.
-        server.trigger.pull_trigger(lambda: _close_waitress(server))
+        try:
+            server.trigger.pull_trigger(lambda: _close_waitress(server))
+        except OSError:
+            # The loop can run the queued close before our wake-up write, closing the trigger
+            # under it; the server is stopping either way.
+            pass
         if self._thread is not None:
             self._thread.join(timeout=5)
 
