@@ -161,3 +161,10 @@ def test_health_and_rules_catalogue(heap_mock: MockClient) -> None:
     assert heap_mock.health()["status"] == "ok"
     rules = requests.get(f"{heap_mock.url}/_mock/rules").json()["rules"]
     assert {"limit.track", "properties.value_type", "user_properties.reserved_id"} <= {r["id"] for r in rules}
+
+
+def test_servers_start_and_stop_cleanly_many_times() -> None:
+    # Regression: stop() once raised EBADF when the server loop closed its trigger first.
+    for _ in range(50):
+        with HeapMockServer(config={"log_requests": False}) as server:
+            assert requests.get(f"{server.url}/_mock/health").status_code == 200
