@@ -6,6 +6,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8080
+# `make run` replays the bundled demo batches so the console has something to show;
+# `make run DEMO=` starts an empty simulator.
+DEMO ?= --demo
 
 .PHONY: run test bench clean
 
@@ -16,7 +19,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/heap-mock serve --host $(HOST) --port $(PORT)
+	$(BIN)/heap-mock serve --host $(HOST) --port $(PORT) $(DEMO)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n auto -q
