@@ -208,32 +208,57 @@ CATALOGUE: tuple[Rule, ...] = (
     _convention(
         "CONV-SESSION-NAMES",
         "Session starts and ends are named 'Session Start' and 'Session End'.",
-        "session events are named Session Start / Session End (the seed lists the type, not a name)",
+        "§2.3 Session Start and Session End, in the seed's own words",
     ),
     _convention(
         "CONV-SCREEN-FALLBACK",
         "A screen view without screen_name is named 'Viewed: <event_name>' and its screen_name property is the event_name.",
-        "screen_name falls back to event_name (mParticle's own samples send screen views without screen_name)",
+        "§2.2 and §4.3: screen_name falls back to event_name (S13's sample sends only event_name)",
+    ),
+    _convention(
+        "CONV-CUSTOM-TYPE-DEFAULT",
+        "A custom event without custom_event_type gets properties.event_type = 'other'.",
+        "§4.2: event_type = custom_event_type; when absent, other (S4's default)",
+    ),
+    _convention(
+        "CONV-VALUES",
+        "Attribute values Heap does not take are converted by one rule: booleans to 'true'/'false', lists joined with '||', nulls dropped.",
+        "§4.6 the one value rule",
+    ),
+    _convention(
+        "CONV-SESSION-UUID",
+        "An event without session_id carries its session_uuid as the session_id.",
+        "§3.2: data.session_id as text, else data.session_uuid",
     ),
     _convention(
         "CONV-COMMERCE-ORDER",
         "In a commerce bulk request the main event comes first, then the Item events in product order.",
-        "main event first, then one Item per product or promotion in input order",
+        "§5.1: the main event first and then one Item per product or promotion in the batch's order",
     ),
     _convention(
         "CONV-COMMERCE-SPLIT",
         "A commerce event of more than 1000 Heap events is split into consecutive bulk requests of at most 1000.",
-        "Heap takes at most 1000 events per bulk request, so larger commerce events are split",
+        "§5.1: over 1000 Heap events, split into consecutive bulk requests of at most 1000",
+    ),
+    _convention(
+        "CONV-COMMERCE-PROPERTIES",
+        "Main events carry product_action/promotion_action and product_ids/promotion_ids ('||'-joined); Items carry product_id or promotion_id.",
+        "§5.2-5.5 the commerce property names",
     ),
     _convention(
         "CONV-TIMESTAMP-FALLBACK",
         "An event without timestamp_unixtime_ms takes the batch's timestamp_unixtime_ms.",
-        "timestamp falls back to the batch's timestamp_unixtime_ms",
+        "§3.1: if the event has none, the batch's timestamp_unixtime_ms",
     ),
     _convention(
         "CONV-IDEMPOTENCY",
         "Every Heap event carries an idempotency_key derived from the batch, so re-sending a batch stores nothing new.",
-        "idempotency_key derived deterministically from the batch and event",
+        "§3.3: idempotency_key, a digest of the batch's identity and the event's position",
+    ),
+    _convention(
+        "CONV-USER-ID-RENAME",
+        "A user attribute named any casing of 'id' (which Heap refuses) is sent as mparticle_<name>.",
+        "§6.2: renamed mparticle_<name>",
     ),
 )
 

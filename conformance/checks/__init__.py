@@ -40,10 +40,15 @@ CHECKS: dict[str, Check] = {
     "NO-RETRY-400": delivery.check_no_retry_400,
     "CONV-SESSION-NAMES": conventions.check_session_names,
     "CONV-SCREEN-FALLBACK": conventions.check_screen_fallback,
+    "CONV-CUSTOM-TYPE-DEFAULT": conventions.check_custom_type_default,
+    "CONV-VALUES": conventions.check_values,
+    "CONV-SESSION-UUID": conventions.check_session_uuid,
     "CONV-COMMERCE-ORDER": conventions.check_commerce_order,
     "CONV-COMMERCE-SPLIT": conventions.check_commerce_split,
+    "CONV-COMMERCE-PROPERTIES": conventions.check_commerce_properties,
     "CONV-TIMESTAMP-FALLBACK": conventions.check_timestamp_fallback,
     "CONV-IDEMPOTENCY": conventions.check_idempotency,
+    "CONV-USER-ID-RENAME": conventions.check_user_id_rename,
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from conformance.checks.carried import accepted_user_updates
 from conformance.checks.commerce import MAX_BULK, commerce_sources
 from conformance.checks.mapping import at, describe, one_named
 from conformance.checks.values import has_value, same_value
@@ -88,3 +89,87 @@ def check_idempotency(ctx: Context, v: Verdict) -> None:
         got = ctx.received(source)
         if ctx.fixture.deliveries > 1 and got:
             v.expect(len(got) == source.expected_count, source.label, f"{source.expected_count} event(s) after {ctx.fixture.deliveries} deliveries", describe(got))
+
+
+def check_custom_type_default(ctx: Context, v: Verdict) -> None:
+    for source in ctx.sources("custom_event"):
+        if source.data.get("custom_event_type"):
+            continue
+        got = ctx.received(source)
+        values = [event.properties.get("event_type") for event in got]
+        v.expect(bool(got) and values == ["other"] * len(got), source.label, "properties.event_type = 'other'", f"{values!r}", ctx.evidence(source))
+
+
+def converted(value: object) -> object:
+    """MAPPING.md §4.6 for the values the seed leaves open (None: the property is dropped)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return cut("||".join(str(converted(item)) for item in value if item is not None))
+    return value
+
+
+def check_values(ctx: Context, v: Verdict) -> None:
+    for source in ctx.sources():
+        attributes = source.data.get("custom_attributes") or {}
+        odd = {cut(str(key)): value for key, value in attributes.items() if value is None or isinstance(value, (bool, list))}
+        for event in ctx.received(source)[:1] if odd else ():
+            for key, value in odd.items():
+                wanted = converted(value)
+                held = event.properties.get(key, "(absent)")
+                v.expect(
+                    held == ("(absent)" if wanted is None else wanted),
+                    f"{source.label}, attribute {key!r} = {value!r}",
+                    "dropped" if wanted is None else f"{wanted!r}",
+                    f"{held!r}",
+                    [event.summary()],
+                )
+
+
+def check_session_uuid(ctx: Context, v: Verdict) -> None:
+    for source in ctx.sources():
+        uuid = source.data.get("session_uuid")
+        if source.session_id is not None or not uuid:
+            continue
+        got = ctx.received(source)
+        held = [event.session_id for event in got]
+        v.expect(bool(got) and held == [str(uuid)] * len(got), source.label, f"session_id {uuid!r}", f"{held!r}", ctx.evidence(source))
+
+
+PROPERTY_NAMES = {
+    "product_action": ("product_action", "product_ids", "product_id"),
+    "impression": (None, "product_ids", "product_id"),
+    "promotion": ("promotion_action", "promotion_ids", "promotion_id"),
+}
+
+
+def check_commerce_properties(ctx: Context, v: Verdict) -> None:
+    for source, shape in commerce_sources(ctx):
+        got = ctx.received(source)
+        action_name, ids_name, item_name = PROPERTY_NAMES[shape.kind]
+        wanted = {ids_name: cut("||".join(shape.item_ids))} if shape.item_ids else {}
+        if action_name and isinstance(shape.action, str) and not shape.action.isdigit():
+            wanted[action_name] = shape.action.lower()
+        main = got[0].properties if got else {}
+        problems = [f"{name} = {main.get(name)!r} (expected {value!r})" for name, value in wanted.items() if main.get(name) != value]
+        item_ids = [str(event.properties.get(item_name)) for event in got[1:]]
+        if item_ids != list(shape.item_ids):
+            problems.append(f"Item {item_name}s {item_ids[:4]} (expected {list(shape.item_ids)[:4]})")
+        v.expect(bool(got) and not problems, source.label, f"{sorted(wanted)} on the main event, {item_name} on each Item", "; ".join(problems) or "no Heap event", [e.summary() for e in got[:2]])
+
+
+def check_user_id_rename(ctx: Context, v: Verdict) -> None:
+    for batch in ctx.batches:
+        attributes = batch.batch.get("user_attributes") or {}
+        reserved = [str(key) for key in attributes if str(key).lower() == "id" and attributes[key] is not None]
+        if batch.skip_reason is not None or not ctx.fixture.settings.forward_user_attributes:
+            continue
+        updates = accepted_user_updates(ctx, batch.identity)
+        for key in reserved:
+            renamed = f"mparticle_{key}"
+            v.expect(
+                any(same_value(update.get(renamed), attributes[key]) and key not in update for update in updates),
+                f"batch {batch.index} user attribute {key!r}",
+                f"sent as {renamed!r}",
+                f"updates {[sorted(update) for update in updates][:2]}",
+            )

@@ -154,3 +154,27 @@ def retries_400(batch: dict[str, Any], target: Target) -> bool:
         else:
             ok = False
     return ok
+
+
+# --- not broken: another team's choices where the seed is silent ------------------------------------
+
+OTHER_NAMES = {"product_ids": "skus", "promotion_ids": "promo_skus", "product_id": "sku", "promotion_id": "promo_sku", "product_action": "action"}
+OTHER_EVENTS = {"Session Start": "session_start", "Session End": "session_end"}
+
+
+def other_team(batch: dict[str, Any], target: Target) -> bool:
+    """Follows the seed, but names sessions and commerce properties its own way and uses random
+    idempotency keys: it must pass every documented rule and fail only our conventions."""
+    return deliver_all(target, [_their_way(request) for request in _mapped(batch, target)])
+
+
+def _their_way(request: HeapRequest) -> HeapRequest:
+    if "events" in request.body:
+        return HeapRequest(request.path, {**request.body, "events": [_their_event(event, OTHER_NAMES) for event in request.body["events"]]})
+    return HeapRequest(request.path, _their_event(request.body, {}) if "event" in request.body else request.body)
+
+
+def _their_event(event: Body, renames: dict[str, str]) -> Body:
+    properties = {renames.get(key, key): value for key, value in (event.get("properties") or {}).items()}
+    name = OTHER_EVENTS.get(event["event"], event["event"])
+    return {**event, "event": name, "properties": properties, "idempotency_key": uuid.uuid4().hex}
