@@ -2,9 +2,8 @@
 
     .venv/bin/python -m tests.console.make_screenshot [OUTPUT.png]
 
-The data comes from the demo (the bundled batches through the forwarder) when the forwarder can
-map them, else from equivalent Heap requests written here; a refused body, a burst over the
-track limit and an injected fault are added so the refusal counts show too.
+The data comes from the demo (the bundled batches through the forwarder); a refused body, a
+burst over the track limit and an injected fault are added so the refusal counts show too.
 """
 
 from __future__ import annotations
@@ -12,7 +11,6 @@ from __future__ import annotations
 import io
 import sys
 from pathlib import Path
-from typing import Any
 
 from playwright.sync_api import expect, sync_playwright
 
@@ -26,36 +24,6 @@ MAYA, JONAS = "cust-20417", "cust-88012"
 TRACK_LIMIT = 30  # limit.track: 30 requests per 30 s per identity per app_id
 
 
-def fallback_requests() -> list[tuple[str, dict[str, Any]]]:
-    """Heap requests like those the forwarder makes of the demo batches, for when it cannot yet."""
-    def track(identity: str, event: str, ts: str, **properties: Any) -> tuple[str, dict[str, Any]]:
-        body = {"app_id": APP, "identity": identity, "event": event, "timestamp": ts, "properties": properties}
-        return "/api/track", body
-
-    return [
-        track(MAYA, "Session Start", "2026-03-02T09:15:00.000Z"),
-        track(MAYA, "Viewed: Home", "2026-03-02T09:15:01.200Z", screen_name="Home", referrer="newsletter", ab_variant="hero-b"),
-        track(MAYA, "Searched", "2026-03-02T09:15:12.850Z", event_type="search", query="camp stove", results="14"),
-        track(MAYA, "Viewed: Product Detail", "2026-03-02T09:15:20.400Z", screen_name="Product Detail", sku="FW-STV-2"),
-        ("/api/track", {"app_id": APP, "events": [
-            {"identity": MAYA, "event": "Product Action Event", "timestamp": "2026-03-02T09:16:27.300Z", "properties": {
-                "product_action": "purchase", "product_ids": "FW-STV-2||FW-MUG-4", "total_amount": 142.48, "currency_code": "USD",
-                "transaction_id": "T-99120", "checkout_flow": "express"}},
-            {"identity": MAYA, "event": "Item", "timestamp": "2026-03-02T09:16:27.300Z", "properties": {
-                "id": "FW-STV-2", "name": "Two-Burner Camp Stove", "brand": "Fernwood", "price": 89.99, "quantity": 1}},
-            {"identity": MAYA, "event": "Item", "timestamp": "2026-03-02T09:16:27.300Z", "properties": {
-                "id": "FW-MUG-4", "name": "Enamel Mug (set of 4)", "variant": "slate", "price": 17.5, "quantity": 2, "gift_wrap": "yes"}},
-        ]}),
-        track(MAYA, "Session End", "2026-03-02T09:17:00.000Z", session_duration_ms=120000),
-        ("/api/add_user_properties", {"app_id": APP, "identity": MAYA, "properties": {"$firstname": "Maya", "$city": "Portland", "plan": "plus"}}),
-        track(JONAS, "Session Start", "2026-03-02T10:15:00.000Z"),
-        track(JONAS, "Viewed: Now Playing", "2026-03-02T10:15:03.500Z", screen_name="Now Playing"),
-        track(JONAS, "Played Episode", "2026-03-02T10:15:04.100Z", event_type="media", show="Harbour Lights", episode="212"),
-        track(JONAS, "Liked Episode", "2026-03-02T10:17:10.000Z", event_type="user_preference", show="Harbour Lights", episode="212"),
-        ("/api/add_user_properties", {"app_id": APP, "identity": JONAS, "properties": {"$firstname": "Jonas", "subscription": "premium"}}),
-    ]
-
-
 def populate(client: MockClient) -> None:
     """Refusals first, then the session, so the newest events on screen are the story's."""
     client.post("/api/track", {"app_id": "web-prod", "identity": MAYA, "event": "Signed In"})  # a 400: app_id is not numeric
@@ -65,8 +33,7 @@ def populate(client: MockClient) -> None:
     client.post("/api/add_user_properties", {"app_id": APP, "identity": JONAS, "properties": {"plan": "family"}})
     client.post("/api/add_account_properties", {"app_id": APP, "account_id": "fernwood-retail", "properties": {"tier": "enterprise", "seats": 120}})
     if demo.replay_fixtures(client.url, out=io.StringIO()) is None:
-        for path, body in fallback_requests():
-            client.post(path, body)
+        raise SystemExit("the demo could not replay its batches through the forwarder")
 
 
 def shoot(url: str, output: Path) -> None:
