@@ -114,7 +114,7 @@ def _measure(target: str, server: str, seconds: float) -> LoadResult:
 
 
 def run(quick: bool) -> dict[str, float]:
-    seconds = 0.5 if quick else 10.0
+    seconds = 0.25 if quick else 10.0
     servers = ["granian"] if quick else ["granian", "waitress"]
     figures: dict[str, float] = {}
     for server in servers:
@@ -129,7 +129,7 @@ def run(quick: bool) -> dict[str, float]:
         bulk = run_load(url, "/api/track", bulk_track_body, seconds=seconds, connections=4)
     figures["granian_bulk_events_per_s"] = round(bulk.rate * 1000)
     figures["granian_bulk_non_200"] = sum(n for status, n in bulk.statuses.items() if status != 200)
-    figures["bytes_per_stored_event"] = round(bytes_per_stored_event(2000 if quick else 100_000))
+    figures["bytes_per_stored_event"] = round(bytes_per_stored_event(1000 if quick else 100_000))
     figures["cold_start_s"] = round(cold_start_seconds(), 3)
     for name, value in figures.items():
         print(f"{name:36} {value}")
