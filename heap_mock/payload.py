@@ -211,3 +211,11 @@ def check_bulk_items(body: dict[str, Any], key: str, limit: int, findings: Findi
         if not isinstance(item, dict):
             findings.add("bulk.array", f"{path}[{index}]", "should be object")
     return items if all(isinstance(item, dict) for item in items) else None
+
+
+def single_or_bulk(body: dict[str, Any], key: str, limit: int, findings: Findings) -> tuple[list[tuple[dict[str, Any], str]], bool]:
+    """The items of a body that is either one item or a bulk `key` array, each with its JSON path."""
+    if key not in body:
+        return [(body, "postBody")], False
+    items = check_bulk_items(body, key, limit, findings) or []
+    return [(item, f"postBody.{key}[{index}]") for index, item in enumerate(items)], True

@@ -8,9 +8,9 @@ from typing import Any
 from heap_mock.payload import (
     Findings,
     check_app_id,
-    check_bulk_items,
     check_properties,
     require_object,
+    single_or_bulk,
 )
 
 
@@ -31,13 +31,8 @@ def validate_account_properties(body: Any, *, max_bulk_items: int, truncate_long
     findings = Findings()
     body = require_object(body, findings)
     app_id = check_app_id(body, findings)
-    bulk = "accounts" in body
-    if bulk:
-        items = check_bulk_items(body, "accounts", max_bulk_items, findings) or []
-        paths = [f"postBody.accounts[{index}]" for index in range(len(items))]
-    else:
-        items, paths = [body], ["postBody"]
-    updates = [_check_update(item, path, findings, truncate_long) for item, path in zip(items, paths)]
+    items, bulk = single_or_bulk(body, "accounts", max_bulk_items, findings)
+    updates = [_check_update(item, path, findings, truncate_long) for item, path in items]
     findings.raise_if_any()
     return AccountPropertiesRequest(app_id, [u for u in updates if u is not None], bulk)
 
