@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -97,15 +98,16 @@ def run(args: argparse.Namespace, forwarder: ForwarderUnderTest, rule_ids: list[
         return runner.run(forwarder, rule_ids)
 
 
-def write_outputs(args: argparse.Namespace, report: Report) -> None:
+def write_outputs(args: argparse.Namespace, report: Report, argv: Sequence[str]) -> None:
     if args.report is not None:
-        args.report.write_text(render_markdown(report))
+        args.report.write_text(render_markdown(report, shlex.join(["heap-conformance", *argv])))
     if args.junitxml is not None:
         args.junitxml.write_text(render_junit(report))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     if args.list_rules:
         print(list_rules())
@@ -120,7 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"heap-conformance: {error}", file=sys.stderr)
         return 2
     print(render_text(report))
-    write_outputs(args, report)
+    write_outputs(args, report, argv)
     return 0 if report.passed else 1
 
 

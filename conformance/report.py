@@ -94,10 +94,11 @@ def _notes_text(report: Report) -> list[str]:
 # --- Markdown ----------------------------------------------------------------------------------
 
 
-def render_markdown(report: Report) -> str:
+def render_markdown(report: Report, command: str | None = None) -> str:
     lines = [
         "# Heap conformance report",
         "",
+        *([f"Produced by `{command}`.", ""] if command else []),
         f"Forwarder under test: **{report.forwarder}**  ",
         f"Result: **{summary_line(report)}**",
         "",

@@ -80,10 +80,17 @@ def check_retry_after(ctx: Context, v: Verdict) -> None:
         v.expect(
             gap >= wait - TOLERANCE_S,
             f"{entry.id} answered 429 ({entry.rule_id})",
-            f"the same events again no sooner than {wait:g} s later (Retry-After)",
-            f"sent again after {gap:.3f} s",
+            f"the same events again no sooner than {_asked(ctx, entry, wait)}",
+            f"sent again {gap:.3f} s later",
             [again[0].summary()],
         )
+
+
+def _asked(ctx: Context, entry: JournalEntry, wait: float) -> str:
+    """The wait a 429 asked for, in simulated seconds, and the header it came as."""
+    header = entry.retry_after if entry.retry_after is not None else ctx.observed.fault_retry_after.get(entry.fault_id or -1)
+    clock = f" real s on a {ctx.observed.clock_rate:g}x clock" if ctx.observed.clock_rate > 1 else ""
+    return f"{wait:g} s later (Retry-After: {header}{clock})"
 
 
 def check_deliver_all(ctx: Context, v: Verdict) -> None:
