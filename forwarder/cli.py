@@ -21,6 +21,7 @@ from forwarder.delivery import BatchResult, Forwarder
 from forwarder.inputs import InputBatch, InputError, read_input
 from forwarder.mapping import map_batch
 from forwarder.model import BatchRejected, HeapRequest
+from forwarder.pacing import DOCUMENTED_LIMITS, Limit
 from forwarder.settings import Settings, SettingsError
 
 EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
@@ -40,8 +41,29 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-forward-web-server-side", action="store_true", help="skip web batches (their events go client-side)")
     parser.add_argument("--dry-run", action="store_true", help="print the Heap requests that would be sent; send nothing")
     parser.add_argument("--max-attempts", type=_positive_int, default=6, help="attempts per request on 5xx and connection errors (default: 6)")
+    parser.add_argument(
+        "--time-scale",
+        type=_positive_number,
+        default=1.0,
+        help="pace to Heap's windows divided by N, for a simulator whose clock runs N times faster (default: 1)",
+    )
     parser.add_argument("files", nargs="+", metavar="FILE", help="input files ('-' for stdin)")
     return parser
+
+
+def _positive_number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be above 0, got {text}")
+    return value
+
+
+def scaled_limits(time_scale: float) -> dict[str, Limit]:
+    """Heap's documented limits with their windows shortened for a clock running `time_scale` times faster."""
+    return {name: Limit(limit.limit, limit.window_s / time_scale) for name, limit in DOCUMENTED_LIMITS.items()}
 
 
 def _positive_int(text: str) -> int:
@@ -110,7 +132,9 @@ def _deliver(inputs: list[InputBatch], settings: Settings, args: argparse.Namesp
         if item.error is not None:
             summary.reject(item.source, item.error)
     progress = _Progress(stderr, len(readable))
-    forwarder = Forwarder(settings, args.heap_url, max_attempts=args.max_attempts, on_request=progress.on_request)
+    forwarder = Forwarder(
+        settings, args.heap_url, max_attempts=args.max_attempts, on_request=progress.on_request, limits=scaled_limits(args.time_scale)
+    )
     for result in forwarder.forward_iter(item.batch for item in readable):
         summary.add_result(readable[result.index].source, result)
         progress.batch_done(result)

@@ -71,3 +71,16 @@ def test_a_program_that_exits_non_zero_is_reported(heap_conformance: Conformance
     assert "exit 1: cannot reach Heap" in outcome.deliveries[0].detail
     assert any("reported a failure" in note for note in outcome.notes)
     assert "MAP-SESSION" in failed(outcome)
+
+
+def test_heap_forward_itself_as_a_program_paces_to_the_fast_clock(heap_conformance: ConformanceHarness) -> None:
+    script = REPO / "conformance" / "examples" / "heap_forward_cmd.sh"
+    bin_dir = Path(sys.executable).parent
+    # The venv's bin on PATH, as it is for a user who activated it, so the script finds heap-forward.
+    command = shlex.join(["env", f"PATH={bin_dir}:/usr/local/bin:/usr/bin:/bin", "/bin/sh", str(script)])
+    started = time.perf_counter()
+    outcome = heap_conformance.run_fixture("burst_track", CommandForwarder(command, time_scale=120))
+    elapsed = time.perf_counter() - started
+    assert not failed(outcome), failed(outcome)
+    assert outcome.simulated_s >= 30, "45 track requests for one identity need a second 30 s window"  # type: ignore[attr-defined]
+    assert elapsed < 10, f"took {elapsed:.1f} s of real time"

@@ -111,6 +111,8 @@ def test_unreadable_input_exits_2(tmp_path: Path, content: str | bytes | None, m
         (["--heap-url", "http://h", "--app-id", "11", "--external-id", "email", "x.json"], "invalid choice: 'email'"),
         (["--heap-url", "heap.example", "--app-id", "11", "x.json"], "--heap-url must be an http:// or https:// URL"),
         (["--heap-url", "http://h", "--app-id", "11", "--max-attempts", "0", "x.json"], "must be at least 1"),
+        (["--heap-url", "http://h", "--app-id", "11", "--time-scale", "0", "x.json"], "must be above 0"),
+        (["--heap-url", "http://h", "--app-id", "11", "--time-scale", "fast", "x.json"], "must be a number"),
     ],
 )
 def test_unusable_arguments_exit_2_with_a_clear_message(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
