@@ -102,6 +102,8 @@ class Exchange:
             entry["limit"], entry["retry_after"] = self.error.limit_text, self.error.retry_after
         if self.fault is not None:
             entry["fault_id"] = self.fault.id
+            if self.fault.answers and self.fault.retry_after is not None:
+                entry["retry_after"] = self.fault.retry_after
         if self.stored is not None:
             entry["stored_events"] = self.stored
         return entry

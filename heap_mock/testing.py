@@ -40,6 +40,11 @@ class MockClient:
         result: dict[str, Any] = self._control("GET", "/health")
         return result
 
+    def config(self) -> dict[str, Any]:
+        """The settings the simulator runs with."""
+        result: dict[str, Any] = self._control("GET", "/config")
+        return result
+
     def clock(self) -> dict[str, Any]:
         result: dict[str, Any] = self._control("GET", "/clock")
         return result

@@ -73,6 +73,7 @@ def test_fault_answers_a_status_with_retry_after_for_n_requests(heap_mock: MockC
     assert len(heap_mock.events()) == 1
     faulted = heap_mock.requests(status=503)
     assert [entry["rule_id"] for entry in faulted] == ["fault.injected", "fault.injected"]
+    assert [entry["retry_after"] for entry in faulted] == [2, 2]
     assert heap_mock.faults() == []
 
 
@@ -157,8 +158,9 @@ def test_garbage_never_causes_a_500(heap_mock: MockClient) -> None:
             assert "Traceback" not in response.text
 
 
-def test_health_and_rules_catalogue(heap_mock: MockClient) -> None:
+def test_health_config_and_rules_catalogue(heap_mock: MockClient) -> None:
     assert heap_mock.health()["status"] == "ok"
+    assert heap_mock.config()["limits"]["track"] == {"limit": 30, "window_s": 30.0}
     rules = requests.get(f"{heap_mock.url}/_mock/rules").json()["rules"]
     assert {"limit.track", "properties.value_type", "user_properties.reserved_id"} <= {r["id"] for r in rules}
 
