@@ -57,7 +57,7 @@ class JournalEntry:
     body: Any = field(repr=False)
     rule_id: str | None
     message: str | None
-    retry_after: int | None  # the Retry-After the simulator's limiter answered with
+    retry_after: int | None  # the Retry-After the simulator answered with (limiter or injected fault)
     fault_id: int | None
 
     @classmethod
@@ -120,22 +120,20 @@ class Observation:
     journal: tuple[JournalEntry, ...]
     users: dict[tuple[str, str], dict[str, Any]]  # (app_id, identity) -> merged properties
     clock_rate: float  # 0 for virtual time (waits advance the clock), N for a clock N times faster
-    fault_retry_after: dict[int, int]  # injected fault id -> the Retry-After header it answers with
 
     @classmethod
-    def read(cls, client: MockClient, clock_rate: float, fault_retry_after: dict[int, int]) -> Observation:
+    def read(cls, client: MockClient, clock_rate: float) -> Observation:
         journal = tuple(JournalEntry.from_json(raw) for raw in client.requests())
         return cls(
             events=tuple(ReceivedEvent.from_json(raw) for raw in client.events()),
             journal=journal,
             users={(user["app_id"], user["identity"]): dict(user["properties"]) for user in client.users()},
             clock_rate=clock_rate,
-            fault_retry_after=fault_retry_after,
         )
 
     def retry_after_clock_s(self, entry: JournalEntry) -> float | None:
         """How long, in simulated seconds, a 429 asked the forwarder to wait (None when it did not say)."""
-        header = entry.retry_after if entry.retry_after is not None else self.fault_retry_after.get(entry.fault_id or -1)
+        header = entry.retry_after  # the journal has it for the limiter's 429s and injected faults alike
         if header is None:
             return None
         return header * (self.clock_rate if self.clock_rate > 1 else 1.0)

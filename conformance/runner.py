@@ -62,7 +62,7 @@ class SimulatorLink:
             self.client.advance(seconds)
 
     def check_setup(self) -> None:
-        config = self.client.session.get(f"{self.url}/_mock/config", timeout=self.client.timeout).json()
+        config = self.client.config()
         limits = {name: {"limit": spec["limit"], "window_s": float(spec["window_s"])} for name, spec in config["limits"].items()}
         if not config.get("limits_enabled") or limits != DOCUMENTED_LIMITS:
             raise SetupError(f"the simulator must enforce Heap's documented limits {DOCUMENTED_LIMITS}; it has {limits}")
@@ -111,10 +111,10 @@ class ConformanceRunner:
     def run_fixture(self, fixture: Fixture, forwarder: ForwarderUnderTest, rules: Iterable[Rule] | None = None) -> FixtureOutcome:
         started = time.perf_counter()
         scale = forwarder.time_scale
-        fault_retry_after = self._prepare(fixture, scale)
+        self._prepare(fixture, scale)
         deliveries = self._deliver(fixture, forwarder, scale)
         simulated_s = self.link.now() - parse_instant(EPOCH)
-        observed = Observation.read(self.link.client, scale, fault_retry_after)
+        observed = Observation.read(self.link.client, scale)
         checks = self._judge(fixture, observed, rules)
         golden = None
         if forwarder.is_ours and fixture.golden:
@@ -122,18 +122,13 @@ class ConformanceRunner:
         notes = _notes(fixture, deliveries, observed, self.link.client)
         return FixtureOutcome(fixture.id, checks, tuple(deliveries), golden, time.perf_counter() - started, simulated_s, notes)
 
-    def _prepare(self, fixture: Fixture, scale: float) -> dict[int, int]:
-        """Reset, set the clock, add the faults; returns each fault's Retry-After header by fault id."""
+    def _prepare(self, fixture: Fixture, scale: float) -> None:
+        """Reset, set the clock, add the fixture's faults."""
         client = self.link.client
         client.reset()
         client.set_clock(EPOCH)
-        retry_after: dict[int, int] = {}
         for fault in fixture.faults:
-            body = fault.control_body(scale)
-            created = client.add_fault(**body)
-            if "retry_after" in body:
-                retry_after[int(created["id"])] = int(body["retry_after"])
-        return retry_after
+            client.add_fault(**fault.control_body(scale))
 
     def _deliver(self, fixture: Fixture, forwarder: ForwarderUnderTest, scale: float) -> list[BatchDelivery]:
         target = Target(self.link.url, fixture.settings, self.link.now, self._sleeper(scale), scale)

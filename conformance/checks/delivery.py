@@ -88,7 +88,7 @@ def check_retry_after(ctx: Context, v: Verdict) -> None:
 
 def _asked(ctx: Context, entry: JournalEntry, wait: float) -> str:
     """The wait a 429 asked for, in simulated seconds, and the header it came as."""
-    header = entry.retry_after if entry.retry_after is not None else ctx.observed.fault_retry_after.get(entry.fault_id or -1)
+    header = entry.retry_after
     clock = f" real s on a {ctx.observed.clock_rate:g}x clock" if ctx.observed.clock_rate > 1 else ""
     return f"{wait:g} s later (Retry-After: {header}{clock})"
 

@@ -49,7 +49,7 @@ def test_markdown_and_junit_agree_with_the_text() -> None:
 
 def observation(*bodies: dict[str, object]) -> Observation:
     entries = tuple(JournalEntry(f"req-{i}", "POST", "/api/track", 200, 0.0, body, None, None, None, None) for i, body in enumerate(bodies))
-    return Observation((), entries, {}, 0.0, {})
+    return Observation((), entries, {}, 0.0)
 
 
 def test_golden_masks_idempotency_keys_and_compacts_large_bulks(tmp_path: Path) -> None:
