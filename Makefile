@@ -12,10 +12,12 @@ DEMO ?= --demo
 
 .PHONY: run test bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml tests/realclients/package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	# Heap's own Node client, for tests/simulator/test_real_clients.py (skipped where there is no npm).
+	if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/realclients --no-audit --no-fund --silent; fi
 	touch $(STAMP)
 
 run: $(STAMP)

@@ -1,9 +1,15 @@
-"""Heap's real Python client (PyPI `heapapi`) pointed at the simulator: its calls must be stored.
+"""Heap's real clients pointed at the simulator: their calls must be stored.
 
-The client hard-codes Heap's host in class attributes, so each test overrides them on the instance.
+- the Python client on PyPI (`heapapi`), whose host is a class attribute each test overrides;
+- Heap's official Node client (npm `heap-api`), driven by tests/realclients/heap_node_client.js.
 """
 
 from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 import requests
@@ -52,3 +58,24 @@ def test_client_hits_the_documented_track_limit(heap_client: HeapAPIClient, heap
     assert raised.value.response.status_code == 429
     heap_mock.advance(30)
     assert heap_client.track("alice", "E").status_code == 200
+
+
+NODE_CLIENT = Path(__file__).resolve().parents[1] / "realclients"
+
+
+@pytest.mark.skipif(
+    shutil.which("node") is None or not (NODE_CLIENT / "node_modules" / "heap-api").is_dir(),
+    reason="needs node and `npm ci --prefix tests/realclients` (make test runs it where npm exists)",
+)
+def test_heaps_node_client_is_stored_and_sees_the_429(heap_mock: MockClient) -> None:
+    script = NODE_CLIENT / "heap_node_client.js"
+    result = subprocess.run(["node", str(script), heap_mock.url, "11"], capture_output=True, text=True, timeout=60, check=True)
+    outcomes = {outcome["call"]: outcome for outcome in json.loads(result.stdout)}
+    assert outcomes["track"]["ok"] and outcomes["addUserProperties"]["ok"]
+    assert "Heap API server error 429" in outcomes["track-over-limit"]["message"]
+    signed_up = heap_mock.events(event="Signed Up")
+    assert [(e["identity"], e["properties"]) for e in signed_up] == [("alice@example.com", {"plan": "pro", "seats": 3})]
+    assert len(heap_mock.events(identity="bot")) == 30
+    assert heap_mock.users(identity="alice@example.com")[0]["properties"] == {"Role": "Admin"}
+    first_body = heap_mock.requests()[0]["body"]
+    assert first_body == {"app_id": "11", "event": "Signed Up", "identity": "alice@example.com", "properties": {"plan": "pro", "seats": 3}}
