@@ -37,6 +37,9 @@ _LIMIT_TEXT = {
 }
 
 
+_APP_ID, _IDENTITY, _USER_ID = 0, 1, 2  # positions in a stored event's tuple
+
+
 class StoredEvent(NamedTuple):
     """One accepted Heap event and where it came from, as the inspection API shows it.
 
@@ -230,26 +233,30 @@ class SimulatorState:
         return app_id
 
     def delete_users(self, app_id: str, targets: list[DeletionTarget], now: float) -> DeletionRecord:
-        """Remove the users' events, properties and links at once; the status turns complete later."""
+        """Remove the users' events, properties and links at once; the status turns complete later.
+
+        One pass over the store however many users are named (a request may name 10,000).
+        """
         record = DeletionRecord(str(uuid.uuid4()), app_id, len(targets), now, now + self.config.deletion_completes_after_s)
         with self.lock:
-            for target in targets:
-                self._forget_user(app_id, target)
+            identities, user_ids = self._people(app_id, targets)
+            self.events = [
+                stored for stored in self.events
+                if not (stored[_APP_ID] == app_id and (stored[_IDENTITY] in identities or stored[_USER_ID] in user_ids))
+            ]
+            for identity in identities:
+                self.users.pop((app_id, identity), None)
+            self.identities.forget(app_id, identities, user_ids)
             self.deletions[record.id] = record
         return record
 
-    def _forget_user(self, app_id: str, target: DeletionTarget) -> None:
-        identity = target.identity or (self.identities.identity_of(app_id, target.user_id or "") if target.user_id else None)
-        user_ids = set(self.identities.user_ids_of(app_id, identity)) if identity else set()
-        user_ids.update([target.user_id] if target.user_id else [])
-        def belongs(stored: tuple[Any, ...]) -> bool:
-            event = StoredEvent.thaw(stored)
-            return event.app_id == app_id and ((identity is not None and event.identity == identity) or event.user_id in user_ids)
-
-        self.events = [stored for stored in self.events if not belongs(stored)]
-        if identity:
-            self.users.pop((app_id, identity), None)
-        self.identities.forget(app_id, identity, target.user_id)
+    def _people(self, app_id: str, targets: list[DeletionTarget]) -> tuple[set[str], set[str]]:
+        """Every identity and user_id the targets name, directly or through identify links."""
+        identities = {target.identity for target in targets if target.identity}
+        user_ids = {target.user_id for target in targets if target.user_id}
+        identities |= {identity for user_id in user_ids if (identity := self.identities.identity_of(app_id, user_id))}
+        user_ids |= self.identities.user_ids_of_any(app_id, identities)
+        return identities, user_ids
 
     def deletion_status(self, app_id: str, deletion_id: str, now: float) -> dict[str, str]:
         with self.lock:
@@ -272,8 +279,9 @@ class SimulatorState:
 
     def user_list(self) -> list[dict[str, Any]]:
         with self.lock:
+            linked = self.identities.user_ids_by_identity()
             return [
-                {"app_id": app, "identity": ident, "properties": dict(props), "user_ids": self.identities.user_ids_of(app, ident)}
+                {"app_id": app, "identity": ident, "properties": dict(props), "user_ids": linked.get((app, ident), [])}
                 for (app, ident), props in self.users.items()
             ]
 

@@ -83,11 +83,19 @@ class IdentityGraph:
     def identity_of(self, app_id: str, user_id: str) -> str | None:
         return self._identity_of.get((app_id, user_id))
 
-    def user_ids_of(self, app_id: str, identity: str) -> list[str]:
-        return [user_id for (app, user_id), ident in self._identity_of.items() if app == app_id and ident == identity]
+    def user_ids_by_identity(self) -> dict[tuple[str, str], list[str]]:
+        """(app_id, identity) → its linked user_ids, built in one pass for listings."""
+        linked: dict[tuple[str, str], list[str]] = {}
+        for (app_id, user_id), identity in self._identity_of.items():
+            linked.setdefault((app_id, identity), []).append(user_id)
+        return linked
 
-    def forget(self, app_id: str, identity: str | None, user_id: str | None) -> None:
-        """Drop a deleted user's links (the deletion API)."""
-        for key, ident in list(self._identity_of.items()):
-            if key[0] == app_id and (ident == identity or key[1] == user_id):
-                del self._identity_of[key]
+    def user_ids_of_any(self, app_id: str, identities: set[str]) -> set[str]:
+        return {user_id for (app, user_id), identity in self._identity_of.items() if app == app_id and identity in identities}
+
+    def forget(self, app_id: str, identities: set[str], user_ids: set[str]) -> None:
+        """Drop deleted users' links (the deletion API), in one pass."""
+        self._identity_of = {
+            key: identity for key, identity in self._identity_of.items()
+            if not (key[0] == app_id and (identity in identities or key[1] in user_ids))
+        }

@@ -133,3 +133,16 @@ def test_deletion_users_need_exactly_one_id(heap_mock: MockClient) -> None:
     bad = heap_mock.session.post(f"{url}/user_deletion", headers={"Authorization": f"Bearer {token}"},
                                  json={"users": [{"user_id": 1, "identity": "a"}]})
     assert (bad.status_code, bad.text.strip()) == (400, "postBody.users[0] should be an object with exactly one of 'user_id' and 'identity'")
+
+
+def test_deleting_a_user_id_deletes_the_identity_it_was_linked_to(heap_mock: MockClient) -> None:
+    heap_mock.post("/api/v1/identify", {"app_id": APP, "identity": "dora", "user_id": "77"})
+    heap_mock.post("/api/track", {"app_id": APP, "identity": "dora", "event": "E"})
+    heap_mock.post("/api/track", {"app_id": APP, "user_id": "77", "event": "Anonymous"})
+    heap_mock.post("/api/track", {"app_id": "12", "identity": "dora", "event": "Other app"})
+    url = f"{heap_mock.url}/api/public/v0"
+    token = heap_mock.session.post(f"{url}/auth_token", headers=basic(APP, "key")).json()["access_token"]
+    created = heap_mock.session.post(f"{url}/user_deletion", headers={"Authorization": f"Bearer {token}"}, json={"users": [{"user_id": 77}]})
+    assert created.status_code == 201
+    assert [(e["app_id"], e["event"]) for e in heap_mock.events()] == [("12", "Other app")]
+    assert heap_mock.users(app_id=APP) == []
