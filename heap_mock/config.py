@@ -84,6 +84,10 @@ class Config:
             raise ConfigError(f"config file {path} must hold a JSON object")
         return cls.from_mapping(values)
 
+    @property
+    def truncates_long_values(self) -> bool:
+        return self.long_values == "truncate"
+
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 

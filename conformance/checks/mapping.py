@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 from conformance.checks.values import property_mismatches, same_value
 from conformance.context import Context, documented_name
@@ -55,15 +56,20 @@ def check_custom_event_type(ctx: Context, v: Verdict) -> None:
         wanted = source.data.get("custom_event_type")
         if not wanted:
             continue  # what to send when the type is missing is a convention
-        got = ctx.received(source)
-        values = [event.properties.get("event_type") for event in got]
-        v.expect(
-            bool(got) and all(same_value(value, wanted) for value in values),
-            source.label,
-            f"properties.event_type = {wanted!r}",
-            f"event_type = {values!r}" if got else "no Heap event",
-            ctx.evidence(source) if not got else [event.summary() for event in got[:3]],
-        )
+        expect_property(ctx, v, source, "event_type", wanted)
+
+
+def expect_property(ctx: Context, v: Verdict, source: SourceEvent, name: str, wanted: Any) -> None:
+    """Every Heap event received for `source` has properties[name] equal to `wanted` (and there is one)."""
+    got = ctx.received(source)
+    values = [event.properties.get(name) for event in got]
+    v.expect(
+        bool(got) and all(same_value(value, wanted) for value in values),
+        source.label,
+        f"properties.{name} = {str(wanted)[:80]!r}",
+        f"{name} = {[str(value)[:80] for value in values]!r}" if got else "no Heap event",
+        ctx.evidence(source) if not got else [event.summary() for event in got[:3]],
+    )
 
 
 def _screen_sources(ctx: Context) -> list[SourceEvent]:
@@ -79,16 +85,7 @@ def check_screen_name(ctx: Context, v: Verdict) -> None:
 
 def check_screen_property(ctx: Context, v: Verdict) -> None:
     for source in _screen_sources(ctx):
-        wanted = cut(str(source.data["screen_name"]))
-        got = ctx.received(source)
-        values = [event.properties.get("screen_name") for event in got]
-        v.expect(
-            bool(got) and all(same_value(value, wanted) for value in values),
-            source.label,
-            f"properties.screen_name = {wanted[:80]!r}",
-            f"screen_name = {[str(value)[:80] for value in values]!r}" if got else "no Heap event",
-            ctx.evidence(source) if not got else [event.summary() for event in got[:3]],
-        )
+        expect_property(ctx, v, source, "screen_name", cut(str(source.data["screen_name"])))
 
 
 def check_session(ctx: Context, v: Verdict) -> None:

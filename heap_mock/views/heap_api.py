@@ -22,7 +22,7 @@ def track() -> Response:
     now = sim.clock.now()
     config = sim.config
     parsed = validate_track(
-        read_json_body(), now=now, max_bulk_items=config.max_bulk_items, truncate_long=config.long_values == "truncate"
+        read_json_body(), now=now, max_bulk_items=config.max_bulk_items, truncate_long=config.truncates_long_values
     )
     g.exchange.stored = sim.state.ingest_track(parsed, g.exchange.request_id, now, sim.clock.rate)
     return json_response({})
@@ -33,7 +33,7 @@ def add_user_properties() -> Response:
     sim = current_simulator()
     config = sim.config
     parsed = validate_user_properties(
-        read_json_body(), max_bulk_items=config.max_bulk_items, truncate_long=config.long_values == "truncate"
+        read_json_body(), max_bulk_items=config.max_bulk_items, truncate_long=config.truncates_long_values
     )
     sim.state.ingest_user_properties(parsed, sim.clock.now(), sim.clock.rate)
     return json_response({})
@@ -44,7 +44,7 @@ def add_account_properties() -> Response:
     sim = current_simulator()
     config = sim.config
     parsed = validate_account_properties(
-        read_json_body(), max_bulk_items=config.max_bulk_items, truncate_long=config.long_values == "truncate"
+        read_json_body(), max_bulk_items=config.max_bulk_items, truncate_long=config.truncates_long_values
     )
     sim.state.ingest_account_properties(parsed)
     return Response("OK", status=200, mimetype="text/plain")  # D-aap documents the body `OK`
