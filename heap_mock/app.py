@@ -90,9 +90,8 @@ def _apply_fault_before(sim: Simulator, exchange: Exchange) -> Response | None:
 
 def _fault_response(rule: FaultRule) -> Response:
     if rule.drop_connection:
-        if _shut_socket():
-            return Response(b"", status=rule.status or 200)  # never reaches the client
-        # Elsewhere, promise more bytes than are sent and close: the connection breaks mid-answer.
+        # Promise more bytes than are sent: where the socket cannot be shut (see _finish_request),
+        # the connection breaks mid-answer.
         response = Response(iter([b""]), status=rule.status or 200, mimetype="text/plain")
         response.headers["Content-Length"] = "4096"
         return response
@@ -137,6 +136,10 @@ def _finish_request(response: Response) -> Response:
     # The console polls the control plane several times a second: its reads would drown the log.
     if sim.config.log_requests and not (own_path and exchange.method == "GET"):
         sim.request_log.write(exchange)
+    if rule is not None and rule.drop_connection:
+        # Only now, once journaled: a client that retries at once must find its dropped
+        # request already in the journal, so the journal keeps the order things happened in.
+        _shut_socket()
     return response
 
 

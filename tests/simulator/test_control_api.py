@@ -170,3 +170,15 @@ def test_servers_start_and_stop_cleanly_many_times() -> None:
     for _ in range(50):
         with HeapMockServer(config={"log_requests": False}) as server:
             assert requests.get(f"{server.url}/_mock/health").status_code == 200
+
+
+def test_a_dropped_request_is_journaled_before_the_client_can_retry_it(heap_mock: MockClient) -> None:
+    # The journal keeps arrival order: a forwarder retrying at once after a drop must never find
+    # its retry journaled ahead of the request that was dropped.
+    for index in range(20):
+        heap_mock.add_fault(path="/api/track", drop_connection=True, times=1)
+        body = {**EVENT, "idempotency_key": f"k{index}"}
+        with pytest.raises(requests.exceptions.ConnectionError):
+            requests.post(f"{heap_mock.url}/api/track", json=body)
+        assert requests.post(f"{heap_mock.url}/api/track", json=body).status_code == 200
+    assert [entry["status"] for entry in heap_mock.requests()] == [0, 200] * 20
