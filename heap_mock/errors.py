@@ -18,9 +18,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
+
+from heap_mock.answers import Answer, json_answer, text_answer
 
 
 @dataclass(frozen=True)
@@ -55,14 +56,14 @@ class HeapMockError(HTTPException):
     def body(self) -> dict[str, Any]:
         return {"error": self.name, "message": self.message, "rule_id": self.rule_id}
 
-    def get_response(self, environ: Any = None, scope: Any = None) -> Response:
+    def answer(self) -> Answer:
+        headers = tuple(self.extra_headers().items())
         if self.json_body:
-            payload, mimetype = orjson.dumps(self.body()), "application/json"
-        else:
-            payload, mimetype = (self.message + "\n").encode(), "text/plain"
-        response = Response(payload, status=self.code, mimetype=mimetype)
-        response.headers.update(self.extra_headers())
-        return response
+            return json_answer(self.body(), self.code, headers)
+        return text_answer(self.message + "\n", self.code, headers)
+
+    def get_response(self, environ: Any = None, scope: Any = None) -> Response:
+        return self.answer().to_response()
 
 
 class PayloadRejected(HeapMockError):
@@ -126,3 +127,10 @@ class MethodNotAllowed(HeapMockError):
     code = 405
     rule_id = "route.method"
     json_body = True
+
+    def __init__(self, method: str, path: str, allowed: list[str]) -> None:
+        self.allowed = ", ".join(sorted(allowed))
+        super().__init__(f"{method} is not allowed on {path}; allowed: {self.allowed}")
+
+    def extra_headers(self) -> dict[str, str]:
+        return {"Allow": self.allowed}
