@@ -17,6 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+import orjson
+
 from heap_mock.clock import to_iso
 from heap_mock.config import Config
 from heap_mock.endpoints.account_properties import AccountPropertiesRequest
@@ -43,10 +45,11 @@ _APP_ID, _IDENTITY, _USER_ID = 0, 1, 2  # positions in a stored event's tuple
 class StoredEvent(NamedTuple):
     """One accepted Heap event and where it came from, as the inspection API shows it.
 
-    The store itself keeps plain tuples of these fields, with the properties as a tuple of pairs:
-    CPython's collector stops tracking an exact tuple that holds only strings, numbers and such
-    tuples (a dict inside would keep it tracked), so 100,000 stored events no longer slow every
-    full collection. `freeze` and `thaw` convert.
+    The store itself keeps flat tuples of these fields, with the properties as their JSON text:
+    CPython's collector stops tracking a tuple that holds only strings, numbers and None at the
+    first collection it survives. A nested tuple or dict would keep it tracked until it had been
+    promoted to the oldest generation, and the promotions alone then triggered full collections
+    that paused a busy simulator for tens of milliseconds. `freeze` and `thaw` convert.
     """
 
     app_id: str
@@ -62,12 +65,13 @@ class StoredEvent(NamedTuple):
 
     @staticmethod
     def freeze(event: TrackEvent, endpoint: str, request_id: str) -> tuple[Any, ...]:
-        properties = tuple(event.properties.items())
+        # As text: the bytes orjson returns keep its 4 KiB working buffer; decoding copies them to size.
+        properties = orjson.dumps(event.properties).decode()
         return (*event[:5], properties, event.session_id, event.idempotency_key, endpoint, request_id)
 
     @classmethod
     def thaw(cls, stored: tuple[Any, ...]) -> StoredEvent:
-        return cls._make((*stored[:5], dict(stored[5]), *stored[6:]))
+        return cls._make((*stored[:5], orjson.loads(stored[5]), *stored[6:]))
 
     def to_json(self) -> dict[str, Any]:
         data = self._asdict()
@@ -129,7 +133,7 @@ class SimulatorState:
         self.accounts: dict[tuple[str, str], dict[str, Any]] = {}
         self.identities = IdentityGraph(config.identify_max_user_ids, config.identify_window_days * 86400.0)
         self.limiter = RateLimiter(config.limits)
-        self.journal: deque[Exchange] = deque(maxlen=config.journal_limit)
+        self.journal: deque[tuple[Any, ...]] = deque(maxlen=config.journal_limit)  # Exchange.freeze()
         self.journal_total = 0
         self.tokens: dict[str, tuple[str, float]] = {}
         self.deletions: dict[str, DeletionRecord] = {}
@@ -269,7 +273,7 @@ class SimulatorState:
 
     def record_request(self, exchange: Exchange) -> None:
         with self.lock:
-            self.journal.append(exchange)
+            self.journal.append(exchange.freeze())
             self.journal_total += 1
 
     def find_events(self, query: EventQuery) -> list[StoredEvent]:
@@ -291,8 +295,8 @@ class SimulatorState:
 
     def journal_entries(self) -> list[dict[str, Any]]:
         with self.lock:
-            exchanges = list(self.journal)
-        return [exchange.to_json() for exchange in exchanges]
+            frozen = list(self.journal)
+        return [Exchange.thaw(entry).to_json() for entry in frozen]
 
     def limit_usage(self, now: float) -> list[dict[str, Any]]:
         with self.lock:

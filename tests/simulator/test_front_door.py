@@ -6,6 +6,7 @@ Heap's endpoints are served there without Flask's dispatch, so what Flask used t
 
 from __future__ import annotations
 
+import gc
 import io
 from collections.abc import Iterator
 
@@ -95,3 +96,15 @@ def test_the_log_has_a_line_per_heap_request_and_control_change_but_not_control_
         assert " POST /api/track 400 " in lines[0] and lines[0].endswith(" app_id.numeric")
         assert " POST /_mock/clock 400 " in lines[1] and lines[1].endswith(" control.invalid")
 
+
+def test_stored_events_and_journal_entries_are_not_tracked_by_the_garbage_collector() -> None:
+    # Tracked records were promoted to the oldest generation and set off full collections that
+    # paused a busy simulator for tens of milliseconds (bench/bench_simulator.py, p99 latency).
+    with HeapMockServer(config={"log_requests": False}) as server:
+        event = {**EVENT, "properties": {"plan": "pro", "seats": 3}, "idempotency_key": "k1"}
+        assert requests.post(f"{server.url}/api/track", json=event).status_code == 200
+        gc.collect()
+        state = server.simulator.state
+        assert not gc.is_tracked(state.events[0])
+        assert not gc.is_tracked(state.journal[0])
+        assert MockClient(server.url).events()[0]["properties"] == {"plan": "pro", "seats": 3}
