@@ -2,8 +2,8 @@
 
 Each worker process drives several connections with a selector, one request in flight per
 connection, building each request body from a template so identities can vary per request.
-Written here because the machine has no wrk by default; the same numbers come from wrk when
-it is installed (see the README).
+Written here because the machine has no wrk by default. bench_simulator measures single-track
+rates with wrk when it is on PATH (it leaves more of the CPU to the server) and with this otherwise.
 """
 
 from __future__ import annotations
@@ -68,7 +68,9 @@ def _worker(url: str, path: str, make_body: BodyMaker, seed: int, connections: i
     parts = urlsplit(url)
     address = (parts.hostname or "127.0.0.1", parts.port or 80)
     selector = selectors.DefaultSelector()
-    counter, latencies, statuses = seed, [], {}
+    counter = seed
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
     deadline = time.perf_counter() + seconds
 
     def send(conn: _Connection) -> None:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import importlib
+import re
 
 import pytest
 
 from bench.__main__ import benchmark_names
+from bench.bench_simulator import IDENTITY_POOL, TRACK_SCRIPT, single_track_body
+from bench.wrk import WrkResult, parse_wrk_output
 
 
 @pytest.mark.parametrize("name", benchmark_names())
@@ -15,3 +18,104 @@ def test_benchmark_runs_briefly(name: str, capsys: pytest.CaptureFixture[str]) -
     assert figures, f"{name} reported no figures"
     assert all(isinstance(value, (int, float)) for value in figures.values())
     assert capsys.readouterr().out.strip(), f"{name} printed nothing"
+
+
+# Real output of wrk 4.1.0 (Debian), captured on the project's machine: bench/track.lua against
+# bench/bare_app.py on granian; the same with one connection (microseconds); a Flask app sleeping
+# 1.1 to 1.5 s and answering every other request 429 (seconds, with the trailing blank wrk prints); the same app with
+# --timeout 1s (socket errors, latencies never recorded).
+WRK_MILLISECONDS = """\
+Running 1s test @ http://127.0.0.1:18766/api/track
+  2 threads and 4 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     3.13ms    0.87ms   9.19ms   72.48%
+    Req/Sec   627.00     54.46   747.00     75.00%
+  Latency Distribution
+     50%    3.04ms
+     75%    3.60ms
+     90%    4.25ms
+     99%    5.75ms
+  1247 requests in 1.00s, 212.06KB read
+Requests/sec:   1245.55
+Transfer/sec:    211.81KB
+"""
+WRK_MICROSECONDS = """\
+Running 1s test @ http://127.0.0.1:18765/api/track
+  1 threads and 1 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency   282.78us  246.37us   5.82ms   99.08%
+    Req/Sec     3.63k   637.90     4.59k    72.73%
+  Latency Distribution
+     50%  251.00us
+     75%  312.00us
+     90%  362.00us
+     99%  514.00us
+  3973 requests in 1.10s, 488.87KB read
+Requests/sec:   3612.99
+Transfer/sec:    444.57KB
+"""
+WRK_SECONDS = """\
+Running 5s test @ http://127.0.0.1:18767/api/track
+  2 threads and 6 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     1.23s   190.54ms   1.50s    68.18%
+    Req/Sec     3.29      3.31    10.00     82.35%
+  Latency Distribution
+     50%    1.10s\x20
+     75%    1.50s\x20
+     90%    1.50s\x20
+     99%    1.50s\x20
+  22 requests in 5.01s, 3.88KB read
+  Non-2xx or 3xx responses: 10
+Requests/sec:      4.39
+Transfer/sec:     794.07B
+"""
+WRK_TIMEOUTS = """\
+Running 4s test @ http://127.0.0.1:18767/api/track
+  1 threads and 3 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     0.00us    0.00us   0.00us    -nan%
+    Req/Sec     4.29      4.23    10.00     57.14%
+  Latency Distribution
+     50%    0.00us
+     75%    0.00us
+     90%    0.00us
+     99%    0.00us
+  8 requests in 4.01s, 1.42KB read
+  Socket errors: connect 0, read 0, write 0, timeout 8
+  Non-2xx or 3xx responses: 4
+Requests/sec:      2.00
+Transfer/sec:     362.42B
+"""
+
+
+@pytest.mark.parametrize(("output", "expected"), [
+    (WRK_MILLISECONDS, WrkResult(rate=1245.55, p50_ms=3.04, p99_ms=5.75, non_2xx_3xx=0, socket_errors=0)),
+    (WRK_MICROSECONDS, WrkResult(rate=3612.99, p50_ms=0.251, p99_ms=0.514, non_2xx_3xx=0, socket_errors=0)),
+    (WRK_SECONDS, WrkResult(rate=4.39, p50_ms=1100.0, p99_ms=1500.0, non_2xx_3xx=10, socket_errors=0)),
+    (WRK_TIMEOUTS, WrkResult(rate=2.0, p50_ms=0.0, p99_ms=0.0, non_2xx_3xx=4, socket_errors=8)),
+])
+def test_wrk_output_is_read_in_milliseconds(output: str, expected: WrkResult) -> None:
+    # Needs no wrk: the parser reads captured text. Tolerances absorb float unit conversion.
+    result = parse_wrk_output(output)
+    assert (result.rate, result.p50_ms, result.p99_ms) == pytest.approx((expected.rate, expected.p50_ms, expected.p99_ms))
+    assert (result.non_2xx_3xx, result.socket_errors) == (expected.non_2xx_3xx, expected.socket_errors)
+    assert result.failures == expected.non_2xx_3xx + expected.socket_errors
+
+
+def test_wrk_output_without_latency_distribution_is_refused() -> None:
+    # Without --latency wrk prints no percentiles; a figure of 0 ms would be quietly wrong.
+    without = re.sub(r"^\s+\d+%.*\n", "", WRK_MILLISECONDS, flags=re.MULTILINE)
+    assert "Requests/sec" in without and "99%" not in without
+    with pytest.raises(ValueError, match="50% latency"):
+        parse_wrk_output(without)
+
+
+def test_track_lua_sends_single_track_body() -> None:
+    # wrk builds its bodies from bench/track.lua: they must be the bytes single_track_body makes.
+    lua = TRACK_SCRIPT.read_text()
+    template = re.search(r"^local template = '(.*)'$", lua, re.MULTILINE)
+    assert template, "bench/track.lua has no one-line `local template = '...'`"
+    for counter in (0, 1, 12_345, IDENTITY_POOL - 1):
+        assert (template[1] % counter).encode() == single_track_body(counter)
+    assert f"local pool, threads = {IDENTITY_POOL}," in lua, "the Lua default pool differs from IDENTITY_POOL"
