@@ -3,7 +3,9 @@
 Figures: single-track requests/s with p50/p99 latency, bulk-track events/s, the same request rate
 for a bare Flask endpoint on the same server (the ceiling), memory per stored event at 100,000
 events, and cold start to first answer. Servers: granian (what `heap-mock serve` uses) and, in a
-full run, waitress (what `HeapMockServer` uses), so the README can show why granian was chosen.
+full run, waitress (what `HeapMockServer` uses), so the README can show why granian was chosen. A
+full run also measures one request thread beside the default two, and a framework-free WSGI
+callable (bench/bare_app.py) that shows how much of the server's own ceiling the simulator uses.
 
 Single-track and bare-Flask rates are measured with wrk (2 threads, 8 connections, bench/track.lua)
 when it is on PATH, as the project's reference figures are, because a Python load generator takes
@@ -24,6 +26,7 @@ import tracemalloc
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from bench.loadgen import LoadResult, run_load
 from bench.wrk import WrkResult, run_wrk, wrk_path
@@ -32,7 +35,7 @@ from heap_mock.server import free_port
 
 IDENTITY_POOL = 20_000
 TRACK_SCRIPT = Path(__file__).with_name("track.lua")  # wrk's copy of single_track_body
-THREADS, CONNECTIONS = 2, 8  # the same for wrk (-t2 -c8) and loadgen (2 processes, 8 connections)
+LOAD_THREADS, CONNECTIONS = 2, 8  # the same for wrk (-t2 -c8) and loadgen (2 processes, 8 connections)
 
 
 def single_track_body(counter: int) -> bytes:
@@ -51,7 +54,7 @@ def bulk_track_body(counter: int) -> bytes:
     return b'{"app_id":"%d","events":[' % counter + b",".join([event] * 1000) + b"]}"
 
 
-def _wait_for_port(port: int, timeout: float = 20.0) -> None:
+def wait_for_port(port: int, timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
@@ -60,25 +63,41 @@ def _wait_for_port(port: int, timeout: float = 20.0) -> None:
     raise RuntimeError(f"server on port {port} did not start within {timeout} s")
 
 
-def _command(target: str, server: str, port: int, config: Path) -> list[str]:
-    if target == "simulator":
-        return [sys.executable, "-m", "heap_mock", "serve", "--port", str(port), "--server", server, "--config", str(config)]
-    if server == "granian":
+class Setup(NamedTuple):
+    """One thing to measure: what answers (`simulator`, `bare` Flask or `bare_wsgi`), on which server,
+    with how many request threads. Servers are measured at one and two threads because one is the
+    faster for a Python app on two cores and two is what `heap-mock serve` uses by default."""
+
+    target: str
+    server: str
+    threads: int
+
+    @property
+    def name(self) -> str:
+        return f"{self.server}_t{self.threads}_{self.target}"
+
+
+def _command(setup: Setup, port: int, config: Path) -> list[str]:
+    if setup.target == "simulator":
+        return [sys.executable, "-m", "heap_mock", "serve", "--port", str(port), "--server", setup.server,
+                "--threads", str(setup.threads), "--config", str(config)]
+    app = "bench.bare_app:app" if setup.target == "bare" else "bench.bare_app:wsgi_app"
+    if setup.server == "granian":
         return [sys.executable, "-m", "granian", "--interface", "wsgi", "--port", str(port), "--workers", "1",
-                "--blocking-threads", "2", "--log-level", "warning", "bench.bare_app:app"]
-    return [sys.executable, "-m", "waitress", f"--listen=127.0.0.1:{port}", "--threads=2", "bench.bare_app:app"]
+                "--blocking-threads", str(setup.threads), "--log-level", "warning", app]
+    return [sys.executable, "-m", "waitress", f"--listen=127.0.0.1:{port}", f"--threads={setup.threads}", app]
 
 
 @contextlib.contextmanager
-def served(target: str, server: str) -> Iterator[str]:
-    """Run the simulator or the bare app on `server` in its own process; yields its URL."""
+def served(setup: Setup) -> Iterator[str]:
+    """Run the simulator or a bare app on a server in its own process; yields its URL."""
     with tempfile.TemporaryDirectory() as folder:
         config = Path(folder) / "config.json"
         config.write_text(json.dumps({"journal_limit": 1000}))
         port = free_port("127.0.0.1")
-        process = subprocess.Popen(_command(target, server, port, config), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(_command(setup, port, config), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            _wait_for_port(port)
+            wait_for_port(port)
             yield f"http://127.0.0.1:{port}"
         finally:
             process.terminate()
@@ -147,14 +166,14 @@ def _durations(quick: bool, wrk: str | None) -> tuple[float, float]:
 
 def _wrk_track(wrk: str, url: str, seconds: float) -> TrackRate:
     """Single-track POSTs from wrk, bodies built by bench/track.lua over the same identity pool."""
-    result = run_wrk(wrk, f"{url}/api/track", TRACK_SCRIPT, round(seconds), threads=THREADS, connections=CONNECTIONS,
-                     script_args=[str(IDENTITY_POOL), str(THREADS)])
+    result = run_wrk(wrk, f"{url}/api/track", TRACK_SCRIPT, round(seconds), threads=LOAD_THREADS, connections=CONNECTIONS,
+                     script_args=[str(IDENTITY_POOL), str(LOAD_THREADS)])
     return TrackRate.from_wrk(result)
 
 
 def _loadgen_track(url: str, seconds: float) -> TrackRate:
     """Single-track POSTs from bench/loadgen.py, for machines without wrk."""
-    result = run_load(url, "/api/track", single_track_body, seconds=seconds, processes=THREADS, connections=CONNECTIONS)
+    result = run_load(url, "/api/track", single_track_body, seconds=seconds, processes=LOAD_THREADS, connections=CONNECTIONS)
     return TrackRate.from_loadgen(result)
 
 
@@ -163,40 +182,55 @@ def _track(wrk: str | None, url: str, seconds: float) -> TrackRate:
     return _wrk_track(wrk, url, seconds) if wrk else _loadgen_track(url, seconds)
 
 
-def _measure(target: str, server: str, quick: bool, wrk: str | None) -> TrackRate:
-    """Serve `target` on `server`, warm it up, then measure, both with the same generator."""
+def _measure(setup: Setup, quick: bool, wrk: str | None) -> TrackRate:
+    """Serve `setup`, warm it up, then measure, both with the same generator."""
     warm_up, seconds = _durations(quick, wrk)
-    with served(target, server) as url:
+    with served(setup) as url:
         if warm_up:
             _track(wrk, url, warm_up)
         return _track(wrk, url, seconds)
 
 
+def _setups(quick: bool) -> list[Setup]:
+    """A quick run measures the simulator as `heap-mock serve` runs it and the bare Flask ceiling beside it;
+    a full run adds one thread, a framework-free WSGI callable (the server's own ceiling) and waitress."""
+    setups = [Setup("simulator", "granian", 2), Setup("bare", "granian", 2)]
+    if not quick:
+        setups += [Setup("simulator", "granian", 1), Setup("bare", "granian", 1), Setup("bare_wsgi", "granian", 1),
+                   Setup("simulator", "waitress", 2), Setup("bare", "waitress", 2)]
+    return setups
+
+
+def _track_figures(rates: dict[Setup, TrackRate]) -> dict[str, float]:
+    """Rate, p50, p99 and failures per setup, and the simulator's share of the fastest bare Flask measured."""
+    figures: dict[str, float] = {}
+    for setup, rate in rates.items():
+        figures[f"{setup.name}_rps"] = round(rate.rate)
+        figures[f"{setup.name}_p50_ms"] = round(rate.p50_ms, 2)
+        figures[f"{setup.name}_p99_ms"] = round(rate.p99_ms, 2)
+        figures[f"{setup.name}_non_200"] = rate.non_200
+    fastest_bare = max(rate.rate for setup, rate in rates.items() if setup.target == "bare")
+    default = rates[Setup("simulator", "granian", 2)].rate  # as `heap-mock serve` runs
+    figures["simulator_share_of_fastest_bare_flask"] = round(default / fastest_bare, 3) if fastest_bare else 0.0
+    return figures
+
+
 def run(quick: bool) -> dict[str, float]:
     bulk_seconds = 0.25 if quick else 10.0
-    servers = ["granian"] if quick else ["granian", "waitress"]
     wrk = wrk_path()
-    figures: dict[str, float] = {}
-    for server in servers:
-        simulator, bare = _measure("simulator", server, quick, wrk), _measure("bare", server, quick, wrk)
-        figures[f"{server}_simulator_track_rps"] = round(simulator.rate)
-        figures[f"{server}_bare_flask_rps"] = round(bare.rate)
-        figures[f"{server}_simulator_share_of_bare"] = round(simulator.rate / bare.rate, 3) if bare.rate else 0.0
-        figures[f"{server}_track_p50_ms"] = round(simulator.p50_ms, 2)
-        figures[f"{server}_track_p99_ms"] = round(simulator.p99_ms, 2)
-        figures[f"{server}_track_non_200"] = simulator.non_200
-    with served("simulator", "granian") as url:
+    figures = _track_figures({setup: _measure(setup, quick, wrk) for setup in _setups(quick)})
+    with served(Setup("simulator", "granian", 2)) as url:
         bulk = run_load(url, "/api/track", bulk_track_body, seconds=bulk_seconds, connections=4)
     figures["granian_bulk_events_per_s"] = round(bulk.rate * 1000)
     figures["granian_bulk_non_200"] = sum(n for status, n in bulk.statuses.items() if status != 200)
     figures["bytes_per_stored_event"] = round(bytes_per_stored_event(1000 if quick else 100_000))
     figures["cold_start_s"] = round(cold_start_seconds(), 3)
     # Named apart from the figures (which are numbers), so README figures can say what measured them.
-    generator = f"wrk -t{THREADS} -c{CONNECTIONS}" if wrk else "loadgen"
-    print(f"{'load_generator':36} {generator}")
-    print(f"{'bulk_load_generator':36} loadgen")
+    generator = f"wrk -t{LOAD_THREADS} -c{CONNECTIONS}" if wrk else "loadgen"
+    print(f"{'load_generator':40} {generator}")
+    print(f"{'bulk_load_generator':40} loadgen")
     for name, value in figures.items():
-        print(f"{name:36} {value}")
+        print(f"{name:40} {value}")
     return figures
 
 
