@@ -46,18 +46,25 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _serve(args: argparse.Namespace, config: Config) -> int:
-    from heap_mock.server import HeapMockServer, free_port, serve_with_granian
+    from heap_mock.server import HeapMockServer, reserve_port, serve_with_granian
 
     if args.server == "waitress":
         return _serve_with_waitress(HeapMockServer(config, host=args.host, port=args.port, threads=args.threads), args)
     try:
-        port = args.port or free_port(args.host)
+        reservation = reserve_port(args.host, args.port)
     except OSError as error:
-        print(f"heap-mock: cannot bind {args.host}: {error.strerror}", file=sys.stderr)
+        print(f"heap-mock: cannot bind {args.host}:{args.port}: {error.strerror}", file=sys.stderr)
         return 2
+    port = reservation.getsockname()[1]
     url = f"http://{_url_host(args.host)}:{port}"
-    threading.Thread(target=_announce_when_ready, args=(args.host, port, url, args.demo), daemon=True).start()
-    serve_with_granian(args.host, port, config, threads=args.threads)
+    threading.Thread(target=_announce_when_ready, args=(args.host, port, url, args.demo, reservation), daemon=True).start()
+    try:
+        serve_with_granian(args.host, port, config, threads=args.threads)
+    except RuntimeError as error:  # how granian reports a server it could not start, a refused bind among them
+        print(f"heap-mock: the server could not start on {args.host}:{port}: {error}", file=sys.stderr)
+        return 2
+    finally:
+        reservation.close()
     return 0
 
 
@@ -84,8 +91,12 @@ def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-def _announce_when_ready(host: str, port: int, url: str, demo: bool) -> None:
-    """Print the base URL once the port accepts connections, so the line means 'ready'."""
+def _announce_when_ready(host: str, port: int, url: str, demo: bool, reservation: socket.socket) -> None:
+    """Print the base URL once the port accepts connections, so the line means 'ready'.
+
+    Only granian can be listening there: the reservation kept every other program off the port,
+    and it is released here, once granian holds the port itself.
+    """
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -93,6 +104,7 @@ def _announce_when_ready(host: str, port: int, url: str, demo: bool) -> None:
                 break
         except OSError:
             time.sleep(0.02)
+    reservation.close()
     _print_url(url)
     if demo:
         _run_demo(url)

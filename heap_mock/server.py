@@ -91,12 +91,39 @@ def _close_waitress(server: Any) -> None:
     wasyncore.close_all(server._map)
 
 
+def _family(host: str) -> socket.AddressFamily:
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
 def free_port(host: str) -> int:
-    """A port the OS says is free now. granian binds by number, so `--port 0` is resolved here."""
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+    """A port the OS says is free now, for benchmarks and tests that start servers of their own."""
+    with socket.socket(_family(host)) as probe:
         probe.bind((host, 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+def reserve_port(host: str, port: int) -> socket.socket:
+    """Claim `host:port` (0: any free port) for granian, which binds by number in its own process.
+
+    granian binds with SO_REUSEPORT, so a second simulator started on a port one already serves
+    would bind as well and the two would split the traffic between them. A plain bind fails while
+    anything holds the port, so it detects that (raising OSError). The socket returned is bound with
+    SO_REUSEPORT and never listens: it takes no connections, shares the port with granian, and
+    refuses every plain bind (another simulator's check, another `--port 0` pick) until it is
+    closed, which the caller does once granian is listening.
+    """
+    with socket.socket(_family(host)) as probe:
+        probe.bind((host, port))
+        port = probe.getsockname()[1]
+    reservation = socket.socket(_family(host))
+    reservation.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    try:
+        reservation.bind((host, port))
+    except OSError:
+        reservation.close()
+        raise
+    return reservation
 
 
 def app_from_environment() -> Flask:

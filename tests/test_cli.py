@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from heap_mock.server import reserve_port
 from heap_mock.testing import MockClient
 
 SERVE = [sys.executable, "-m", "heap_mock", "serve", "--port", "0"]
@@ -98,3 +100,45 @@ def test_unusable_arguments_exit_2_with_a_clear_message(tmp_path: Path, args: li
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("server", ["granian", "waitress"])
+def test_a_second_simulator_on_a_served_port_is_refused_and_the_first_keeps_every_request(server: str) -> None:
+    # granian binds with SO_REUSEPORT: unchecked, a second granian simulator would bind the same port
+    # and take about half of the requests into a store nobody reads.
+    first, url = start()
+    try:
+        port = url.rsplit(":", 1)[1]
+        second = subprocess.run([*SERVE[:-1], port, "--server", server], capture_output=True, text=True, timeout=30, check=False)
+        assert second.returncode == 2
+        assert f"cannot bind 127.0.0.1:{port}: Address already in use" in second.stderr
+        assert "Traceback" not in second.stderr and second.stdout == ""
+        client = MockClient(url)
+        for n in range(20):
+            assert client.post("/api/track", {"app_id": "1", "identity": f"u{n}", "event": "E"}).status_code == 200
+        assert len(client.events()) == 20
+    finally:
+        stop(first, signal.SIGTERM)
+
+
+def test_a_port_held_by_another_program_is_refused_without_printing_a_url() -> None:
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        result = subprocess.run([*SERVE[:-1], str(port)], capture_output=True, text=True, timeout=30, check=False)
+    assert result.returncode == 2
+    assert f"cannot bind 127.0.0.1:{port}: Address already in use" in result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+def test_reserved_port_refuses_plain_binds_until_released() -> None:
+    reservation = reserve_port("127.0.0.1", 0)
+    port = reservation.getsockname()[1]
+    with socket.socket() as other, pytest.raises(OSError):
+        other.bind(("127.0.0.1", port))
+    with pytest.raises(OSError):
+        reserve_port("127.0.0.1", port)
+    reservation.close()
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", port))
