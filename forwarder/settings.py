@@ -15,7 +15,7 @@ ExternalId = Literal["mpid", "customer_id"]
 EXTERNAL_IDS: tuple[ExternalId, ...] = ("mpid", "customer_id")
 
 # Heap answers 400 to a non-numeric app_id (heap-api.md §3.2, "Bad Request" for "x"), so refuse it here.
-_APP_ID = re.compile(r"^[0-9]+$")
+_APP_ID = re.compile(r"[0-9]+")
 # Spellings people type for the two documented choices ("MPID", "Customer ID", the Python SDK's "customerid").
 _EXTERNAL_ID_SPELLINGS: dict[str, ExternalId] = {"mpid": "mpid", "customer_id": "customer_id", "customerid": "customer_id"}
 
@@ -46,7 +46,7 @@ def _checked_app_id(value: object) -> str:
         return str(value)
     if not isinstance(value, str) or value.strip() == "":
         raise SettingsError(f"app_id is required: the numeric Heap environment ID, got {value!r}")
-    if not _APP_ID.match(value.strip()):
+    if not _APP_ID.fullmatch(value.strip()):
         raise SettingsError(f"app_id must be the numeric Heap environment ID (digits only), got {value!r}")
     return value.strip()
 

@@ -28,8 +28,10 @@ MAX_IDENTITY = 255  # D-track: "Case-sensitive string, limited to 255 characters
 MAX_SAFE_INTEGER = 2**53 - 1
 ARRAY_JOINER = "||"  # D-track: array values are joined with || and truncated
 _MAX_EPOCH_MS = 253402300799999  # 9999-12-31T23:59:59.999Z, the last instant ISO 8601 years of 4 digits can say
-_INTEGER = re.compile(r"^-?[0-9]+$")
-_DECIMAL = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
+# Used with fullmatch (`$` would pass a final newline). At most 20 digits before the point: that holds
+# every 64-bit integer, and keeps int() and float() off strings they refuse or turn into infinity.
+_INTEGER = re.compile(r"-?[0-9]{1,20}")
+_DECIMAL = re.compile(r"-?[0-9]{1,20}(\.[0-9]+)?")
 
 HeapValue = str | int | float
 
@@ -115,8 +117,8 @@ def epoch_ms(value: Any) -> int | None:
         return None
     if isinstance(value, str):
         text = value.strip()
-        if not _INTEGER.match(text):
-            if not _DECIMAL.match(text):
+        if not _INTEGER.fullmatch(text):
+            if not _DECIMAL.fullmatch(text):
                 return None
             value = float(text)
         else:
@@ -141,7 +143,7 @@ def decimal_number(value: Any) -> Any:
 
     Anything else is returned unchanged, for `heap_value` to convert by the general rule.
     """
-    if isinstance(value, str) and _DECIMAL.match(value.strip()):
+    if isinstance(value, str) and _DECIMAL.fullmatch(value.strip()):
         text = value.strip()
-        return int(text) if _INTEGER.match(text) else float(text)
+        return int(text) if _INTEGER.fullmatch(text) else float(text)
     return value

@@ -13,6 +13,13 @@ import time
 from datetime import UTC, datetime
 from typing import Protocol
 
+# The instants the simulator can report: years 1 to 9999 in UTC, what ISO 8601's four-digit
+# years (and Python's datetime) can write. Times from clients and clock controls outside them are
+# refused where they arrive, so nothing stored can fail to render later.
+EARLIEST = datetime(1, 1, 1, tzinfo=UTC).timestamp()
+LATEST = datetime(9999, 12, 31, 23, 59, 59, 999000, tzinfo=UTC).timestamp()
+MAX_RATE = 1_000_000.0  # a scaled clock this fast crosses a 30-day identify window in under 3 s
+
 
 class Clock(Protocol):
     """Anything that can tell the current time as epoch seconds."""
@@ -76,18 +83,21 @@ class SwitchableClock:
             return self._source.now()
         if mode == "virtual":
             return self._virtual_now
-        return self._virtual_now + (self._source.now() - self._anchor_real) * self._rate
+        return min(self._virtual_now + (self._source.now() - self._anchor_real) * self._rate, LATEST)
+
+    # Writers set the instant before the mode: a reader that sees the new mode must see its instant.
 
     def set(self, instant: float) -> None:
         """Switch to virtual time at `instant` (epoch seconds)."""
         with self._lock:
-            self._mode, self._virtual_now = "virtual", instant
+            self._virtual_now = instant
+            self._mode = "virtual"
 
     def advance(self, seconds: float) -> None:
         """Switch to virtual time (frozen at the current instant) and move it forward."""
         with self._lock:
-            start = self.now()
-            self._mode, self._virtual_now = "virtual", start + seconds
+            self._virtual_now = self.now() + seconds
+            self._mode = "virtual"
 
     def scale(self, rate: float) -> None:
         """Run time `rate` times faster than the wall clock, starting from the current instant."""
@@ -104,15 +114,20 @@ class SwitchableClock:
 def to_iso(instant: float) -> str:
     """Render epoch seconds as ISO 8601 UTC with milliseconds and a `Z`, as the simulator reports time."""
     moment = datetime.fromtimestamp(instant, tz=UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    # The year by hand: strftime's %Y writes year 1 as "1", not ISO 8601's "0001".
+    return f"{moment.year:04d}" + moment.strftime("-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def parse_iso(text: str) -> float:
     """Parse ISO 8601 with any offset (a missing offset means UTC) into epoch seconds.
 
-    Raises ValueError for anything else.
+    Raises ValueError for anything else, and for an instant outside years 1 to 9999 in UTC
+    (`9999-12-31T23:59:59-01:00` is a valid date-time, but in the year 10000 once in UTC).
     """
     moment = datetime.fromisoformat(text.strip().replace("z", "Z"))
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
+    instant = moment.timestamp()
+    if not EARLIEST <= instant <= LATEST:
+        raise ValueError(f"{text!r} is outside years 1 to 9999 in UTC")
+    return instant

@@ -71,14 +71,26 @@ class PayloadRejected(HeapMockError):
 
     code = 400
 
-    def __init__(self, violations: list[Violation]) -> None:
+    def __init__(self, violations: list[Violation], *, more: int = 0) -> None:
         self.violations = violations
-        super().__init__("\n".join(v.message for v in violations), rule_id=violations[0].rule_id)
+        self.more = more  # further violations not listed (see payload.MAX_VIOLATIONS)
+        lines = [v.message for v in violations]
+        if more:
+            lines.append(f"... and {more} more violations not listed")
+        super().__init__("\n".join(lines), rule_id=violations[0].rule_id)
 
 
 class BodyTooLarge(HeapMockError):
     code = 413
     rule_id = "body.size"
+    json_body = True
+
+
+class BodyIncomplete(HeapMockError):
+    """A body shorter than its Content-Length: the client went away mid-request. Nothing is stored."""
+
+    code = 400
+    rule_id = "body.incomplete"
     json_body = True
 
 

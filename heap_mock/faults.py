@@ -60,7 +60,8 @@ def parse_fault(spec: Any, rule_id: int) -> FaultRule:
         raise ControlError("fault.path should be a path such as /api/track (patterns like /api/* allowed; not /_mock/)")
     rule = FaultRule(id=rule_id, path=path)
     rule.method = _optional(spec, "method", str, "an HTTP method such as POST")
-    rule.status = _checked_int(spec, "status", 100, 599)
+    # 1xx are interim answers, not final ones: a server cannot end an exchange with them.
+    rule.status = _checked_int(spec, "status", 200, 599)
     rule.retry_after = _checked_int(spec, "retry_after", 0, 86400)
     rule.delay_ms = _checked_int(spec, "delay_ms", 0, 60_000) or 0
     rule.times = _checked_int(spec, "times", 1, 10**9)

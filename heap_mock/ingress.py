@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from heap_mock.answers import Answer, StartResponse, json_answer, status_line
-from heap_mock.errors import BodyTooLarge, HeapMockError, MethodNotAllowed, RouteNotFound
+from heap_mock.errors import BodyIncomplete, BodyTooLarge, HeapMockError, MethodNotAllowed, RouteNotFound
 from heap_mock.faults import FaultRule
 from heap_mock.journal import Exchange
 from heap_mock.simulator import Simulator
@@ -71,6 +71,8 @@ def read_body(environ: dict[str, Any], limit: int) -> bytes:
         if length > limit:
             raise BodyTooLarge(f"request body of {length} bytes is over the limit of {limit} bytes")
         body: bytes = stream.read(length) if length else b""
+        if len(body) < length:  # the client closed early: a cut body must not pass for a whole one
+            raise BodyIncomplete(f"request body ended after {len(body)} of the {length} bytes its Content-Length promised")
         return body
     if not environ.get("wsgi.input_terminated"):
         return b""  # no length and no end marker: WSGI says there is no body to read
@@ -80,10 +82,15 @@ def read_body(environ: dict[str, Any], limit: int) -> bytes:
     return body
 
 
+BODILESS_STATUSES = frozenset({204, 304})  # HTTP forbids a body on these answers
+
+
 def fault_answer(rule: FaultRule) -> Answer:
-    text = rule.body if rule.body is not None else f"Injected fault #{rule.id}: {rule.status}"
+    status = rule.status or 503
+    text = rule.body if rule.body is not None else f"Injected fault #{rule.id}: {status}"
     headers = (("Retry-After", str(rule.retry_after)),) if rule.retry_after is not None else ()
-    return Answer(rule.status or 503, text.encode(), "text/plain; charset=utf-8", headers)
+    body = b"" if status in BODILESS_STATUSES else text.encode()
+    return Answer(status, body, "text/plain; charset=utf-8", headers)
 
 
 def shut_socket(environ: dict[str, Any]) -> bool:

@@ -315,7 +315,7 @@ def inspection_schemas() -> dict[str, Schema]:
         "LimitSpec": strict_object({"limit": {"type": "integer", "minimum": 1}, "window_s": {"type": "number", "exclusiveMinimum": 0}}),
         "LimitUsage": strict_object({
             "limit": {"type": "string", "pattern": "^limit\\."}, "app_id": TEXT, "identity": nullable_text,
-            "used": {"type": "integer", "minimum": 0}, "max": {"type": "integer", "minimum": 1},
+            "user_id": nullable_text, "used": {"type": "integer", "minimum": 0}, "max": {"type": "integer", "minimum": 1},
             "window_s": {"type": "number"}, "frees_at": nullable({"type": "string", "format": "date-time"})}),
     }
 

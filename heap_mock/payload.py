@@ -18,28 +18,39 @@ MAX_NAME = 1024  # D-track: event names, property names and values "limited to 1
 MAX_IDENTITY = 255  # D-track, D-aup, D-ident
 MAX_USER_ID = 2**53 - 1  # D-track, D-ident
 ARRAY_JOINER = "||"  # D-track: array property values are joined with || and truncated
-_DIGITS = re.compile(r"^[0-9]+$")
-_PLAIN_KEY = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
+_MAX_USER_ID_DIGITS = len(str(MAX_USER_ID))  # a longer digit string is out of range without parsing it
+# Used with fullmatch: `$` would also match before a final newline and pass "12\n" as digits.
+_DIGITS = re.compile(r"[0-9]+")
+_PLAIN_KEY = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
 _MAX_EPOCH_MS = 253402300799999  # 9999-12-31T23:59:59.999Z
+MAX_VIOLATIONS = 100  # a 400 names at most this many; past it a body is wrong everywhere and more help no one
 
 
 @dataclass
 class Findings:
-    """The violations found so far in one body."""
+    """The violations found so far in one body, the first MAX_VIOLATIONS of them kept.
+
+    The cap bounds what one rejected request costs: a 10 MiB bulk body wrong in every property
+    would otherwise produce a 40 MB answer and keep as much in the request journal.
+    """
 
     violations: list[Violation] = field(default_factory=list)
+    more: int = 0  # violations found past the cap
 
     def add(self, rule_id: str, path: str, expectation: str) -> None:
-        self.violations.append(Violation(rule_id, path, expectation))
+        if len(self.violations) < MAX_VIOLATIONS:
+            self.violations.append(Violation(rule_id, path, expectation))
+        else:
+            self.more += 1
 
     def raise_if_any(self) -> None:
         if self.violations:
-            raise PayloadRejected(self.violations)
+            raise PayloadRejected(self.violations, more=self.more)
 
 
 def child(path: str, key: str) -> str:
     """The JSON path of `key` under `path`, in ajv's style: `a.b` or `a['odd key']`."""
-    if _PLAIN_KEY.match(key):
+    if _PLAIN_KEY.fullmatch(key):
         return f"{path}.{key}"
     return f"{path}[{_quote(key)}]"
 
@@ -70,7 +81,7 @@ def check_app_id(body: dict[str, Any], findings: Findings) -> str:
     value = body["app_id"]
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return str(value)
-    if isinstance(value, str) and _DIGITS.match(value):
+    if isinstance(value, str) and _DIGITS.fullmatch(value):
         return value
     findings.add("app_id.numeric", "postBody.app_id", "should be a numeric environment ID")
     return ""
@@ -90,8 +101,10 @@ def check_identity(value: Any, path: str, findings: Findings) -> str | None:
 def check_user_id(value: Any, path: str, findings: Findings) -> str | None:
     """A Heap SDK user_id: an integer in 0..2^53-1, as a string (numbers accepted, as D-del sends)."""
     text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
-    if isinstance(text, str) and _DIGITS.match(text) and int(text) <= MAX_USER_ID:
-        return str(int(text))
+    if isinstance(text, str) and _DIGITS.fullmatch(text):
+        significant = text.lstrip("0") or "0"  # int() refuses strings past 4,300 digits, zeros included
+        if len(significant) <= _MAX_USER_ID_DIGITS and int(significant) <= MAX_USER_ID:
+            return significant
     findings.add("user_id.format", path, "should be a string holding an integer between 0 and 2^53 - 1")
     return None
 
@@ -100,7 +113,7 @@ def check_timestamp(value: Any, parent: str, findings: Findings, now: float) -> 
     """`parent.timestamp`: ISO 8601 with any offset, or epoch milliseconds (number or digit string); absent means now."""
     if value is None:
         return now
-    if is_number(value) or (isinstance(value, str) and _DIGITS.match(value)):
+    if is_number(value) or (isinstance(value, str) and _DIGITS.fullmatch(value)):
         millis = float(value)
         if 0 <= millis <= _MAX_EPOCH_MS:
             return millis / 1000.0

@@ -179,9 +179,9 @@ class SimulatorState:
             return []
         if not request.bulk:
             event = request.events[0]
-            return [Demand("track", (request.app_id, event.subject), 1)]
+            return [Demand("track", (request.app_id, *event.subject), 1)]
         per_subject = Counter(event.subject for event in request.events)
-        demands = [Demand("bulk_identity", (request.app_id, subject), n) for subject, n in per_subject.items()]
+        demands = [Demand("bulk_identity", (request.app_id, *subject), n) for subject, n in per_subject.items()]
         return [*demands, Demand("bulk_app", (request.app_id,), len(request.events))]
 
     def ingest_user_properties(self, request: UserPropertiesRequest, now: float, clock_rate: float) -> None:
@@ -305,7 +305,7 @@ class SimulatorState:
             {
                 "limit": f"limit.{u.name}",
                 "app_id": u.key[0],
-                "identity": u.key[1] if len(u.key) > 1 else None,
+                **_subject_json(u.key[1:]),
                 "used": u.used,
                 "max": u.limit,
                 "window_s": u.window_s,
@@ -327,3 +327,11 @@ class SimulatorState:
 
 def iter_json(stored: Iterable[StoredEvent]) -> list[dict[str, Any]]:
     return [s.to_json() for s in stored]
+
+
+def _subject_json(subject: tuple[str, ...]) -> dict[str, str | None]:
+    """Who a rate-limit key counts, as the inspection API names it: an identity, a user_id
+    (see TrackEvent.subject) or, for an app-wide limit, no one."""
+    if len(subject) == 2:
+        return {"identity": None, "user_id": subject[1]}
+    return {"identity": subject[0] if subject else None, "user_id": None}

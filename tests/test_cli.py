@@ -71,6 +71,22 @@ def test_dropped_connection_fault_breaks_the_answer_under_every_server(served: t
     assert MockClient(url).events() == []
 
 
+def test_a_body_cut_short_of_its_content_length_is_not_stored_under_every_server(served: tuple[subprocess.Popen[str], str]) -> None:
+    # 50 bytes of valid JSON that promise 500, then the client stops sending. granian hands the
+    # request on with what arrived; waitress waits for the rest and never answers.
+    _, url = served
+    host, port = url.removeprefix("http://").split(":")
+    head = f"POST /api/track HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n"
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(head.encode() + b'{"app_id":"11","identity":"cut","event":"E"}     ')
+        sock.shutdown(socket.SHUT_WR)
+        answer = b"".join(iter(lambda: sock.recv(65536), b""))
+    assert b" 200 " not in answer.split(b"\r\n", 1)[0]
+    if answer:
+        assert answer.startswith(b"HTTP/1.1 400") and b"body.incomplete" in answer
+    assert MockClient(url).events() == []
+
+
 def test_config_file_is_applied(tmp_path: Path) -> None:
     config = tmp_path / "heap-mock.json"
     config.write_text(json.dumps({"limits": {"track": {"limit": 1}}, "log_requests": False}))

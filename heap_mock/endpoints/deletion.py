@@ -7,7 +7,6 @@ Tokens last 5 minutes (H-postman); which api_key is valid is configurable (any, 
 from __future__ import annotations
 
 import base64
-import binascii
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,9 +27,9 @@ def parse_basic_auth(header: str | None, expected_key: str | None) -> str:
         raise DeletionUnauthorized("Authorization header should be Basic base64(app_id:api_key)")
     try:
         app_id, sep, api_key = base64.b64decode(encoded.strip(), validate=True).decode().partition(":")
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # binascii.Error and UnicodeDecodeError, and b64decode's own for non-ASCII text
         raise DeletionUnauthorized("Authorization header is not valid base64 of app_id:api_key") from None
-    if not sep or not app_id.isdigit() or not api_key:
+    if not sep or not (app_id.isascii() and app_id.isdigit()) or not api_key:
         raise DeletionUnauthorized("credentials should be a numeric app_id and a non-empty api_key")
     if expected_key is not None and api_key != expected_key:
         raise DeletionUnauthorized("Unauthorized: api_key is not valid for this environment")

@@ -38,9 +38,10 @@ class TrackEvent(NamedTuple):
     idempotency_key: str | None
 
     @property
-    def subject(self) -> str:
-        """Who the event is about, as the per-identity rate limits count it."""
-        return self.identity if self.identity is not None else f"user_id:{self.user_id}"
+    def subject(self) -> tuple[str, ...]:
+        """Who the event is about, as the per-identity rate limits key it: (identity,) or
+        ("user_id", id). Different lengths, so no identity (not even "user_id:5") shares a user_id's budget."""
+        return (self.identity,) if self.identity is not None else ("user_id", str(self.user_id))
 
 
 @dataclass(frozen=True)

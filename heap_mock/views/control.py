@@ -9,7 +9,7 @@ from flask import Blueprint, request
 from werkzeug.wrappers import Response
 
 import heap_mock
-from heap_mock.clock import parse_iso, to_iso
+from heap_mock.clock import LATEST, MAX_RATE, parse_iso, to_iso
 from heap_mock.errors import ControlError
 from heap_mock.rules import RULES
 from heap_mock.simulator import Simulator, current_simulator, json_response
@@ -31,11 +31,15 @@ def _control_body() -> dict[str, Any]:
     return body
 
 
+_MAX_INT_ARG_DIGITS = 18
+
+
 def _int_arg(name: str, default: int | None) -> int | None:
     value = request.args.get(name)
     if value is None:
         return default
-    if not value.isdigit():
+    # ASCII digits only (str.isdigit also passes "²" and "٣"), and few enough for int() to take.
+    if not (value.isascii() and value.isdigit() and len(value) <= _MAX_INT_ARG_DIGITS):
         raise ControlError(f"query parameter {name!r} should be a whole number >= 0, got {value!r}")
     return int(value)
 
@@ -88,7 +92,7 @@ class _ClockCommands:
         except ValueError:
             instant = None
         if instant is None:
-            raise ControlError('"set" should be an ISO 8601 date-time such as 2026-01-01T00:00:00Z')
+            raise ControlError('"set" should be an ISO 8601 date-time from year 1 to 9999 (UTC), such as 2026-01-01T00:00:00Z')
         sim.clock.set(instant)
 
     @staticmethod
@@ -96,6 +100,8 @@ class _ClockCommands:
         value = body["advance"]
         if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
             raise ControlError('"advance" should be a number of seconds >= 0')
+        if sim.clock.now() + value > LATEST:
+            raise ControlError(f'"advance" of {value} s would move the clock past the year 9999')
         sim.clock.advance(float(value))
 
     @staticmethod
@@ -105,10 +111,10 @@ class _ClockCommands:
             sim.clock.use_real_time()
         elif mode == "virtual":
             sim.clock.advance(0.0)
-        elif mode == "scaled" and isinstance(rate, (int, float)) and not isinstance(rate, bool) and rate > 0:
+        elif mode == "scaled" and isinstance(rate, (int, float)) and not isinstance(rate, bool) and 0 < rate <= MAX_RATE:
             sim.clock.scale(float(rate))
         else:
-            raise ControlError('"mode" should be "real", "virtual", or "scaled" with a "rate" > 0')
+            raise ControlError(f'"mode" should be "real", "virtual", or "scaled" with a "rate" > 0 and <= {MAX_RATE:.0f}')
 
 
 @control.get("/events")

@@ -43,7 +43,8 @@ def test_attributes_that_are_not_an_object_count_as_none(attributes: Any) -> Non
 @pytest.mark.parametrize(
     ("value", "expected"),
     [(1634262037939, 1634262037939), ("1573828863888", 1573828863888), (1634262037939.0, 1634262037939), ("1.5e3", None),
-     ("12.7", 12), (0, None), (-5, None), ("", None), ("soon", None), (True, None), (None, None), (10**20, None)],
+     ("12.7", 12), (0, None), (-5, None), ("", None), ("soon", None), (True, None), (None, None), (10**20, None),
+     ("1" * 5000, None), ("1" * 400 + ".5", None), ("157382886388\n8", None)],  # int() refuses >4,300 digits; float() gives inf
 )
 def test_epoch_ms_accepts_numbers_and_digit_strings(value: Any, expected: int | None) -> None:
     assert epoch_ms(value) == expected
@@ -63,6 +64,9 @@ def test_id_text_keeps_every_digit(value: Any, expected: str | None) -> None:
     assert id_text(value) == expected
 
 
-@pytest.mark.parametrize(("value", "expected"), [("79.99", 79.99), ("3", 3), ("-1.5", -1.5), ("abc", "abc"), (4, 4), (None, None)])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("79.99", 79.99), ("3", 3), ("-1.5", -1.5), ("abc", "abc"), (4, 4), (None, None), ("1" * 5000, "1" * 5000), ("3\n4", "3\n4")],
+)
 def test_decimal_strings_become_numbers(value: Any, expected: Any) -> None:
     assert decimal_number(value) == expected

@@ -171,7 +171,7 @@ export class LimitsPanel {
     return el("tr", {},
       el("td", { className: "mono" }, u.limit),
       el("td", { className: "mono" }, u.app_id),
-      el("td", { className: "mono identity" }, u.identity ?? "(whole app)"),
+      el("td", { className: "mono identity" }, u.identity ?? (u.user_id ? `user_id ${u.user_id}` : "(whole app)")),
       el("td", { className: "usage" }, bar, el("span", { className: "usage-text" }, `${formatCount(u.used)} / ${formatCount(u.max)}`)),
       el("td", { className: "num" }, `${u.window_s} s`),
       el("td", {}, u.frees_at ? [timeCell(u.frees_at), el("span", { className: "muted" }, ` in ${formatDuration(wait)}`)] : "–"));
