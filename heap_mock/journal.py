@@ -19,6 +19,12 @@ from heap_mock.faults import FaultRule
 PREVIEW_BYTES = 1024 * 1024  # a larger body is journaled as the first MiB of its text
 
 
+def frozen_body_bytes(frozen: tuple[Any, ...]) -> int:
+    """The size of the body an `Exchange.freeze()` tuple holds, for the journal's byte cap."""
+    raw: bytes | None = frozen[Exchange._RAW_INDEX]
+    return len(raw) if raw else 0
+
+
 class Exchange:
     """A request and how it was answered."""
 
@@ -92,6 +98,8 @@ class Exchange:
             self.request_id, self.method, self.path, self.received_at, self.started, self.status,
             self.duration_ms, self.raw, self.error, self.fault, self.stored, self.ignored_by,
         )  # fmt: skip
+
+    _RAW_INDEX = 7  # where freeze() puts `raw`
 
     @classmethod
     def thaw(cls, frozen: tuple[Any, ...]) -> Exchange:

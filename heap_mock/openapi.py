@@ -371,7 +371,7 @@ def config_schema() -> Schema:
         "limits_enabled": {"type": "boolean"},
         "limits": {"type": "object", "additionalProperties": ref("LimitSpec")},
         "identify_max_user_ids": count, "identify_window_days": seconds, "max_bulk_items": count,
-        "max_deletion_users": count, "max_body_bytes": count, "journal_limit": count,
+        "max_deletion_users": count, "max_body_bytes": count, "journal_limit": count, "journal_max_bytes": count,
         "long_values": {"enum": ["reject", "truncate"]}, "deletion_token_ttl_s": seconds,
         "deletion_api_key": nullable(TEXT), "deletion_completes_after_s": seconds, "log_requests": {"type": "boolean"},
     })

@@ -28,7 +28,7 @@ from heap_mock.endpoints.track import TrackEvent, TrackRequest
 from heap_mock.endpoints.user_properties import UserPropertiesRequest
 from heap_mock.errors import DeletionNotFound, DeletionUnauthorized, Throttled
 from heap_mock.faults import FaultInjector
-from heap_mock.journal import Exchange
+from heap_mock.journal import Exchange, frozen_body_bytes
 from heap_mock.ratelimit import Demand, RateLimiter, Refusal
 
 _LIMIT_TEXT = {
@@ -133,7 +133,8 @@ class SimulatorState:
         self.accounts: dict[tuple[str, str], dict[str, Any]] = {}
         self.identities = IdentityGraph(config.identify_max_user_ids, config.identify_window_days * 86400.0)
         self.limiter = RateLimiter(config.limits)
-        self.journal: deque[tuple[Any, ...]] = deque(maxlen=config.journal_limit)  # Exchange.freeze()
+        self.journal: deque[tuple[Any, ...]] = deque()  # Exchange.freeze(); record_request keeps it capped
+        self.journal_bytes = 0  # of request bodies held in the journal
         self.journal_total = 0
         self.tokens: dict[str, tuple[str, float]] = {}
         self.deletions: dict[str, DeletionRecord] = {}
@@ -272,9 +273,20 @@ class SimulatorState:
     # --- journal and inspection ------------------------------------------------------------
 
     def record_request(self, exchange: Exchange) -> None:
+        frozen = exchange.freeze()
         with self.lock:
-            self.journal.append(exchange.freeze())
+            self.journal.append(frozen)
+            self.journal_bytes += frozen_body_bytes(frozen)
             self.journal_total += 1
+            self._trim_journal()
+
+    def _trim_journal(self) -> None:
+        """Drop the oldest entries until the journal holds at most `journal_limit` of them and
+        `journal_max_bytes` of bodies. A count alone would let 10,000 bodies of 10 MiB each take
+        100 GB; the newest entry is always kept, whatever its size."""
+        journal, limit, max_bytes = self.journal, self.config.journal_limit, self.config.journal_max_bytes
+        while len(journal) > 1 and (len(journal) > limit or self.journal_bytes > max_bytes):
+            self.journal_bytes -= frozen_body_bytes(journal.popleft())
 
     def find_events(self, query: EventQuery) -> list[StoredEvent]:
         with self.lock:

@@ -56,6 +56,20 @@ def test_journal_records_every_heap_request_and_is_capped() -> None:
         assert client.health()["counts"]["requests"] == 9
 
 
+def test_journal_drops_its_oldest_entries_to_keep_its_bodies_under_journal_max_bytes() -> None:
+    # Without a byte cap, 10,000 journaled bodies of 10 MiB would hold 100 GB.
+    with HeapMockServer(config={"journal_max_bytes": 1000, "log_requests": False}) as server:
+        client = MockClient(server.url)
+        for index in range(5):  # each body is a little over 300 bytes: three fit in 1000
+            assert client.post("/api/track", {**EVENT, "event": f"E{index}", "properties": {"pad": "x" * 250}}).status_code == 200
+        assert [entry["body"]["event"] for entry in client.requests()] == ["E2", "E3", "E4"]
+        big = client.post("/api/track", {**EVENT, "event": "big", "properties": {"pad": "x" * 1000}})
+        assert big.status_code == 200
+        assert [entry["body"]["event"] for entry in client.requests()] == ["big"]  # the newest is always kept
+        assert client.health()["counts"]["requests"] == 6
+        assert len(client.events()) == 6  # the journal's cap never touches stored events
+
+
 def test_reset_clears_state_limits_and_faults(heap_mock: MockClient) -> None:
     for _ in range(30):
         heap_mock.post("/api/track", EVENT)
