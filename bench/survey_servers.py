@@ -32,21 +32,24 @@ _LAUNCH = {
 }
 
 
+def _granian(python: str, port: int, threads: int) -> list[str]:
+    return [python, "-m", "granian", "--interface", "wsgi", "--port", str(port), "--workers", "1",
+            "--blocking-threads", str(threads), "--log-level", "warning", APP]
+
+
 def _commands(port: int) -> dict[str, tuple[str, list[str]]]:
     """Each configuration's name, a module its package installs (to tell whether it is), and its command line."""
     python = sys.executable
+    uwsgi = str(Path(python).with_name("uwsgi"))
     commands: dict[str, tuple[str, list[str]]] = {
-        "granian, 1 thread": ("granian", [python, "-m", "granian", "--interface", "wsgi", "--port", str(port),
-                                          "--workers", "1", "--blocking-threads", "1", "--log-level", "warning", APP]),
-        "granian, 2 threads": ("granian", [python, "-m", "granian", "--interface", "wsgi", "--port", str(port),
-                                           "--workers", "1", "--blocking-threads", "2", "--log-level", "warning", APP]),
+        "granian, 1 thread": ("granian", _granian(python, port, 1)),
+        "granian, 2 threads": ("granian", _granian(python, port, 2)),
         "waitress, 4 threads": ("waitress", [python, "-m", "waitress", f"--listen=127.0.0.1:{port}", "--threads=4", APP]),
         "gunicorn sync, 1 worker": ("gunicorn", [python, "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{port}", APP]),
         "gunicorn gthread, 2 threads": ("gunicorn", [python, "-m", "gunicorn", "-w", "1", "-k", "gthread", "--threads", "2",
                                                      "-b", f"127.0.0.1:{port}", APP]),
-        "uwsgi, 1 process": ("uwsgidecorators", [str(Path(python).with_name("uwsgi")), "--http11-socket", f"127.0.0.1:{port}", "--processes", "1", "--master",
-                                       "--die-on-term",
-                                       "--module", APP, "--disable-logging"]),
+        "uwsgi, 1 process": ("uwsgidecorators", [uwsgi, "--http11-socket", f"127.0.0.1:{port}", "--processes", "1",
+                                                 "--master", "--die-on-term", "--module", APP, "--disable-logging"]),
     }
     for module, program in _LAUNCH.items():
         commands[module] = (module, [python, "-c", program.format(port=port)])
@@ -73,7 +76,7 @@ def survey(seconds: int) -> dict[str, float]:
     if wrk is None:
         raise SystemExit("bench.survey_servers needs wrk on PATH (apt-get install wrk)")
     rates: dict[str, float] = {}
-    for name in _commands(0):
+    for name in _commands(0):  # the names; each server gets its own port below
         port = free_port("127.0.0.1")
         module, command = _commands(port)[name]
         if not _installed(module):

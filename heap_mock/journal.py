@@ -19,12 +19,6 @@ from heap_mock.faults import FaultRule
 PREVIEW_BYTES = 1024 * 1024  # a larger body is journaled as the first MiB of its text
 
 
-def frozen_body_bytes(frozen: tuple[Any, ...]) -> int:
-    """The size of the body an `Exchange.freeze()` tuple holds, for the journal's byte cap."""
-    raw: bytes | None = frozen[Exchange._RAW_INDEX]
-    return len(raw) if raw else 0
-
-
 class Exchange:
     """A request and how it was answered."""
 
@@ -99,7 +93,11 @@ class Exchange:
             self.duration_ms, self.raw, self.error, self.fault, self.stored, self.ignored_by,
         )  # fmt: skip
 
-    _RAW_INDEX = 7  # where freeze() puts `raw`
+    @staticmethod
+    def frozen_body_bytes(frozen: tuple[Any, ...]) -> int:
+        """The size of the body a freeze() tuple holds (its `raw`, eighth), for the journal's byte cap."""
+        raw: bytes | None = frozen[7]
+        return len(raw) if raw else 0
 
     @classmethod
     def thaw(cls, frozen: tuple[Any, ...]) -> Exchange:

@@ -28,7 +28,7 @@ from heap_mock.endpoints.track import TrackEvent, TrackRequest
 from heap_mock.endpoints.user_properties import UserPropertiesRequest
 from heap_mock.errors import DeletionNotFound, DeletionUnauthorized, Throttled
 from heap_mock.faults import FaultInjector
-from heap_mock.journal import Exchange, frozen_body_bytes
+from heap_mock.journal import Exchange
 from heap_mock.ratelimit import Demand, RateLimiter, Refusal
 
 _LIMIT_TEXT = {
@@ -276,7 +276,7 @@ class SimulatorState:
         frozen = exchange.freeze()
         with self.lock:
             self.journal.append(frozen)
-            self.journal_bytes += frozen_body_bytes(frozen)
+            self.journal_bytes += Exchange.frozen_body_bytes(frozen)
             self.journal_total += 1
             self._trim_journal()
 
@@ -286,7 +286,7 @@ class SimulatorState:
         100 GB; the newest entry is always kept, whatever its size."""
         journal, limit, max_bytes = self.journal, self.config.journal_limit, self.config.journal_max_bytes
         while len(journal) > 1 and (len(journal) > limit or self.journal_bytes > max_bytes):
-            self.journal_bytes -= frozen_body_bytes(journal.popleft())
+            self.journal_bytes -= Exchange.frozen_body_bytes(journal.popleft())
 
     def find_events(self, query: EventQuery) -> list[StoredEvent]:
         with self.lock:
