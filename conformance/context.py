@@ -16,7 +16,9 @@ from typing import Any
 
 from conformance.fixtures import Fixture
 from conformance.observed import JournalEntry, Observation, ReceivedEvent, iso_ms, parse_instant
-from conformance.oracle import SourceBatch, SourceEvent, as_int, cut, read_batches
+from conformance.oracle import SourceBatch, SourceEvent, as_int, read_batches
+from heap_facts.lengths import is_accepted_cut
+from heap_facts.names import SCREEN_VIEW_PREFIX
 
 NEAREST = 3
 
@@ -89,14 +91,19 @@ def sent_ms(value: Any) -> int | None:
 
 
 def documented_name(source: SourceEvent) -> str | None:
-    """The Heap event name the seed documents for a source (None where the seed names none)."""
+    """The Heap event name the seed documents for a source, uncut (None where the seed names none)."""
     if source.event_type == "custom_event" and source.data.get("event_name"):
-        return cut(str(source.data["event_name"]))
+        return str(source.data["event_name"])
     if source.event_type == "screen_view" and source.data.get("screen_name"):
-        return cut(f"Viewed: {source.data['screen_name']}")
+        return f"{SCREEN_VIEW_PREFIX}{source.data['screen_name']}"
     if source.commerce is not None:
         return source.commerce.main_name
     return None
+
+
+def bears_name(received: str, documented: str | None) -> bool:
+    """Whether a received event name is the documented one, whole or cut by a documented reading."""
+    return documented is not None and is_accepted_cut(received, documented)
 
 
 def build_context(fixture: Fixture, observed: Observation) -> Context:
@@ -129,6 +136,6 @@ def attribute(
 def _pick(candidates: list[SourceEvent], event: ReceivedEvent) -> SourceEvent:
     """Among sources sharing a timestamp, the one whose documented name the event bears (else the first)."""
     for source in candidates:
-        if documented_name(source) == event.name:
+        if bears_name(event.name, documented_name(source)):
             return source
     return candidates[0]

@@ -7,9 +7,9 @@ Checks judge only this: the stored events, the stored users, and the journal of 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
+from heap_facts.times import iso_utc, parse_iso
 from heap_mock.testing import MockClient
 
 
@@ -102,14 +102,8 @@ def _short(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def parse_instant(text: str) -> float:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC).timestamp()
-
-
-def iso_ms(epoch_ms: int) -> str:
-    """An epoch-milliseconds timestamp as the simulator renders stored timestamps."""
-    moment = datetime.fromtimestamp(epoch_ms / 1000, tz=UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{epoch_ms % 1000:03d}Z"
+parse_instant = parse_iso  # ISO 8601 as the simulator reports it, to epoch seconds
+iso_ms = iso_utc  # epoch milliseconds as the simulator renders stored timestamps
 
 
 @dataclass(frozen=True)

@@ -13,16 +13,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.fixtures import ForwarderSettings
+from heap_facts.lengths import KIT_CUT
+from heap_facts.names import ITEM_EVENT, MAIN_EVENT_NAMES, SUPPORTED_EVENT_TYPES
+from heap_facts.platforms import is_supported_platform, is_web
 
-MAX_CHARS = 1024  # seed, Data Processing Notes; Heap's limit on names and values
-
-SUPPORTED_EVENT_TYPES = frozenset({"custom_event", "screen_view", "commerce_event", "session_start", "session_end"})
-# Seed, Supported Platforms: Android, iOS, tvOS, SmartTV, Web (as batches spell them), and data
-# feeds, which carry no device platform.
-SUPPORTED_PLATFORMS = frozenset({"android", "ios", "tvos", "smart_tv", "web"})
-
-MAIN_EVENT_NAMES = {"product_action": "Product Action Event", "impression": "Impression Event", "promotion": "Promotion Event"}
-ITEM_EVENT_NAME = "Item"
+# Names and values up to this long arrive whole under every reading; longer ones may be cut to
+# 1023 or 1024 (heap_facts.lengths), so checks compare them with `is_accepted_cut`.
+LONGEST_WHOLE = KIT_CUT
+ITEM_EVENT_NAME = ITEM_EVENT
 
 
 @dataclass(frozen=True)
@@ -33,6 +31,11 @@ class CommerceShape:
     items: tuple[dict[str, Any], ...]
     action: str | None  # product_action.action (or the promotion action)
     mixed: bool  # more than one kind in one event: the seed does not say how to fan that out
+    # How many main events the seed allows: 1, or for impressions also one per impression list
+    # (what mParticle's Heap kit sends); the seed's table does not decide between them.
+    main_counts: frozenset[int] = frozenset({1})
+    # The fewest and the most Heap events the whole commerce event may become, every kind counted.
+    count_range: tuple[int, int] = (1, 1)
 
     @property
     def main_name(self) -> str:
@@ -74,13 +77,23 @@ class SourceEvent:
         return self.supported and self.skip_reason is None
 
     @property
-    def expected_count(self) -> int:
-        """How many Heap events this mParticle event becomes."""
+    def expected_range(self) -> tuple[int, int]:
+        """The fewest and the most Heap events this mParticle event may become, under every reading of the seed."""
         if not self.forwarded:
-            return 0
+            return (0, 0)
         if self.commerce is not None:
-            return 1 + len(self.commerce.items)
-        return 1
+            return self.commerce.count_range
+        return (1, 1)
+
+    @property
+    def expected_count(self) -> int:
+        """How many Heap events this mParticle event becomes at the least."""
+        return self.expected_range[0]
+
+    @property
+    def expected_text(self) -> str:
+        low, high = self.expected_range
+        return str(low) if low == high else f"{low} to {high}"
 
     @property
     def attribution_ms(self) -> int | None:
@@ -88,7 +101,7 @@ class SourceEvent:
         return self.timestamp_ms if self.timestamp_ms is not None else self.batch_timestamp_ms
 
     def attributes(self) -> dict[str, Any]:
-        """The custom attributes a Heap event can carry as they are (strings and numbers), cut to 1024."""
+        """The custom attributes a Heap event can carry as they are (strings and numbers), uncut."""
         return heap_values(self.data.get("custom_attributes"))
 
 
@@ -106,24 +119,19 @@ class SourceBatch:
         return heap_values(self.batch.get("user_attributes"))
 
 
-def cut(text: str) -> str:
-    return text[:MAX_CHARS]
-
-
 def heap_values(attributes: Any) -> dict[str, Any]:
-    """Attributes whose values Heap takes unchanged (strings, numbers), with names and strings cut to 1024.
+    """Attributes whose values Heap takes unchanged (strings, numbers), names and values as sent.
 
-    Booleans, nulls and lists are left out: how to convert them is a forwarder's own choice.
+    Booleans, nulls and lists are left out: how to convert them is a forwarder's own choice. Names
+    and values are not cut here: the checks accept every documented cut (`is_accepted_cut`).
     """
     if not isinstance(attributes, dict):
         return {}
-    values: dict[str, Any] = {}
-    for key, value in attributes.items():
-        if isinstance(value, str):
-            values[cut(str(key))] = cut(value)
-        elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            values[cut(str(key))] = value
-    return values
+    return {
+        str(key): value
+        for key, value in attributes.items()
+        if isinstance(value, str) or (isinstance(value, (int, float)) and not isinstance(value, bool))
+    }
 
 
 def read_batches(batches: tuple[dict[str, Any], ...] | list[dict[str, Any]], settings: ForwarderSettings) -> list[SourceBatch]:
@@ -188,9 +196,9 @@ def batch_platform(batch: dict[str, Any]) -> str | None:
 
 
 def skip_reason(platform: str | None, identity: str | None, settings: ForwarderSettings) -> str | None:
-    if platform is not None and platform.lower() not in SUPPORTED_PLATFORMS:
+    if not is_supported_platform(platform):
         return f"platform {platform!r} is not supported"
-    if platform is not None and platform.lower() == "web" and not settings.forward_web_requests_server_side:
+    if is_web(platform) and not settings.forward_web_requests_server_side:
         return "web batch, and Forward Web Requests Server Side is off"
     if identity is None:
         return f"batch has no {settings.external_id}"
@@ -208,12 +216,16 @@ def commerce_shape(data: dict[str, Any]) -> CommerceShape | None:
         kinds.append(CommerceShape("promotion", _dicts(promotion_action.get("promotions")), _text(promotion_action.get("action")), False))
     impressions = data.get("product_impressions")
     if isinstance(impressions, list):
-        products = tuple(p for impression in impressions if isinstance(impression, dict) for p in _dicts(impression.get("products")))
-        kinds.append(CommerceShape("impression", products, None, False))
+        lists = [_dicts(impression.get("products")) for impression in impressions if isinstance(impression, dict)]
+        products = tuple(product for listed in lists for product in listed)
+        per_list = {1, max(1, sum(1 for listed in lists if listed)), max(1, len(lists))}
+        kinds.append(CommerceShape("impression", products, None, False, frozenset(per_list)))
     if not kinds:
         return None
     first = kinds[0]
-    return CommerceShape(first.kind, first.items, first.action, len(kinds) > 1)
+    low = sum(min(kind.main_counts) + len(kind.items) for kind in kinds)
+    high = sum(max(kind.main_counts) + len(kind.items) for kind in kinds)
+    return CommerceShape(first.kind, first.items, first.action, len(kinds) > 1, first.main_counts, (low, high))
 
 
 def _dicts(value: Any) -> tuple[dict[str, Any], ...]:

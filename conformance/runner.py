@@ -21,16 +21,12 @@ from conformance.golden import GOLDEN_DIR, compare_golden
 from conformance.observed import Observation, parse_instant
 from conformance.results import BatchDelivery, CheckResult, FixtureOutcome, RuleResult, rule_results
 from conformance.rules import Rule, select_rules
+from heap_facts.limits import limits_table
 from heap_mock.server import HeapMockServer
 from heap_mock.testing import MockClient
 
 EPOCH = "2026-01-01T00:00:00Z"  # the same start as the heap_mock pytest plugin's clock
-DOCUMENTED_LIMITS = {
-    "track": {"limit": 30, "window_s": 30.0},
-    "user_properties": {"limit": 30, "window_s": 30.0},
-    "bulk_identity": {"limit": 1000, "window_s": 60.0},
-    "bulk_app": {"limit": 15000, "window_s": 60.0},
-}
+DOCUMENTED_LIMITS = limits_table()
 
 
 class SetupError(RuntimeError):

@@ -13,10 +13,7 @@ from typing import Any
 from forwarder.model import BatchRejected
 from forwarder.settings import Settings
 from forwarder.values import MAX_IDENTITY, id_text
-
-# Seed, "Supported Platforms": Android, Data Feeds, iOS, tvOS, SmartTV, Web. Batches spell them
-# Android, iOS, tvOS, smart_tv, web (S1 enum); compared without case, underscores or spaces.
-SUPPORTED_PLATFORMS = frozenset({"android", "ios", "tvos", "smarttv", "web"})
+from heap_facts.platforms import is_supported_platform, is_web
 # The user_identities keys that mean the customer ID: the documented one and the Python SDK's (S6).
 CUSTOMER_ID_KEYS = ("customer_id", "customerid")
 
@@ -110,9 +107,8 @@ def platform_problem(platform: str | None, settings: Settings) -> str | None:
     """Why a batch from this platform is not forwarded server-side, or None if it is."""
     if platform is None:
         return None  # a data feed
-    key = platform.lower().replace("_", "").replace(" ", "").replace("-", "")
-    if key not in SUPPORTED_PLATFORMS:
+    if not is_supported_platform(platform):
         return f"unsupported platform {platform!r} (the seed lists Android, Data Feeds, iOS, tvOS, SmartTV, Web)"
-    if key == "web" and not settings.forward_web_requests_server_side:
+    if is_web(platform) and not settings.forward_web_requests_server_side:
         return "web batch while forward_web_requests_server_side is off (the web kit sends it client-side)"
     return None

@@ -13,11 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from forwarder.values import ARRAY_JOINER, HeapValue, cut, decimal_number, heap_properties, heap_value, id_text
-
-PRODUCT_ACTION_EVENT = "Product Action Event"
-PROMOTION_EVENT = "Promotion Event"
-IMPRESSION_EVENT = "Impression Event"
-ITEM_EVENT = "Item"
+from heap_facts.names import IMPRESSION_EVENT, ITEM_EVENT, PRODUCT_ACTION_EVENT, PROMOTION_EVENT
 
 # The web SDK's numeric ProductActionType and PromotionActionType (S8), which web batches may carry.
 _PRODUCT_ACTIONS_BY_NUMBER = {

@@ -18,14 +18,15 @@ from forwarder.batch import checked_events, identity_of, identity_problem, platf
 from forwarder.commerce import expand_commerce, has_commerce
 from forwarder.model import TRACK_PATH, USER_PROPERTIES_PATH, HeapRequest, MappingResult, SkippedEvent
 from forwarder.settings import Settings
-from forwarder.values import HeapValue, cut, epoch_ms, heap_properties, heap_value, id_text, iso_utc
+from forwarder.values import HeapValue, cut, epoch_ms, heap_properties, heap_value, id_text
+from heap_facts.lengths import MAX_BULK_ITEMS
+from heap_facts.names import SCREEN_VIEW_PREFIX, SUPPORTED_EVENT_TYPES
+from heap_facts.times import iso_utc
 
-MAX_BULK_EVENTS = 1000  # D-btrack: "a max of 1000 events per request"
+MAX_BULK_EVENTS = MAX_BULK_ITEMS  # D-btrack: "a max of 1000 events per request"
 SESSION_START_EVENT = "Session Start"
 SESSION_END_EVENT = "Session End"
-SCREEN_VIEW_PREFIX = "Viewed: "  # seed: "mapped into Heap as Viewed: screen_name_here"
 DEFAULT_CUSTOM_EVENT_TYPE = "other"  # S4's default; real batches omit it (S13)
-SUPPORTED_EVENT_TYPES = ("custom_event", "screen_view", "session_start", "session_end", "commerce_event")
 
 
 def map_batch(batch: Any, settings: Settings) -> MappingResult:

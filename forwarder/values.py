@@ -2,17 +2,18 @@
 
 Heap takes property values that are "a number or string with fewer than 1024 characters"
 (D-track, D-aup), and the seed truncates "all event attribute names and values ... to 1024
-characters". mParticle sends more kinds (S2 allows null, bool and number in attribute bags; S6
-serialises Decimal as a string). The one rule, written up in MAPPING.md:
+characters"; mParticle's own Heap kit cuts at 1023 (KIT). A cut to 1023 keeps both, so that is
+ours (heap_facts.lengths, MAPPING.md §4.6). mParticle sends more kinds (S2 allows null, bool and
+number in attribute bags; S6 serialises Decimal as a string). The one rule, written up in MAPPING.md:
 
-- string: cut to 1024 characters;
+- string: cut to 1023 characters;
 - number: kept, except an integer beyond 2^53 - 1, which becomes its decimal string (JSON
   consumers lose its precision otherwise);
 - boolean: the string "true" or "false";
 - null: the property is dropped;
 - list: its items converted by this rule (nulls dropped, nested values as compact JSON), joined with
-  "||" and cut to 1024, which is what Heap itself documents for array values on track;
-- object: its compact JSON text (keys sorted), cut to 1024.
+  "||" and cut to 1023, which is what Heap itself documents for array values on track;
+- object: its compact JSON text (keys sorted), cut to 1023.
 """
 
 from __future__ import annotations
@@ -20,14 +21,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
-MAX_LENGTH = 1024  # seed, Data Processing Notes; D-track for event names
-MAX_IDENTITY = 255  # D-track: "Case-sensitive string, limited to 255 characters"
-MAX_SAFE_INTEGER = 2**53 - 1
-ARRAY_JOINER = "||"  # D-track: array values are joined with || and truncated
-_MAX_EPOCH_MS = 253402300799999  # 9999-12-31T23:59:59.999Z, the last instant ISO 8601 years of 4 digits can say
+from heap_facts.lengths import ARRAY_JOINER, KIT_CUT, MAX_IDENTITY, MAX_SAFE_INTEGER
+from heap_facts.times import MAX_EPOCH_MS
+
+MAX_LENGTH = KIT_CUT  # where names and values are cut: 1023 satisfies the seed, D-track and the kit alike
 # Used with fullmatch (`$` would pass a final newline). At most 20 digits before the point: that holds
 # every 64-bit integer, and keeps int() and float() off strings they refuse or turn into infinity.
 _INTEGER = re.compile(r"-?[0-9]{1,20}")
@@ -37,7 +36,7 @@ HeapValue = str | int | float
 
 
 def cut(text: str) -> str:
-    """A name or value cut to Heap's 1024 characters."""
+    """A name or value cut to `MAX_LENGTH` (1023) characters."""
     return text if len(text) <= MAX_LENGTH else text[:MAX_LENGTH]
 
 
@@ -75,7 +74,7 @@ def _compact_json(value: Any) -> str:
 
 
 def heap_properties(attributes: Any, into: dict[str, HeapValue] | None = None) -> dict[str, HeapValue]:
-    """Custom attributes as Heap properties: names cut to 1024, values by `heap_value`.
+    """Custom attributes as Heap properties: names cut to `MAX_LENGTH`, values by `heap_value`.
 
     A non-object (null, a list) counts as no attributes, as mparticle-batch.md §6.4 asks. When two
     names are the same after cutting, the later one wins.
@@ -127,15 +126,9 @@ def epoch_ms(value: Any) -> int | None:
         if value != value:  # NaN
             return None
         value = int(value)
-    if isinstance(value, int) and 0 < value <= _MAX_EPOCH_MS:
+    if isinstance(value, int) and 0 < value <= MAX_EPOCH_MS:
         return value
     return None
-
-
-def iso_utc(millis: int) -> str:
-    """ISO 8601 in UTC with milliseconds, the form Heap documents ("2017-03-10T22:21:56+00:00"), Z-suffixed."""
-    seconds, rest = divmod(millis, 1000)
-    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S") + f".{rest:03d}Z"
 
 
 def decimal_number(value: Any) -> Any:

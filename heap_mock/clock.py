@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import UTC, datetime
 from typing import Protocol
 
 # The instants the simulator can report: years 1 to 9999 in UTC, what ISO 8601's four-digit
 # years (and Python's datetime) can write. Times from clients and clock controls outside them are
 # refused where they arrive, so nothing stored can fail to render later.
-EARLIEST = datetime(1, 1, 1, tzinfo=UTC).timestamp()
-LATEST = datetime(9999, 12, 31, 23, 59, 59, 999000, tzinfo=UTC).timestamp()
+from heap_facts.times import EARLIEST, LATEST, epoch_ms_of, iso_utc, parse_iso  # noqa: F401  (parse_iso: re-exported)
+
 MAX_RATE = 1_000_000.0  # a scaled clock this fast crosses a 30-day identify window in under 3 s
 
 
@@ -113,21 +112,4 @@ class SwitchableClock:
 
 def to_iso(instant: float) -> str:
     """Render epoch seconds as ISO 8601 UTC with milliseconds and a `Z`, as the simulator reports time."""
-    moment = datetime.fromtimestamp(instant, tz=UTC)
-    # The year by hand: strftime's %Y writes year 1 as "1", not ISO 8601's "0001".
-    return f"{moment.year:04d}" + moment.strftime("-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-def parse_iso(text: str) -> float:
-    """Parse ISO 8601 with any offset (a missing offset means UTC) into epoch seconds.
-
-    Raises ValueError for anything else, and for an instant outside years 1 to 9999 in UTC
-    (`9999-12-31T23:59:59-01:00` is a valid date-time, but in the year 10000 once in UTC).
-    """
-    moment = datetime.fromisoformat(text.strip().replace("z", "Z"))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    instant = moment.timestamp()
-    if not EARLIEST <= instant <= LATEST:
-        raise ValueError(f"{text!r} is outside years 1 to 9999 in UTC")
-    return instant
+    return iso_utc(epoch_ms_of(instant))

@@ -15,6 +15,9 @@ from typing import Any
 
 import orjson
 
+from heap_facts.lengths import MAX_BULK_ITEMS, MAX_DELETION_USERS
+from heap_facts.limits import DOCUMENTED_LIMITS
+
 
 class ConfigError(ValueError):
     """A config key that does not exist or has a value of the wrong kind."""
@@ -29,13 +32,8 @@ class LimitSpec:
 
 
 def _documented_limits() -> dict[str, LimitSpec]:
-    # Sources: D-track, D-aup, D-btrack and the seed page's Data Processing Notes.
-    return {
-        "track": LimitSpec(30, 30.0),
-        "user_properties": LimitSpec(30, 30.0),
-        "bulk_identity": LimitSpec(1000, 60.0),
-        "bulk_app": LimitSpec(15000, 60.0),
-    }
+    # Sources: D-track, D-aup, D-btrack and the seed page's Data Processing Notes (heap_facts.limits).
+    return {name: LimitSpec(spec.limit, spec.window_s) for name, spec in DOCUMENTED_LIMITS.items()}
 
 
 @dataclass(frozen=True)
@@ -45,8 +43,8 @@ class Config:
     # D-ident: at most 10 user_ids per identity over a one-month period.
     identify_max_user_ids: int = 10
     identify_window_days: float = 30.0
-    max_bulk_items: int = 1000
-    max_deletion_users: int = 10_000
+    max_bulk_items: int = MAX_BULK_ITEMS
+    max_deletion_users: int = MAX_DELETION_USERS
     # Undocumented by Heap (heap-api.md §7.14); a generous default that still bounds memory.
     max_body_bytes: int = 10 * 1024 * 1024
     journal_limit: int = 10_000

@@ -11,18 +11,16 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from heap_facts.lengths import ARRAY_JOINER, MAX_IDENTITY, MAX_USER_ID, MAX_VALUE
+from heap_facts.times import MAX_EPOCH_MS
 from heap_mock.clock import parse_iso
 from heap_mock.errors import PayloadRejected, Violation
 
-MAX_NAME = 1024  # D-track: event names, property names and values "limited to 1024 characters"
-MAX_IDENTITY = 255  # D-track, D-aup, D-ident
-MAX_USER_ID = 2**53 - 1  # D-track, D-ident
-ARRAY_JOINER = "||"  # D-track: array property values are joined with || and truncated
+MAX_NAME = MAX_VALUE  # event names, property names and values: the longest the simulator takes (heap_facts.lengths)
 _MAX_USER_ID_DIGITS = len(str(MAX_USER_ID))  # a longer digit string is out of range without parsing it
 # Used with fullmatch: `$` would also match before a final newline and pass "12\n" as digits.
 _DIGITS = re.compile(r"[0-9]+")
 _PLAIN_KEY = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
-_MAX_EPOCH_MS = 253402300799999  # 9999-12-31T23:59:59.999Z
 MAX_VIOLATIONS = 100  # a 400 names at most this many; past it a body is wrong everywhere and more help no one
 
 
@@ -115,7 +113,7 @@ def check_timestamp(value: Any, parent: str, findings: Findings, now: float) -> 
         return now
     if is_number(value) or (isinstance(value, str) and _DIGITS.fullmatch(value)):
         millis = float(value)
-        if 0 <= millis <= _MAX_EPOCH_MS:
+        if 0 <= millis <= MAX_EPOCH_MS:
             return millis / 1000.0
     elif isinstance(value, str):
         try:

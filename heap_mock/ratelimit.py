@@ -7,6 +7,11 @@ timer, so tests never wait). A request is checked against all its limits at once
 into all of them or none: a throttled request uses up no budget.
 
 Not thread-safe on its own: the simulator's state lock makes check-and-admit atomic.
+
+Why the forwarder's pacer (forwarder/pacing.py) keeps its own windows instead of sharing these:
+this limiter is the oracle for the conformance suite's LIMIT-* rules, so it must not share code with
+the forwarder it judges (a shared bug would pass on both sides). Only the limits themselves are
+shared, from heap_facts.limits, because they are Heap's facts, not an algorithm.
 """
 
 from __future__ import annotations

@@ -7,10 +7,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from conformance.checks.mapping import at, describe
-from conformance.checks.values import property_mismatches
-from conformance.context import Context, documented_name
+from conformance.checks.values import find_key, property_mismatches, same_value
+from conformance.context import Context, bears_name, documented_name
 from conformance.observed import ReceivedEvent, iso_ms
-from conformance.oracle import MAX_CHARS, SourceBatch, SourceEvent, cut
+from conformance.oracle import LONGEST_WHOLE, SourceBatch, SourceEvent
+from heap_facts.lengths import ACCEPTED_CUTS
+from heap_facts.platforms import is_web
 from conformance.results import Verdict
 
 USER_PROPERTIES_PATH = "/api/add_user_properties"
@@ -24,7 +26,7 @@ def check_timestamp(ctx: Context, v: Verdict) -> None:
         if source.timestamp_ms is None:
             continue  # the fallback is a convention
         name = documented_name(source)
-        misplaced = strays_by_name.get(name, []) if name else []
+        misplaced = [event for stray, events in strays_by_name.items() if bears_name(stray, name) for event in events]
         if ctx.received(source) and not misplaced:
             v.ok()
         elif misplaced:
@@ -119,13 +121,13 @@ def _user_requests(ctx: Context, identity: str | None) -> list[str]:
 
 
 def long_pairs(attributes: Any) -> dict[str, Any]:
-    """Attributes whose name or string value is over 1024 characters, as given."""
+    """Attributes whose name or string value is longer than every documented reading keeps whole (1023), as given."""
     if not isinstance(attributes, dict):
         return {}
     return {
         str(key): value
         for key, value in attributes.items()
-        if len(str(key)) > MAX_CHARS or (isinstance(value, str) and len(value) > MAX_CHARS)
+        if len(str(key)) > LONGEST_WHOLE or (isinstance(value, str) and len(value) > LONGEST_WHOLE)
     }
 
 
@@ -149,15 +151,13 @@ def check_truncate(ctx: Context, v: Verdict) -> None:
 
 
 def _expect_cut(v: Verdict, ctx: Context, subject: str, stored: list[dict[str, Any]], key: str, value: Any, evidence: list[str]) -> None:
-    wanted_key = cut(key)
-    wanted = cut(value) if isinstance(value, str) else value
-    found = [props[wanted_key] for props in stored if wanted_key in props]
-    holds = bool(found) and all(item == wanted for item in found)
+    found = [props[name] for props in stored if (name := find_key(props, key)) is not None]
+    holds = bool(found) and all(same_value(item, value) for item in found)
     if holds:
         v.ok()
         return
-    received = f"{wanted_key[:40]!r}... held a value of {len(str(found[0]))} characters" if found else "the property was not stored"
-    v.fail(subject, f"property {_clip(key)} cut to {len(wanted_key)} chars, value cut to {len(str(wanted))} chars", received, evidence)
+    received = f"{key[:40]!r}... held a value of {len(str(found[0]))} characters" if found else "the property was not stored"
+    v.fail(subject, f"property {_clip(key)} and its value whole, or cut to {' or '.join(map(str, ACCEPTED_CUTS))} characters", received, evidence)
 
 
 def _clip(text: str) -> str:
@@ -166,33 +166,25 @@ def _clip(text: str) -> str:
 
 def _sent_whole(ctx: Context, key: str, value: Any) -> list[str]:
     """Requests that carried the name or value uncut, with how the simulator answered."""
-    needles = [text for text in (key, value) if isinstance(text, str) and len(text) > MAX_CHARS]
+    needles = [text for text in (key, value) if isinstance(text, str) and len(text) > max(ACCEPTED_CUTS)]
     hits = [entry for entry in ctx.observed.journal if any(needle in str(entry.body) for needle in needles)]
     return [f"{entry.summary()} sent it uncut ({(entry.message or 'accepted').splitlines()[0][:150]})" for entry in hits[:3]]
 
 
 def check_truncate_event_name(ctx: Context, v: Verdict) -> None:
     for source in ctx.sources():
-        name = _full_name(source)
-        if name is None or len(name) <= MAX_CHARS:
+        name = documented_name(source) if source.commerce is None else None
+        if name is None or len(name) <= max(ACCEPTED_CUTS):
             continue
         got = ctx.received(source)
         names = [event.name for event in got]
         v.expect(
-            len(got) == 1 and names[0] == cut(name),
+            len(got) == 1 and bears_name(names[0], name),
             source.label,
-            f"1 Heap event named with the first 1024 of the name's {len(name)} characters",
+            f"1 Heap event named with the first {' or '.join(map(str, ACCEPTED_CUTS))} of the name's {len(name)} characters",
             f"names of {[len(n) for n in names]} characters" if got else "no Heap event",
             _sent_whole(ctx, name, None) or ctx.evidence(source),
         )
-
-
-def _full_name(source: SourceEvent) -> str | None:
-    if source.event_type == "custom_event" and source.data.get("event_name"):
-        return str(source.data["event_name"])
-    if source.event_type == "screen_view" and source.data.get("screen_name"):
-        return f"Viewed: {source.data['screen_name']}"
-    return None
 
 
 # --- batch-level settings ---------------------------------------------------------------------
@@ -215,7 +207,7 @@ def _expect_batch(v: Verdict, ctx: Context, batch: SourceBatch, forwarded: bool,
 
 def check_platforms(ctx: Context, v: Verdict) -> None:
     for batch in ctx.batches:
-        if batch.identity is None or ((batch.platform or "").lower() == "web" and not ctx.fixture.settings.forward_web_requests_server_side):
+        if batch.identity is None or (is_web(batch.platform) and not ctx.fixture.settings.forward_web_requests_server_side):
             continue
         label = f"platform {batch.platform!r}" if batch.platform else "a data feed (no platform)"
         _expect_batch(v, ctx, batch, batch.skip_reason is None, label)
@@ -226,6 +218,6 @@ def check_web_server_side(ctx: Context, v: Verdict) -> None:
     for batch in ctx.batches:
         if batch.identity is None or (batch.skip_reason is not None and "not supported" in batch.skip_reason):
             continue
-        is_web = (batch.platform or "").lower() == "web"
+        web = is_web(batch.platform)
         setting = f"Forward Web Requests Server Side {'on' if web_on else 'off'}"
-        _expect_batch(v, ctx, batch, web_on or not is_web, f"{'web' if is_web else batch.platform or 'data feed'} batch, {setting}")
+        _expect_batch(v, ctx, batch, web_on or not web, f"{'web' if web else batch.platform or 'data feed'} batch, {setting}")

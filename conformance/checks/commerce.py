@@ -3,6 +3,12 @@
 The seed says what the main event and the Items contain, not under which property names, so the
 content checks look for values (each product ID somewhere on the main event, each product field
 somewhere on its Item) rather than for our names.
+
+Where the seed allows more than one reading, every reading passes (the catalogue's `readings`):
+impressions may have one main event for the commerce event or one per impression list (mParticle's
+Heap kit); the main event and its Items may come in any order; the IDs may be listed on the main
+event under any name and in any form. A commerce event of several kinds is judged by the
+delivery rules only, since the seed's table gives one main event per kind and no more.
 """
 
 from __future__ import annotations
@@ -14,10 +20,11 @@ from conformance.checks.mapping import at, describe
 from conformance.checks.values import has_value, mentions, mentions_action, property_mismatches
 from conformance.context import Context
 from conformance.observed import ReceivedEvent
-from conformance.oracle import ITEM_EVENT_NAME, MAX_CHARS, CommerceShape, SourceEvent, heap_values
+from conformance.oracle import ITEM_EVENT_NAME, LONGEST_WHOLE, CommerceShape, SourceEvent, heap_values
 from conformance.results import Verdict
+from heap_facts.lengths import ARRAY_JOINER, MAX_BULK_ITEMS
 
-MAX_BULK = 1000  # Heap: "a max of 1000 events per request"
+MAX_BULK = MAX_BULK_ITEMS  # D-btrack: "a max of 1000 events per request"
 
 
 def commerce_sources(ctx: Context) -> Iterator[tuple[SourceEvent, CommerceShape]]:
@@ -30,11 +37,11 @@ def commerce_sources(ctx: Context) -> Iterator[tuple[SourceEvent, CommerceShape]
 def check_fanout(ctx: Context, v: Verdict) -> None:
     for source, shape in commerce_sources(ctx):
         got = ctx.received(source)
-        wanted = 1 + len(shape.items)
+        wanted = {mains + len(shape.items) for mains in shape.main_counts}
         v.expect(
-            len(got) == wanted,
+            len(got) in wanted,
             source.label,
-            f"{wanted} Heap events at {at(source)}: 1 main event + {len(shape.items)} sub-event(s), one per "
+            f"{_or(sorted(wanted))} Heap events at {at(source)}: {_mains(shape)} + {len(shape.items)} sub-event(s), one per "
             f"{'promotion' if shape.kind == 'promotion' else 'product'}",
             describe(got),
             ctx.evidence(source, shape.main_name),
@@ -47,9 +54,9 @@ def check_names(ctx: Context, v: Verdict) -> None:
         mains = sum(1 for event in got if event.name == shape.main_name)
         items = sum(1 for event in got if event.name == ITEM_EVENT_NAME)
         v.expect(
-            mains == 1 and items == len(shape.items) and len(got) == mains + items,
+            mains in shape.main_counts and items == len(shape.items) and len(got) == mains + items,
             source.label,
-            f"1× {shape.main_name!r} and {len(shape.items)}× {ITEM_EVENT_NAME!r}",
+            f"{_or(sorted(shape.main_counts))}× {shape.main_name!r} and {len(shape.items)}× {ITEM_EVENT_NAME!r}",
             describe(got),
             ctx.evidence(source, shape.main_name),
         )
@@ -71,45 +78,61 @@ def check_one_request(ctx: Context, v: Verdict) -> None:
         )
 
 
-def main_event(got: tuple[ReceivedEvent, ...], shape: CommerceShape) -> ReceivedEvent | None:
-    """The main event: the one bearing the documented name, else the only one not named Item."""
+def _or(counts: list[int]) -> str:
+    return " or ".join(map(str, counts))
+
+
+def _mains(shape: CommerceShape) -> str:
+    return "1 main event" if shape.main_counts == {1} else f"{_or(sorted(shape.main_counts))} main event(s) (one, or one per impression list)"
+
+
+def main_events(got: tuple[ReceivedEvent, ...], shape: CommerceShape) -> list[ReceivedEvent]:
+    """The main event(s): those bearing the documented name, else those not named Item, if their number is allowed."""
     named = [event for event in got if event.name == shape.main_name]
-    if len(named) == 1:
-        return named[0]
+    if len(named) in shape.main_counts:
+        return named
     others = [event for event in got if event.name != ITEM_EVENT_NAME]
-    return others[0] if len(others) == 1 else None
+    return others if len(others) in shape.main_counts else []
 
 
 def check_main_content(ctx: Context, v: Verdict) -> None:
     for source, shape in commerce_sources(ctx):
         got = ctx.received(source)
-        main = main_event(got, shape)
-        if main is None:
-            v.fail(source.label, f"one main event ({shape.main_name!r}) to inspect", describe(got), ctx.evidence(source, shape.main_name))
+        mains = main_events(got, shape)
+        if not mains:
+            v.fail(source.label, f"{_mains(shape)} ({shape.main_name!r}) to inspect", describe(got), ctx.evidence(source, shape.main_name))
             continue
-        problems = _main_problems(main, source, shape)
-        v.expect(not problems, source.label, "main event with all item IDs, the action type and the event attributes", "; ".join(problems[:5]), [main.summary()])
+        problems = _main_problems(mains, source, shape)
+        v.expect(
+            not problems,
+            source.label,
+            "main event(s) holding every item ID between them, the action type and the event attributes",
+            "; ".join(problems[:5]),
+            [main.summary() for main in mains[:3]],
+        )
 
 
 def ids_fit(shape: CommerceShape) -> bool:
-    """Whether all item IDs fit one 1024-character value; beyond that truncation may lose some, as documented."""
-    return len("||".join(shape.item_ids)) <= MAX_CHARS
+    """Whether all item IDs fit one value no reading cuts; beyond that truncation may lose some, as documented."""
+    return len(ARRAY_JOINER.join(shape.item_ids)) <= LONGEST_WHOLE
 
 
-def _main_problems(main: ReceivedEvent, source: SourceEvent, shape: CommerceShape) -> list[str]:
+def _main_problems(mains: list[ReceivedEvent], source: SourceEvent, shape: CommerceShape) -> list[str]:
     ids = shape.item_ids if ids_fit(shape) else ()
-    missing_ids = [item_id for item_id in ids if not mentions(main.properties, item_id)]
+    missing_ids = [item_id for item_id in ids if not any(mentions(main.properties, item_id) for main in mains)]
     problems = [f"no property holds ID(s) {missing_ids[:5]}{'...' if len(missing_ids) > 5 else ''}"] if missing_ids else []
-    if shape.kind == "product_action" and shape.action and not mentions_action(main.properties, shape.action):
-        problems.append(f"no property holds the action type {shape.action!r}")
-    problems += property_mismatches(main.properties, source.attributes())
+    for main in mains:
+        if shape.kind == "product_action" and shape.action and not mentions_action(main.properties, shape.action):
+            problems.append(f"no property holds the action type {shape.action!r}")
+        problems += property_mismatches(main.properties, source.attributes())
     return problems
 
 
 def check_item_content(ctx: Context, v: Verdict) -> None:
     for source, shape in commerce_sources(ctx):
         got = ctx.received(source)
-        items = [event for event in got if event.name == ITEM_EVENT_NAME] or [e for e in got if e is not main_event(got, shape)]
+        mains = main_events(got, shape)
+        items = [event for event in got if event.name == ITEM_EVENT_NAME] or [e for e in got if e not in mains]
         for position, item in enumerate(shape.items):
             _check_item(v, source, position, item, items)
 

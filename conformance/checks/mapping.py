@@ -6,9 +6,10 @@ from collections import Counter
 from typing import Any
 
 from conformance.checks.values import property_mismatches, same_value
-from conformance.context import Context, documented_name
+from conformance.context import Context, bears_name, documented_name
 from conformance.observed import ReceivedEvent, iso_ms
-from conformance.oracle import SourceEvent, cut
+from conformance.oracle import SourceEvent
+from heap_facts.names import SCREEN_VIEW_PREFIX
 from conformance.results import Verdict
 
 
@@ -26,9 +27,9 @@ def at(source: SourceEvent) -> str:
 
 
 def one_named(v: Verdict, ctx: Context, source: SourceEvent, name: str) -> ReceivedEvent | None:
-    """Expect exactly one Heap event for `source`, named `name`; return it when so."""
+    """Expect exactly one Heap event for `source`, named `name` (a long name cut as documented); return it when so."""
     got = ctx.received(source)
-    if len(got) == 1 and got[0].name == name:
+    if len(got) == 1 and bears_name(got[0].name, name):
         v.ok()
         return got[0]
     v.fail(source.label, f"exactly 1 Heap event named {name[:120]!r} at {at(source)}", describe(got), ctx.evidence(source, name))
@@ -78,14 +79,14 @@ def _screen_sources(ctx: Context) -> list[SourceEvent]:
 
 def check_screen_name(ctx: Context, v: Verdict) -> None:
     for source in _screen_sources(ctx):
-        event = one_named(v, ctx, source, cut(f"Viewed: {source.data['screen_name']}"))
+        event = one_named(v, ctx, source, f"{SCREEN_VIEW_PREFIX}{source.data['screen_name']}")
         if event is not None:
             carries_attributes(v, source, event)
 
 
 def check_screen_property(ctx: Context, v: Verdict) -> None:
     for source in _screen_sources(ctx):
-        expect_property(ctx, v, source, "screen_name", cut(str(source.data["screen_name"])))
+        expect_property(ctx, v, source, "screen_name", str(source.data["screen_name"]))
 
 
 def check_session(ctx: Context, v: Verdict) -> None:
@@ -101,7 +102,7 @@ def check_unlisted(ctx: Context, v: Verdict) -> None:
         got = ctx.received(source)
         v.expect(not got, source.label, f"no Heap event ({source.event_type} is not a forwarded type)", describe(got), [e.summary() for e in got[:3]])
     named = {name for source in ctx.sources(forwarded=None) if (name := documented_name(source))}
-    unaccounted = [event for event in ctx.strays if event.name not in named]  # a stray bearing a source's name has a wrong timestamp
+    unaccounted = [event for event in ctx.strays if not any(bears_name(event.name, name) for name in named)]  # a stray bearing a source's name has a wrong timestamp
     v.ok(len(ctx.observed.events) - len(unaccounted))
     for event in unaccounted:
         v.fail(f"stored event {event.request_id}", "no Heap event that no mParticle event accounts for", event.summary())

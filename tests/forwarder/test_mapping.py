@@ -123,14 +123,14 @@ def test_batch_identity_is_source_request_id_else_the_content() -> None:
     assert batch_key({"mpid": 2**70}).startswith("sha256:")  # beyond 64 bits, which orjson cannot write
 
 
-def test_names_and_values_are_cut_to_1024(settings: Settings) -> None:
+def test_names_and_values_are_cut_to_1023_as_the_kit_does(settings: Settings) -> None:
     long = "x" * 1500
     result = map_batch(make_batch(custom(long, custom_attributes={long: long}), {"event_type": "screen_view", "data": {"screen_name": long}}), settings)
     custom_body, screen_body = single_events(result.requests)
-    assert custom_body["event"] == "x" * 1024
-    assert custom_body["properties"]["x" * 1024] == "x" * 1024
-    assert screen_body["event"] == ("Viewed: " + long)[:1024]
-    assert screen_body["properties"]["screen_name"] == "x" * 1024
+    assert custom_body["event"] == "x" * 1023
+    assert custom_body["properties"]["x" * 1023] == "x" * 1023
+    assert screen_body["event"] == ("Viewed: " + long)[:1023]
+    assert screen_body["properties"]["screen_name"] == "x" * 1023
 
 
 def test_values_heap_does_not_take_are_converted_by_one_rule(settings: Settings) -> None:

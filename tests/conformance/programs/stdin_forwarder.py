@@ -18,9 +18,10 @@ from collections import defaultdict, deque
 from typing import Any
 
 from forwarder import Settings, map_batch
+from heap_facts.limits import DOCUMENTED_LIMITS
 
 # Heap's documented limits: (units, window in simulated seconds).
-LIMITS = {"track": (30, 30.0), "user_properties": (30, 30.0), "bulk_identity": (1000, 60.0), "bulk_app": (15000, 60.0)}
+LIMITS = {name: (spec.limit, spec.window_s) for name, spec in DOCUMENTED_LIMITS.items()}
 MARGIN = 1.05  # real clocks jitter; a window 5% longer never crosses the limit
 
 

@@ -1,0 +1,14 @@
+"""Heap's and the seed's facts, in one place: the simulator, the forwarder and the conformance suite
+all import them from here, so the judge and the judged can never hold different copies.
+
+    limits.py     the documented rate limits, their units and scopes
+    lengths.py    maximum lengths and sizes (1024, 255, 2^53 - 1, 1000 per bulk request), the `||`
+                  array separator, and the readings of "truncated to 1024 characters"
+    platforms.py  the seed's supported platforms and how batch spellings are normalised
+    names.py      mParticle event types, the Heap event names the seed gives, reserved property names
+    times.py      the one ISO 8601 rendering and parsing of instants
+    entry.py      the command-line guard every `heap-*` command runs under (the package's only I/O)
+
+Pure data and tiny pure helpers (entry.py aside). This package imports nothing of heap_mock,
+forwarder or conformance; they import it. Source keys (seed, D-track, S1, ...) are listed in SOURCES.md.
+"""

@@ -1,0 +1,52 @@
+"""Heap's documented rate limits: how many units, in what sliding window, counted per what.
+
+Source: the seed's Data Processing Notes, which repeat D-track, D-aup and D-btrack. The simulator's
+limiter enforces these by default (its config may change them) and the conformance suite refuses a
+simulator that does not; the forwarder's pacer stays under them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Scope(StrEnum):
+    """What one window is kept for."""
+
+    IDENTITY = "per identity per app_id"
+    APP = "per app_id"
+
+
+class Unit(StrEnum):
+    REQUESTS = "requests"
+    EVENTS = "events"
+
+
+@dataclass(frozen=True)
+class DocumentedLimit:
+    """At most `limit` units in any `window_s` seconds, per `scope`, on `endpoint`."""
+
+    name: str
+    limit: int
+    window_s: float
+    unit: Unit
+    scope: Scope
+    endpoint: str
+    source: str
+
+
+DOCUMENTED_LIMITS: dict[str, DocumentedLimit] = {
+    limit.name: limit
+    for limit in (
+        DocumentedLimit("track", 30, 30.0, Unit.REQUESTS, Scope.IDENTITY, "/api/track (one event)", "seed Data Processing Notes; D-track"),
+        DocumentedLimit("user_properties", 30, 30.0, Unit.REQUESTS, Scope.IDENTITY, "/api/add_user_properties", "seed Data Processing Notes; D-aup"),
+        DocumentedLimit("bulk_identity", 1000, 60.0, Unit.EVENTS, Scope.IDENTITY, "/api/track (bulk)", "seed Data Processing Notes; D-btrack"),
+        DocumentedLimit("bulk_app", 15_000, 60.0, Unit.EVENTS, Scope.APP, "/api/track (bulk)", "seed Data Processing Notes; D-btrack"),
+    )
+}
+
+
+def limits_table() -> dict[str, dict[str, float]]:
+    """The limits as plain data (`{"track": {"limit": 30, "window_s": 30.0}, ...}`), as the simulator's config shows them."""
+    return {name: {"limit": spec.limit, "window_s": spec.window_s} for name, spec in DOCUMENTED_LIMITS.items()}

@@ -1,0 +1,33 @@
+"""Names the sources fix: mParticle event types, the Heap event names the seed gives them, and
+property names Heap reserves."""
+
+from __future__ import annotations
+
+# Seed, Supported Event Types: "Custom Events, Commerce Event, Screen View, Session Start/End"
+# as mParticle's batch spells them (S1's event_type enum).
+CUSTOM_EVENT = "custom_event"
+SCREEN_VIEW = "screen_view"
+COMMERCE_EVENT = "commerce_event"
+SESSION_START = "session_start"
+SESSION_END = "session_end"
+SUPPORTED_EVENT_TYPES = (CUSTOM_EVENT, SCREEN_VIEW, SESSION_START, SESSION_END, COMMERCE_EVENT)
+
+# Seed, Screen View Events: "mapped into Heap as Viewed: screen_name_here".
+SCREEN_VIEW_PREFIX = "Viewed: "
+# Seed, Custom Events: custom event types go to `properties.event_type`; Event Data Mapping: screen_name.
+EVENT_TYPE_PROPERTY = "event_type"
+SCREEN_NAME_PROPERTY = "screen_name"
+
+# Seed, Commerce Events table: the main event per commerce kind, and the sub-event per product or promotion.
+PRODUCT_ACTION_EVENT = "Product Action Event"
+IMPRESSION_EVENT = "Impression Event"
+PROMOTION_EVENT = "Promotion Event"
+ITEM_EVENT = "Item"
+MAIN_EVENT_NAMES = {"product_action": PRODUCT_ACTION_EVENT, "impression": IMPRESSION_EVENT, "promotion": PROMOTION_EVENT}
+
+# D-aup, D-baup: a user property may not be named `id`, in any casing.
+RESERVED_USER_PROPERTY = "id"
+
+
+def is_reserved_user_property(name: str) -> bool:
+    return name.lower() == RESERVED_USER_PROPERTY
