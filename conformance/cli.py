@@ -1,7 +1,9 @@
 """`heap-conformance`: run the fixtures through a forwarder against a fresh simulator and report per rule.
 
 Exit status: 0 when every selected rule passes (and, for our own forwarder, every golden file
-matches); 1 when any fails; 2 when the arguments or fixtures cannot be used.
+matches); 1 when any fails; 2 when the arguments or fixtures cannot be used. Conventions (our
+choices where the seed is silent) count for our own forwarder; for any other they are reported as
+"differs from heap-sim's convention" and count only with --conventions.
 """
 
 from __future__ import annotations
@@ -24,8 +26,9 @@ from conformance.forwarders import (
     load_callable,
 )
 from conformance.report import render_junit, render_markdown, render_text
-from conformance.rules import CATALOGUE, UnknownRule, select_rules
+from conformance.rules import CATALOGUE, Kind, Rule, UnknownRule, select_rules
 from conformance.runner import ConformanceRunner, Report, SetupError, SimulatorLink
+from heap_facts.entry import add_version_option, guarded
 from heap_mock.server import HeapMockServer
 from heap_mock.testing import MockClient
 
@@ -44,7 +47,21 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--forwarder-cmd", metavar="CMD", help="a program run once per batch: batch JSON on stdin, HEAP_* settings in the environment")
     which.add_argument("--forwarder", metavar="MODULE:FUNCTION", help="a Python callable function(batch, target), run in virtual time")
     parser.add_argument("--rules", metavar="ID,...", help="only these rule IDs (see --list-rules)")
-    parser.add_argument("--fixtures", metavar="DIR", type=Path, default=FIXTURES_DIR, help="fixture directory (default: the repo's fixtures/)")
+    parser.add_argument("--kind", choices=[kind.value for kind in Kind], help="only the rules of this kind: documented (the seed and Heap's docs) or convention (ours)")
+    parser.add_argument(
+        "--conventions",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="let our conventions change the exit status and JUnit (default: only for our own forwarder; others see them reported)",
+    )
+    parser.add_argument(
+        "--fixtures",
+        metavar="DIR",
+        type=Path,
+        action="append",
+        help="a folder of your own fixture files, run instead of the bundled ones (repeatable; the schema comes from the package)",
+    )
+    parser.add_argument("--bundled", action="store_true", help="with --fixtures: run the bundled fixtures as well")
     parser.add_argument("--junitxml", metavar="FILE", type=Path, help="also write JUnit XML, one testcase per rule")
     parser.add_argument("--report", metavar="FILE.md", type=Path, help="also write the report as Markdown")
     parser.add_argument("--update-golden", action="store_true", help="rewrite fixtures/golden/ from our forwarder's requests")
@@ -52,7 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--time-scale", metavar="N", type=float, default=DEFAULT_TIME_SCALE, help=f"with --forwarder-cmd: simulated seconds per real second (default {DEFAULT_TIME_SCALE:g})"
     )
     parser.add_argument("--timeout", metavar="SECONDS", type=float, default=DEFAULT_COMMAND_TIMEOUT_S, help="with --forwarder-cmd: per-batch time limit")
-    parser.add_argument("--list-rules", action="store_true", help="print the rule catalogue and exit")
+    parser.add_argument("--list-rules", action="store_true", help="print the rule catalogue, with the readings each rule accepts, and exit")
+    add_version_option(parser)
     return parser
 
 
@@ -88,14 +106,32 @@ def choose_forwarder(parser: argparse.ArgumentParser, args: argparse.Namespace) 
 
 
 def list_rules() -> str:
-    return "\n".join(f"{rule.id:<24} {rule.kind:<10} {rule.statement}\n{'':<36}source: {rule.source}" for rule in CATALOGUE)
+    return "\n".join(_rule_entry(rule) for rule in CATALOGUE)
 
 
-def run(args: argparse.Namespace, forwarder: ForwarderUnderTest, rule_ids: list[str] | None) -> Report:
+def _rule_entry(rule: Rule) -> str:
+    lines = [f"{rule.id:<24} {rule.kind:<10} {rule.statement}", f"{'':<36}source: {rule.source}"]
+    return "\n".join(lines + ([f"{'':<36}accepts: {rule.readings}"] if rule.readings else []))
+
+
+def fixture_dirs(parser: argparse.ArgumentParser, args: argparse.Namespace) -> list[Path]:
+    """The folders to run: the bundled fixtures, a user's own, or both (--bundled)."""
+    if not args.fixtures:
+        if args.bundled:
+            parser.error("--bundled goes with --fixtures DIR (the bundled fixtures already run by default)")
+        return [FIXTURES_DIR]
+    for folder in args.fixtures:
+        if not folder.is_dir():
+            parser.error(f"--fixtures {folder}: no such directory")
+    return ([FIXTURES_DIR] if args.bundled else []) + list(args.fixtures)
+
+
+def run(args: argparse.Namespace, forwarder: ForwarderUnderTest, rule_ids: list[str] | None, folders: list[Path]) -> Report:
     with HeapMockServer(config=SIMULATOR_CONFIG) as server:
         link = SimulatorLink(MockClient(server.url), server)
-        runner = ConformanceRunner(link, fixtures_dir=args.fixtures, golden_dir=args.fixtures / "golden", update_golden=args.update_golden)
-        return runner.run(forwarder, rule_ids)
+        runner = ConformanceRunner(link, fixtures_dir=folders, update_golden=args.update_golden)
+        kind = Kind(args.kind) if args.kind else None
+        return runner.run(forwarder, rule_ids, kind=kind, conventions=args.conventions)
 
 
 def write_outputs(args: argparse.Namespace, report: Report, argv: Sequence[str]) -> None:
@@ -114,10 +150,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     rule_ids = parse_rules(parser, args.rules)
     forwarder = choose_forwarder(parser, args)
-    if not args.fixtures.is_dir():
-        parser.error(f"--fixtures {args.fixtures}: no such directory")
+    folders = fixture_dirs(parser, args)
     try:
-        report = run(args, forwarder, rule_ids)
+        report = run(args, forwarder, rule_ids, folders)
     except (FixtureError, SetupError) as error:
         print(f"heap-conformance: {error}", file=sys.stderr)
         return 2
@@ -126,5 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0 if report.passed else 1
 
 
+run_cli = guarded(main, "heap-conformance")  # the console script: no traceback on Ctrl-C or a closed pipe
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_cli())

@@ -3,6 +3,11 @@
 A fixture is data (`fixtures/*.json`, described by `fixtures/fixture.schema.json`), so another
 team can read and reuse it without our code. Large bursts are written compactly with a
 `{"$repeat": N, "item": ..., "step": {...}}` element, expanded here when the fixture is loaded.
+
+Where the bundled fixtures are: in a checkout (or an editable install) the repo's top-level
+`fixtures/`; in an installed wheel `conformance/bundled/`, which pyproject.toml maps from that same
+folder. The schema always comes from there, so a folder of a team's own fixtures needs only
+their fixture files.
 """
 
 from __future__ import annotations
@@ -17,9 +22,17 @@ from typing import Any
 
 import jsonschema  # type: ignore[import-untyped]
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-FIXTURES_DIR = REPO_ROOT / "fixtures"
 SCHEMA_NAME = "fixture.schema.json"
+
+
+def bundled_fixtures_dir() -> Path:
+    """The bundled fixtures: packaged beside this module in a wheel, else the checkout's `fixtures/`."""
+    packaged = Path(__file__).resolve().parent / "bundled"
+    return packaged if (packaged / SCHEMA_NAME).is_file() else Path(__file__).resolve().parent.parent / "fixtures"
+
+
+FIXTURES_DIR = bundled_fixtures_dir()
+SCHEMA_PATH = FIXTURES_DIR / SCHEMA_NAME
 
 
 class FixtureError(ValueError):
@@ -92,12 +105,18 @@ class Fixture:
     golden: bool = True
 
     @property
+    def golden_dir(self) -> Path:
+        """Where this fixture's golden file lives: `golden/` beside the fixture file."""
+        return self.path.parent / "golden"
+
+    @property
     def event_count(self) -> int:
         return sum(len(batch.get("events") or []) for batch in self.batches)
 
 
-def fixture_schema(directory: Path = FIXTURES_DIR) -> dict[str, Any]:
-    schema: dict[str, Any] = json.loads((directory / SCHEMA_NAME).read_text())
+def fixture_schema() -> dict[str, Any]:
+    """The fixture schema, from the package (never from a user's fixture folder)."""
+    schema: dict[str, Any] = json.loads(SCHEMA_PATH.read_text())
     return schema
 
 
@@ -113,15 +132,25 @@ def schema_errors(document: Any, schema: Mapping[str, Any]) -> list[str]:
 
 
 def load_fixture(path: Path, schema: Mapping[str, Any] | None = None) -> Fixture:
-    """Read, validate and expand one fixture file."""
+    """Read, validate and expand one fixture file; a FixtureError names the file and the JSON path of each problem."""
     try:
-        document = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as error:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise FixtureError(f"{path}: cannot read fixture ({error})") from None
-    errors = schema_errors(document, schema if schema is not None else fixture_schema(path.parent))
+    errors = schema_errors(document, schema if schema is not None else fixture_schema()) or unknown_rules(document)
     if errors:
         raise FixtureError(f"{path}: does not match the fixture schema:\n  " + "\n  ".join(errors))
-    return _build(path, document)
+    try:
+        return _build(path, document)
+    except (KeyError, IndexError, TypeError, ValueError) as error:
+        raise FixtureError(f"{path}: cannot expand $.batches: {type(error).__name__}: {error}") from None
+
+
+def unknown_rules(document: dict[str, Any]) -> list[str]:
+    """`$.rules[i]: unknown rule ID` for each rule the catalogue does not have."""
+    from conformance.rules import RULES
+
+    return [f"$.rules[{index}]: unknown rule ID {rule_id!r} (see heap-conformance --list-rules)" for index, rule_id in enumerate(document["rules"]) if rule_id not in RULES]
 
 
 def _build(path: Path, document: dict[str, Any]) -> Fixture:
@@ -140,10 +169,12 @@ def _build(path: Path, document: dict[str, Any]) -> Fixture:
     )
 
 
-def load_fixtures(directory: Path = FIXTURES_DIR, ids: list[str] | None = None) -> list[Fixture]:
-    """All fixtures in `directory` (or those named by `ids`), validated against the schema."""
-    schema = fixture_schema(directory)
-    fixtures = [load_fixture(path, schema) for path in fixture_paths(directory)]
+def load_fixtures(directory: Path | list[Path] = FIXTURES_DIR, ids: list[str] | None = None) -> list[Fixture]:
+    """All fixtures in `directory` (or in each of several), or those named by `ids`, validated against the schema."""
+    directories = directory if isinstance(directory, list) else [directory]
+    schema = fixture_schema()
+    fixtures = [load_fixture(path, schema) for folder in directories for path in fixture_paths(folder)]
+    _refuse_clashes(fixtures)
     if ids is None:
         return fixtures
     known = {fixture.id: fixture for fixture in fixtures}
@@ -151,6 +182,14 @@ def load_fixtures(directory: Path = FIXTURES_DIR, ids: list[str] | None = None) 
     if missing:
         raise FixtureError(f"no such fixture(s): {', '.join(missing)}")
     return [known[fixture_id] for fixture_id in ids]
+
+
+def _refuse_clashes(fixtures: list[Fixture]) -> None:
+    seen: dict[str, Path] = {}
+    for fixture in fixtures:
+        if fixture.id in seen:
+            raise FixtureError(f"{fixture.path}: fixture ID {fixture.id!r} is also {seen[fixture.id]}; rename one of them")
+        seen[fixture.id] = fixture.path
 
 
 # --- `$repeat` expansion ----------------------------------------------------------------------

@@ -14,6 +14,7 @@ from conformance.results import Finding, FixtureOutcome, RuleResult, Status
 from conformance.runner import Report
 
 MAX_FINDINGS = 5  # per rule; the rest are counted
+DIFFERS_NOTE = "differs from heap-sim's convention (reported only; --conventions judges conventions)"
 
 
 def summary_line(report: Report) -> str:
@@ -21,8 +22,9 @@ def summary_line(report: Report) -> str:
     golden_bad = sum(1 for outcome in report.outcomes if outcome.golden is not None and not outcome.golden.matched)
     golden = f", {golden_bad} golden mismatch(es)" if golden_bad else ""
     verdict = "CONFORMS" if report.passed else "DOES NOT CONFORM"
+    differs = f", {counts[Status.DIFFERS]} differ from heap-sim's conventions" if counts[Status.DIFFERS] else ""
     return (
-        f"{verdict}: {counts[Status.PASS]} passed, {counts[Status.FAIL]} failed, {counts[Status.NOT_EXERCISED]} not exercised"
+        f"{verdict}: {counts[Status.PASS]} passed, {counts[Status.FAIL]} failed{differs}, {counts[Status.NOT_EXERCISED]} not exercised"
         f"{golden} ({len(report.outcomes)} fixtures, {report.real_s:.2f} s)"
     )
 
@@ -35,6 +37,9 @@ def render_text(report: Report) -> str:
     failed = [result for result in report.rules if result.status == Status.FAIL]
     if failed:
         lines += ["FAILURES", ""] + [line for result in failed for line in _failure_text(result)]
+    differing = [result for result in report.rules if result.status == Status.DIFFERS]
+    if differing:
+        lines += [f"CONVENTIONS NOT KEPT: each {DIFFERS_NOTE}", ""] + [line for result in differing for line in _failure_text(result)]
     lines += _golden_text(report) + _notes_text(report)
     lines.append(summary_line(report))
     return "\n".join(lines)
@@ -44,11 +49,15 @@ def _table(results: tuple[RuleResult, ...]) -> list[str]:
     width = max((len(result.rule.id) for result in results), default=4)
     header = f"{'RULE':<{width}}  {'KIND':<10}  {'RESULT':<13}  {'CHECKS':>6}  FIXTURES"
     rows = [
-        f"{r.rule.id:<{width}}  {r.rule.kind:<10}  {r.status.upper() if r.status == Status.FAIL else r.status:<13}  {r.assertions:>6}  "
+        f"{r.rule.id:<{width}}  {r.rule.kind:<10}  {_status_text(r.status):<13}  {r.assertions:>6}  "
         f"{_fixture_list(r.fixtures)}"
         for r in results
     ]
     return [header, *rows]
+
+
+def _status_text(status: Status) -> str:
+    return status.upper() if status == Status.FAIL else status.value
 
 
 def _fixture_list(fixtures: tuple[str, ...], limit: int = 3) -> str:
@@ -57,7 +66,8 @@ def _fixture_list(fixtures: tuple[str, ...], limit: int = 3) -> str:
 
 
 def _failure_text(result: RuleResult) -> Iterator[str]:
-    yield f"[FAIL] {result.rule.id} ({result.rule.kind}): {result.rule.statement}"
+    tag = "FAIL" if result.status == Status.FAIL else "DIFFERS"
+    yield f"[{tag}] {result.rule.id} ({result.rule.kind}): {result.rule.statement}"
     yield f"       source: {result.rule.source}"
     for fixture_id, finding in result.findings[:MAX_FINDINGS]:
         yield from _finding_lines(fixture_id, finding, indent="       ")
@@ -106,11 +116,12 @@ def render_markdown(report: Report, command: str | None = None) -> str:
         "|---|---|---|---:|---|",
     ]
     lines += [f"| `{r.rule.id}` | {r.rule.kind} | {_badge(r.status)} | {r.assertions} | {_cell(r.rule.statement)} |" for r in report.rules]
-    failed = [result for result in report.rules if result.status == Status.FAIL]
+    failed = [result for result in report.rules if result.status in (Status.FAIL, Status.DIFFERS)]
     if failed:
         lines += ["", "## Failures"]
         for result in failed:
-            lines += ["", f"### `{result.rule.id}`: {result.rule.statement}", "", f"Source: {result.rule.source}", "", "```text"]
+            differs = f" ({DIFFERS_NOTE})" if result.status == Status.DIFFERS else ""
+            lines += ["", f"### `{result.rule.id}`: {result.rule.statement}{differs}", "", f"Source: {result.rule.source}", "", "```text"]
             for fixture_id, finding in result.findings[:MAX_FINDINGS]:
                 lines += list(_finding_lines(fixture_id, finding, indent=""))
             if len(result.findings) > MAX_FINDINGS:
@@ -121,7 +132,7 @@ def render_markdown(report: Report, command: str | None = None) -> str:
 
 
 def _badge(status: Status) -> str:
-    return {Status.PASS: "pass", Status.FAIL: "**FAIL**", Status.NOT_EXERCISED: "not exercised"}[status]
+    return {Status.PASS: "pass", Status.FAIL: "**FAIL**", Status.DIFFERS: "differs (convention)", Status.NOT_EXERCISED: "not exercised"}[status]
 
 
 def _cell(text: str) -> str:
@@ -166,6 +177,10 @@ def _rule_case(result: RuleResult) -> ET.Element:
     elif result.status == Status.FAIL:
         failure = ET.SubElement(case, "failure", message=f"{result.rule.id}: {len(result.findings)} failed expectation(s): {result.rule.statement}")
         failure.text = "\n".join(line for fixture_id, finding in result.findings for line in _finding_lines(fixture_id, finding, ""))
+    elif result.status == Status.DIFFERS:
+        out = ET.SubElement(case, "system-out")
+        lines = [f"{result.rule.id} {DIFFERS_NOTE}"] + [line for fixture_id, finding in result.findings for line in _finding_lines(fixture_id, finding, "")]
+        out.text = "\n".join(lines)
     return case
 
 

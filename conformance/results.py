@@ -11,12 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from conformance.rules import Rule
+from conformance.rules import Kind, Rule
 
 
 class Status(StrEnum):
     PASS = "pass"
     FAIL = "fail"
+    DIFFERS = "differs"  # a convention not kept, reported without failing the run (conventions not judged)
     NOT_EXERCISED = "not exercised"
 
 
@@ -120,15 +121,20 @@ class RuleResult:
     findings: tuple[tuple[str, Finding], ...] = field(default=())  # (fixture id, finding)
 
 
-def rule_results(rules: tuple[Rule, ...], outcomes: list[FixtureOutcome]) -> tuple[RuleResult, ...]:
-    """Fold per-fixture checks into one result per rule, in catalogue order."""
-    return tuple(_fold(rule, outcomes) for rule in rules)
+def rule_results(rules: tuple[Rule, ...], outcomes: list[FixtureOutcome], *, conventions: bool = True) -> tuple[RuleResult, ...]:
+    """Fold per-fixture checks into one result per rule, in catalogue order.
+
+    With `conventions` off, a convention that does not hold is DIFFERS, not FAIL: reported, but
+    another team's forwarder is judged on what the seed decides alone.
+    """
+    return tuple(_fold(rule, outcomes, conventions) for rule in rules)
 
 
-def _fold(rule: Rule, outcomes: list[FixtureOutcome]) -> RuleResult:
+def _fold(rule: Rule, outcomes: list[FixtureOutcome], conventions: bool) -> RuleResult:
     checks = [check for outcome in outcomes for check in outcome.checks if check.rule_id == rule.id and check.exercised]
     if not checks:
         return RuleResult(rule, Status.NOT_EXERCISED)
     findings = tuple((check.fixture_id, finding) for check in checks for finding in check.findings)
-    status = Status.FAIL if findings else Status.PASS
+    judged = conventions or rule.kind == Kind.DOCUMENTED
+    status = (Status.FAIL if judged else Status.DIFFERS) if findings else Status.PASS
     return RuleResult(rule, status, tuple(check.fixture_id for check in checks), sum(c.assertions for c in checks), findings)

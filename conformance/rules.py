@@ -2,7 +2,9 @@
 
 A rule is `documented` when its source is mParticle's Heap integration page (the seed), Heap's
 API documentation or HTTP itself; such a rule never depends on a choice of ours, so a forwarder
-written by another team can pass it. A rule is a `convention` when it checks a decision recorded
+written by another team can pass it. Where the seed is silent or ambiguous, a documented rule
+accepts every reasonable reading, and says which in `readings`; our own choice among them is a
+convention. A rule is a `convention` when it checks a decision recorded
 in our forwarder's `MAPPING.md` where the seed is silent (session names, property names, ...).
 The report, the JUnit XML and `heap-conformance --list-rules` are all built from this catalogue.
 """
@@ -26,6 +28,7 @@ class Rule:
     statement: str
     source: str
     kind: Kind
+    readings: str = ""  # documented rules: what the rule accepts where the seed leaves room, and why
 
 
 SEED = "mParticle Heap integration page"
@@ -43,8 +46,8 @@ _SEED_COMMERCE = (
 _SEED_LIMITS = f"{SEED}, Data Processing Notes"
 
 
-def _documented(rule_id: str, statement: str, source: str) -> Rule:
-    return Rule(rule_id, statement, source, Kind.DOCUMENTED)
+def _documented(rule_id: str, statement: str, source: str, readings: str) -> Rule:
+    return Rule(rule_id, statement, source, Kind.DOCUMENTED, readings)
 
 
 def _convention(rule_id: str, statement: str, source: str) -> Rule:
@@ -57,152 +60,179 @@ CATALOGUE: tuple[Rule, ...] = (
         "MAP-CUSTOM-EVENT",
         "Each custom event becomes exactly one Heap event named after its event_name, carrying every custom attribute.",
         _SEED_1TO1,
+        'any property names beside the attributes; a long name or value whole or cut to 1023 or 1024 (see TRUNCATE-1024).',
     ),
     _documented(
         "MAP-CUSTOM-EVENT-TYPE",
         "Each custom event's Heap event has properties.event_type equal to its custom_event_type.",
         f'{SEED}, Custom Events: "custom event types will be populated into the Heap event as properties.event_type"',
+        'the type as a string; an event without custom_event_type is not judged here (the default is a convention).',
     ),
     _documented(
         "MAP-SCREEN-NAME",
         "Each screen view becomes exactly one Heap event named 'Viewed: <screen_name>', carrying every custom attribute.",
         f'{SEED}, Screen View Events: "Screen View Events will be mapped into Heap as Viewed: screen_name_here. '
         'All custom event attributes will be added to the properties on the Heap event."',
+        'a long name cut to 1023 or 1024; a screen view without screen_name is not judged here (the fallback is a convention).',
     ),
     _documented(
         "MAP-SCREEN-PROPERTY",
         "Each screen view's Heap event has a screen_name property equal to the screen name.",
         f'{SEED}, Event Data Mapping: "Screenview events will have a screen_name attribute."',
+        'the screen name whole, or cut to 1023 or 1024 when long.',
     ),
     _documented(
         "MAP-SESSION",
         "Each session_start and each session_end becomes exactly one Heap event.",
         f'{SEED}, Supported Event Types: "The following events are forwarded to Heap ... Session Start/End"',
+        'any event name and properties: the seed forwards sessions but does not name their Heap events.',
     ),
     _documented(
         "MAP-UNLISTED",
         "Event types the integration does not list (crash reports, opt-outs, state transitions, ...) produce no Heap event.",
         f'{SEED}, Supported Event Types: "The following events are forwarded to Heap: Custom Events, Commerce Event, '
         'Screen View, Session Start/End"',
+        "one reading: the seed's list of forwarded types is explicit.",
     ),
     # --- commerce ----------------------------------------------------------------------------
     _documented(
         "COMMERCE-FANOUT",
-        "Each commerce event becomes one main Heap event plus one sub-event per product or promotion.",
+        "Each commerce event becomes a main Heap event (for impressions: or one per list) plus one sub-event per product or promotion.",
         _SEED_COMMERCE,
+        "for impressions, one main event per commerce event or one per impression list (mParticle's Heap kit): the seed's table does not decide; a commerce event of several kinds is left to DELIVER-ALL, since the table gives one main event per kind.",
     ),
     _documented(
         "COMMERCE-NAMES",
         "The main event is named 'Product Action Event', 'Impression Event' or 'Promotion Event'; every sub-event is 'Item'.",
         f"{SEED}, Commerce Events table: Product Action -> Product Action Event / Item; Product Impression -> "
         "Impression Event / Item; Promotion Event -> Promotion Event / Item",
+        'the same number of main events as COMMERCE-FANOUT accepts; main event and Items in any order.',
     ),
     _documented(
         "COMMERCE-ONE-REQUEST",
         "A commerce event's main event and all its sub-events arrive together in a single bulk track request.",
         f'{SEED}, Commerce Events: "Each main and all sub events are sent to Heap\'s bulk endpoint as a single request."',
+        'the events in any order within the request; more than 1000 events cannot fit one request, so how to split them is a convention.',
     ),
     _documented(
         "COMMERCE-MAIN-CONTENT",
         "The main event carries the IDs of all its products or promotions, the product action type, and the event attributes.",
         f'{SEED}, Commerce Events table: "Contains information about the mParticle event including the IDs of all '
         'products associated with the product action, the type of product action, and the event attributes."',
+        'the IDs under any property names and in any form (one joined list, one property each, spread over per-list main events), the action type in any casing; IDs past what fits 1023 characters may be cut away.',
     ),
     _documented(
         "COMMERCE-ITEM-CONTENT",
         "Each Item sub-event carries its own product's or promotion's fields and custom attributes.",
         f'{SEED}, Commerce Events table: "Contains information about the individual product including all product '
         'attributes." / "Promtion custom attributes are also found here."',
+        'each field under any property name, as a number or its string; the Item may come before or after its main event.',
     ),
     # --- carried on every event --------------------------------------------------------------
     _documented(
         "EVENT-TIMESTAMP",
         "Every Heap event carries its mParticle event's timestamp_unixtime_ms as its timestamp.",
         f"{SEED}, Event Data Mapping table: timestamp -> timestamp",
+        'ISO 8601 with any offset or epoch milliseconds; an event without its own timestamp is not judged here (the fallback is a convention).',
     ),
     _documented(
         "EVENT-SESSION-ID",
         "Every Heap event carries its mParticle event's session_id (as a string).",
         f'{SEED}, Event Data Mapping table: session_id -> session_id, "The session id that the event is associated with"',
+        'one reading; an event without session_id is not judged here (using session_uuid is a convention).',
     ),
     _documented(
         "EVENT-IDENTITY",
         "Every Heap event's identity is the batch's MPID or Customer ID, as External ID selects; a batch without it sends nothing.",
         f'{SEED}, Configuration Settings: External ID "The mParticle User Identity Type to forward as the identifier for '
         'Heap ID resolution. ... MPID and Customer ID currently supported."',
+        'the MPID or Customer ID as text, whether the batch sends it as a number or a string, in either user_identities form.',
     ),
     _documented(
         "USER-ATTRIBUTES",
         "User attributes reach add_user_properties for the identity exactly when Forward User Attributes is on.",
         f'{SEED}: "User attributes can be forwarded to Heap when enabled." Connection Settings: Forward User Attributes, '
         'default False, "Controls if the integration sends User Attributes to Heap."',
+        'single or bulk add_user_properties, in one request or several; long names and values cut to 1023 or 1024.',
     ),
     _documented(
         "TRUNCATE-1024",
-        "Attribute names and values longer than 1024 characters are cut to 1024, not dropped or sent whole.",
+        "Attribute names and values longer than 1024 characters are cut (to 1024, or 1023), not dropped or sent whole.",
         f'{SEED}, Data Processing Notes: "All event attribute names and values will be truncated to 1024 characters to '
         "respect Heap's data limits.\"",
+        "a cut to 1024 (the seed: 'truncated to 1024 characters') or to 1023 (D-track: 'fewer than 1024 characters'; mParticle's kit cuts at 1023); a value of exactly 1024 characters whole or cut to 1023.",
     ),
     _documented(
         "TRUNCATE-EVENT-NAME",
-        "Event names longer than 1024 characters are cut to 1024.",
+        "Event names longer than 1024 characters are cut (to 1024, or 1023), not dropped or sent whole.",
         f'{HEAP}, POST /api/track, event: "Limited to 1024 characters."',
+        "a cut to 1024 (D-track: 'limited to 1024 characters') or to 1023, as the same forwarder cuts its values.",
     ),
     _documented(
         "PLATFORMS",
         "Batches from Android, iOS, tvOS, SmartTV, Web and data feeds are forwarded; batches from other platforms are not.",
         f"{SEED}, Supported Platforms: Android, Data Feeds, iOS, tvOS, SmartTV, Web",
+        "any spelling of a platform: case, spaces, underscores and hyphens aside (SmartTV, smart_tv, ' Android ', IOS).",
     ),
     _documented(
         "WEB-SERVER-SIDE",
         "With Forward Web Requests Server Side off, web batches send nothing; other platforms are unaffected.",
         f'{SEED}, Connection Settings: Forward Web Requests Server Side, default True, "Controls if the web events will '
         'be sent client-side vs server-side"',
+        'one reading; any spelling of web, as PLATFORMS.',
     ),
     # --- delivery ----------------------------------------------------------------------------
     _documented(
         "LIMIT-TRACK",
         "The forwarder never sends more than 30 track requests in any 30 s per identity per app_id.",
         f'{_SEED_LIMITS}: "30 events per 30 seconds per identity per app_id to the regular event endpoint."',
+        'any pacing that keeps every sliding 30 s window within the limit, and any mix of single and bulk track.',
     ),
     _documented(
         "LIMIT-USER-PROPERTIES",
         "The forwarder never sends more than 30 add_user_properties requests in any 30 s per identity per app_id.",
         f'{_SEED_LIMITS}: "30 requests per 30 seconds per identity per app_id to the User Attribute endpoint."',
+        'any pacing that keeps every sliding 30 s window within the limit.',
     ),
     _documented(
         "LIMIT-BULK-IDENTITY",
         "The forwarder never sends more than 1000 bulk events in any 60 s per identity per app_id.",
         f'{_SEED_LIMITS}: "1000 events per minute per identity per app_id ... to the bulk endpoint."',
+        'any pacing that keeps every sliding 60 s window within the limit.',
     ),
     _documented(
         "LIMIT-BULK-APP",
         "The forwarder never sends more than 15,000 bulk events in any 60 s per app_id.",
         f'{_SEED_LIMITS}: "... and 15,000 events per minute per app_id to the bulk endpoint."',
+        'any pacing that keeps every sliding 60 s window within the limit.',
     ),
     _documented(
         "RETRY-AFTER",
         "After a 429, the forwarder waits at least Retry-After before sending those events again.",
         'RFC 9110 §10.2.3: "Retry-After ... indicate[s] how long the user agent ought to wait before making a '
         'follow-up request."',
+        'waiting longer than asked, or pacing so that no 429 comes at all.',
     ),
     _documented(
         "DELIVER-ALL",
         "Every event that should be forwarded is stored by Heap in the end, despite 429s, 5xx answers and dropped connections.",
         f'{SEED}: "mParticle provides a real-time server to server integration to Heap for Event and User attribute '
         'syncing."',
+        'any number of attempts and any backoff; a commerce event of several kinds may have one main event per kind, or per impression list.',
     ),
     _documented(
         "EXACTLY-ONCE",
         "No event is stored twice, even when a response is lost after Heap stored the request.",
         f'{HEAP}, POST /api/track, idempotency_key: "A unique ID that will be hashed to Heap\'s event ID keyspace, to '
         'prevent duplication of events."',
+        'idempotency keys of any form, or none when nothing is ever sent twice.',
     ),
     _documented(
         "NO-RETRY-400",
         "A request answered 400 is not sent again.",
         'RFC 2616 §10.4.1: "The request could not be understood by the server due to malformed syntax. The client '
         'SHOULD NOT repeat the request without modifications."',
+        'one reading: HTTP says the same request will fail again.',
     ),
     # --- our conventions (MAPPING.md), where the seed is silent --------------------------------
     _convention(
@@ -269,12 +299,10 @@ class UnknownRule(ValueError):
     """A rule ID that is not in the catalogue."""
 
 
-def select_rules(ids: list[str] | None) -> tuple[Rule, ...]:
-    """The rules named by `ids` in catalogue order (all of them for None); unknown IDs are refused by name."""
-    if ids is None:
-        return CATALOGUE
-    unknown = [rule_id for rule_id in ids if rule_id not in RULES]
+def select_rules(ids: list[str] | None, kind: Kind | None = None) -> tuple[Rule, ...]:
+    """The rules named by `ids` (all for None) and of `kind` (any for None), in catalogue order; unknown IDs are refused by name."""
+    unknown = [rule_id for rule_id in ids or () if rule_id not in RULES]
     if unknown:
         raise UnknownRule(f"unknown rule ID(s): {', '.join(unknown)}; known: {', '.join(RULES)}")
-    wanted = set(ids)
-    return tuple(rule for rule in CATALOGUE if rule.id in wanted)
+    wanted = set(ids) if ids is not None else set(RULES)
+    return tuple(rule for rule in CATALOGUE if rule.id in wanted and (kind is None or rule.kind == kind))

@@ -17,10 +17,10 @@ from conformance.checks import judge
 from conformance.context import build_context
 from conformance.fixtures import FIXTURES_DIR, Fixture, load_fixtures
 from conformance.forwarders import ForwarderUnderTest, Target
-from conformance.golden import GOLDEN_DIR, compare_golden
+from conformance.golden import compare_golden
 from conformance.observed import Observation, parse_instant
 from conformance.results import BatchDelivery, CheckResult, FixtureOutcome, RuleResult, rule_results
-from conformance.rules import Rule, select_rules
+from conformance.rules import Kind, Rule, select_rules
 from heap_facts.limits import limits_table
 from heap_mock.server import HeapMockServer
 from heap_mock.testing import MockClient
@@ -74,6 +74,7 @@ class Report:
     rules: tuple[RuleResult, ...]
     outcomes: tuple[FixtureOutcome, ...]
     real_s: float
+    conventions_judged: bool = True
 
     @property
     def passed(self) -> bool:
@@ -87,22 +88,39 @@ class ConformanceRunner:
         self,
         link: SimulatorLink,
         *,
-        fixtures_dir: Path = FIXTURES_DIR,
-        golden_dir: Path = GOLDEN_DIR,
+        fixtures_dir: Path | list[Path] = FIXTURES_DIR,
+        golden_dir: Path | None = None,
         update_golden: bool = False,
     ) -> None:
+        """`golden_dir` None: each fixture's golden file sits in `golden/` beside it (bundled ones always have one)."""
         self.link = link
         self.fixtures_dir, self.golden_dir = fixtures_dir, golden_dir
         self.update_golden = update_golden
 
-    def run(self, forwarder: ForwarderUnderTest, rule_ids: list[str] | None = None, fixture_ids: list[str] | None = None) -> Report:
-        """Every fixture that exercises a selected rule, then one result per selected rule."""
+    def run(
+        self,
+        forwarder: ForwarderUnderTest,
+        rule_ids: list[str] | None = None,
+        fixture_ids: list[str] | None = None,
+        *,
+        kind: Kind | None = None,
+        conventions: bool | None = None,
+    ) -> Report:
+        """Every fixture that exercises a selected rule, then one result per selected rule.
+
+        `conventions` says whether our conventions count towards the verdict; by default they do
+        for our own forwarder only (see `judges_conventions`).
+        """
         started = time.perf_counter()
-        rules = select_rules(rule_ids)
-        fixtures = selected_fixtures(load_fixtures(self.fixtures_dir, fixture_ids), rules)
+        rules = select_rules(rule_ids, kind)
+        fixtures = selected_fixtures(self.load(fixture_ids), rules)
         self.link.check_setup()
         outcomes = [self.run_fixture(fixture, forwarder, rules) for fixture in fixtures]
-        return Report(forwarder.name, rule_results(rules, outcomes), tuple(outcomes), time.perf_counter() - started)
+        judged = judges_conventions(forwarder, conventions)
+        return Report(forwarder.name, rule_results(rules, outcomes, conventions=judged), tuple(outcomes), time.perf_counter() - started, judged)
+
+    def load(self, fixture_ids: list[str] | None = None) -> list[Fixture]:
+        return load_fixtures(self.fixtures_dir, fixture_ids)
 
     def run_fixture(self, fixture: Fixture, forwarder: ForwarderUnderTest, rules: Iterable[Rule] | None = None) -> FixtureOutcome:
         started = time.perf_counter()
@@ -113,8 +131,9 @@ class ConformanceRunner:
         observed = Observation.read(self.link.client, scale)
         checks = self._judge(fixture, observed, rules)
         golden = None
-        if forwarder.is_ours and fixture.golden:
-            golden = compare_golden(fixture.id, observed, update=self.update_golden, directory=self.golden_dir)
+        golden_dir = self.golden_dir or fixture.golden_dir
+        if forwarder.is_ours and fixture.golden and (self.update_golden or golden_dir.is_dir()):
+            golden = compare_golden(fixture.id, observed, update=self.update_golden, directory=golden_dir)
         notes = _notes(fixture, deliveries, observed, self.link.client)
         return FixtureOutcome(fixture.id, checks, tuple(deliveries), golden, time.perf_counter() - started, simulated_s, notes)
 
@@ -150,6 +169,11 @@ class ConformanceRunner:
         wanted = {rule.id for rule in rules} if rules is not None else None
         ctx = build_context(fixture, observed)
         return tuple(judge(rule_id, ctx).result() for rule_id in fixture.rules if wanted is None or rule_id in wanted)
+
+
+def judges_conventions(forwarder: ForwarderUnderTest, asked: bool | None) -> bool:
+    """Whether conventions change the verdict: when asked, else for our own forwarder, whose conventions they are."""
+    return forwarder.is_ours if asked is None else asked
 
 
 def selected_fixtures(fixtures: list[Fixture], rules: tuple[Rule, ...]) -> list[Fixture]:

@@ -23,6 +23,7 @@ from forwarder.mapping import map_batch
 from forwarder.model import BatchRejected, HeapRequest
 from forwarder.pacing import DOCUMENTED_LIMITS, Limit
 from forwarder.settings import Settings, SettingsError
+from heap_facts.entry import add_version_option, guarded
 
 EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
 PROGRESS_EVERY_S = 2.0
@@ -34,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Forward mParticle Events API batches to Heap, as mParticle's Heap integration documents it.",
         epilog="Each FILE holds a batch object, a JSON array of batches, or one batch per line (NDJSON); '-' reads stdin.",
     )
+    add_version_option(parser)
     parser.add_argument("--heap-url", required=True, help="Heap's base URL, e.g. https://heapanalytics.com or a heap-mock URL")
     parser.add_argument("--app-id", required=True, help="the numeric Heap environment ID (app_id)")
     parser.add_argument("--external-id", choices=["mpid", "customer_id"], default="mpid", help="the identity sent to Heap (default: mpid)")
@@ -223,3 +225,6 @@ class _Progress:
         if self.printed:
             self.last = 0.0
             self._maybe_print()
+
+
+run_cli = guarded(main, "heap-forward")  # the console script: no traceback on Ctrl-C or a closed pipe

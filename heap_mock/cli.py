@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 
+from heap_facts.entry import add_version_option, guarded
 from heap_mock.config import Config, ConfigError
 
 
@@ -20,6 +21,7 @@ def configure_logging() -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="heap-mock", description="A local simulator of Heap's server-side API.")
+    add_version_option(parser)
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the simulator until Ctrl-C or SIGTERM")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
@@ -118,3 +120,6 @@ def _run_demo(url: str) -> None:
     from heap_mock.demo import replay_fixtures
 
     replay_fixtures(url)
+
+
+run_cli = guarded(main, "heap-mock")  # the console script: no traceback on Ctrl-C or a closed pipe

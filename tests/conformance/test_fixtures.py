@@ -81,4 +81,4 @@ def test_a_fixture_that_breaks_the_schema_is_refused_naming_the_path(tmp_path: P
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"description": "a fixture with a bad setting", "settings": {"app_id": "x1"}, "rules": ["MAP-SESSION"], "batches": [{"events": []}]}))
     with pytest.raises(FixtureError, match=r"\$\.settings\.app_id"):
-        load_fixture(bad, fixture_schema(FIXTURES_DIR))
+        load_fixture(bad, fixture_schema())
