@@ -33,8 +33,8 @@ from conformance.forwarders import (
 )
 from conformance.report import render_text
 from conformance.results import FixtureOutcome, rule_results
-from conformance.rules import select_rules
-from conformance.runner import ConformanceRunner, Report, SimulatorLink
+from conformance.rules import Kind, select_rules
+from conformance.runner import ConformanceRunner, Report, SimulatorLink, judges_conventions
 from heap_mock.server import HeapMockServer
 from heap_mock.testing import MockClient
 
@@ -73,16 +73,31 @@ class ConformanceHarness:
         """One fixture's outcome: its rules judged (or only `rules`), and the golden file for ours."""
         return self.runner.run_fixture(self.fixture(fixture_id), as_forwarder(forwarder), select_rules(rules) if rules else None)
 
-    def run(self, forwarder: ForwarderSpec = None, rules: list[str] | None = None, fixtures: list[str] | None = None) -> Report:
-        """A whole report, as `heap-conformance` prints it."""
-        return self.runner.run(as_forwarder(forwarder), rules, fixtures)
+    def run(
+        self,
+        forwarder: ForwarderSpec = None,
+        rules: list[str] | None = None,
+        fixtures: list[str] | None = None,
+        *,
+        kind: Kind | None = None,
+        conventions: bool | None = None,
+    ) -> Report:
+        """A whole report, as `heap-conformance` prints it; `conventions` as its --conventions (default: ours only)."""
+        return self.runner.run(as_forwarder(forwarder), rules, fixtures, kind=kind, conventions=conventions)
 
-    def assert_conforms(self, fixture_id: str, forwarder: ForwarderSpec = None, rules: list[str] | None = None) -> FixtureOutcome:
-        """Run one fixture and fail the test with the full per-rule report if any rule (or golden file) fails."""
-        outcome = self.run_fixture(fixture_id, forwarder, rules)
-        if not outcome.passed:
-            chosen = select_rules(rules) if rules else select_rules(list(self.fixture(fixture_id).rules))
-            report = Report(as_forwarder(forwarder).name, rule_results(chosen, [outcome]), (outcome,), outcome.real_s)
+    def assert_conforms(
+        self, fixture_id: str, forwarder: ForwarderSpec = None, rules: list[str] | None = None, *, conventions: bool | None = None
+    ) -> FixtureOutcome:
+        """Run one fixture and fail the test with the full per-rule report if any judged rule (or golden file) fails.
+
+        Conventions count for our forwarder, or when `conventions` is True; otherwise they are only reported.
+        """
+        under_test = as_forwarder(forwarder)
+        outcome = self.run_fixture(fixture_id, under_test, rules)
+        chosen = select_rules(rules) if rules else select_rules(list(self.fixture(fixture_id).rules))
+        judged = judges_conventions(under_test, conventions)
+        report = Report(under_test.name, rule_results(chosen, [outcome], conventions=judged), (outcome,), outcome.real_s, judged)
+        if not report.passed:
             pytest.fail(render_text(report), pytrace=False)
         return outcome
 

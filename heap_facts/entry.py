@@ -35,9 +35,10 @@ def guarded(main: Callable[[], int], prog: str) -> Callable[[], int]:
 
     def run() -> int:
         try:
-            code = main()
-            sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
-            return code
+            try:
+                return main()
+            finally:
+                sys.stdout.flush()  # a closed pipe shows here (after --help's SystemExit too), not at interpreter exit
         except KeyboardInterrupt:
             _say(f"{prog}: interrupted")
             return SIGINT_EXIT

@@ -1,0 +1,77 @@
+"""Every `heap-*` command, run as the installed console script: `--version` from the package
+metadata, no traceback when its reader goes away (`| head`) or on Ctrl-C."""
+
+from __future__ import annotations
+
+import io
+import os
+import shlex
+import signal
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+
+import forwarder.cli
+
+BIN = Path(sys.executable).parent
+COMMANDS = ["heap-mock", "heap-forward", "heap-conformance"]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_version_comes_from_the_installed_metadata(command: str) -> None:
+    done = subprocess.run([BIN / command, "--version"], capture_output=True, text=True, timeout=60, check=False)
+    assert (done.returncode, done.stdout.strip()) == (0, f"{command} {metadata.version('heap-sim')}"), done.stderr
+
+
+@pytest.mark.parametrize("unbuffered", ["", "1"], ids=["buffered", "unbuffered"])
+@pytest.mark.parametrize(("command", "argv"), [("heap-mock", ["--help"]), ("heap-forward", ["--help"]), ("heap-conformance", ["--list-rules"])])
+def test_a_closed_pipe_ends_the_command_quietly(command: str, argv: list[str], unbuffered: str) -> None:
+    """As `heap-conformance --list-rules | head -0`: the reader is gone before the first write.
+
+    Exit 141 (128 + SIGPIPE), as a shell reports it; argparse's --help swallows the error itself
+    when stdout is unbuffered, and exits 0."""
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONUNBUFFERED"} | ({"PYTHONUNBUFFERED": "1"} if unbuffered else {})
+    process = subprocess.Popen([BIN / command, *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()
+    stderr = process.stderr.read().decode()
+    process.stderr.close()
+    code = process.wait(timeout=60)
+    assert code == 141 or (code == 0 and unbuffered and argv == ["--help"]), (code, stderr)
+    assert "Traceback" not in stderr and "BrokenPipeError" not in stderr
+
+
+def test_ctrl_c_stops_a_conformance_run_with_one_line(tmp_path: Path) -> None:
+    started = tmp_path / "started"
+    program = shlex.join(["sh", "-c", f"touch {started}; exec sleep 60"])
+    process = subprocess.Popen(
+        [BIN / "heap-conformance", "--forwarder-cmd", program, "--rules", "MAP-SESSION"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    for _ in range(600):  # waits for the forwarder program to start, not for time to pass
+        if started.exists() or process.poll() is not None:
+            break
+        subprocess.run(["sleep", "0.05"], check=True)
+    assert started.exists(), process.communicate(timeout=5)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 130, stderr
+    assert stderr.strip().splitlines()[-1] == "heap-conformance: interrupted"
+    assert "Traceback" not in stderr
+
+
+class _InterruptedStdin(io.RawIOBase):
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray) -> int:  # type: ignore[override]
+        raise KeyboardInterrupt
+
+
+def test_ctrl_c_while_heap_forward_reads_stdin(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(sys, "argv", ["heap-forward", "--heap-url", "http://127.0.0.1:9", "--app-id", "1", "-"])
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BufferedReader(_InterruptedStdin())))
+    assert forwarder.cli.run_cli() == 130
+    assert capsys.readouterr().err.strip() == "heap-forward: interrupted"
