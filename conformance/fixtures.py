@@ -126,9 +126,24 @@ def fixture_paths(directory: Path = FIXTURES_DIR) -> list[Path]:
 
 
 def schema_errors(document: Any, schema: Mapping[str, Any]) -> list[str]:
-    """Every schema violation of one fixture document, each naming its JSON path."""
+    """Every schema violation of one fixture document, each naming its JSON path.
+
+    Where a value matches none of a `oneOf` (a batch, or a `$repeat` of batches), the violation
+    shown is the deepest one inside it, which names the field actually wrong.
+    """
     validator = jsonschema.Draft202012Validator(schema)
-    return [f"{error.json_path}: {error.message}" for error in sorted(validator.iter_errors(document), key=str)]
+    errors = [_deepest(error) for error in validator.iter_errors(document)]
+    return [f"{error.json_path}: {_short(error.message)}" for error in sorted(errors, key=lambda error: error.json_path)]
+
+
+def _deepest(error: Any) -> Any:
+    while error.context:
+        error = max(error.context, key=lambda sub: len(sub.absolute_path))
+    return error
+
+
+def _short(message: str, limit: int = 200) -> str:
+    return message if len(message) <= limit else message[: limit - 3] + "..."
 
 
 def load_fixture(path: Path, schema: Mapping[str, Any] | None = None) -> Fixture:
