@@ -43,3 +43,16 @@ def test_select_rules_keeps_catalogue_order_and_refuses_unknown_ids() -> None:
     assert [rule.id for rule in select_rules(["LIMIT-TRACK", "MAP-SESSION"])] == ["MAP-SESSION", "LIMIT-TRACK"]
     with pytest.raises(UnknownRule, match="NOPE"):
         select_rules(["NOPE"])
+
+
+@pytest.mark.parametrize("rule", CATALOGUE, ids=[rule.id for rule in CATALOGUE])
+def test_every_documented_rule_says_which_readings_it_accepts(rule: object) -> None:
+    readings = rule.readings  # type: ignore[attr-defined]
+    assert bool(readings) == (rule.kind == Kind.DOCUMENTED)  # type: ignore[attr-defined]
+    assert not readings or readings.endswith(".")
+
+
+def test_rules_are_selected_by_kind() -> None:
+    conventions = select_rules(None, Kind.CONVENTION)
+    assert conventions and all(rule.id.startswith("CONV-") for rule in conventions)
+    assert [rule.id for rule in select_rules(["MAP-SESSION", "CONV-SESSION-NAMES"], Kind.DOCUMENTED)] == ["MAP-SESSION"]
