@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from heap_facts.limits import DOCUMENTED_LIMITS
+
 
 class Kind(StrEnum):
     DOCUMENTED = "documented"
@@ -48,6 +50,12 @@ _SEED_LIMITS = f"{SEED}, Data Processing Notes"
 
 def _documented(rule_id: str, statement: str, source: str, readings: str) -> Rule:
     return Rule(rule_id, statement, source, Kind.DOCUMENTED, readings)
+
+
+def _never_more(what: str, limit: str) -> str:
+    """A LIMIT-* statement from Heap's documented limit (heap_facts.limits), so the two cannot disagree."""
+    spec = DOCUMENTED_LIMITS[limit]
+    return f"The forwarder never sends more than {spec.count_text} {what} in any {spec.window_s:g} s {spec.scope}."
 
 
 def _convention(rule_id: str, statement: str, source: str) -> Rule:
@@ -184,25 +192,25 @@ CATALOGUE: tuple[Rule, ...] = (
     # --- delivery ----------------------------------------------------------------------------
     _documented(
         "LIMIT-TRACK",
-        "The forwarder never sends more than 30 track requests in any 30 s per identity per app_id.",
+        _never_more("track requests", "track"),
         f'{_SEED_LIMITS}: "30 events per 30 seconds per identity per app_id to the regular event endpoint."',
         'any pacing that keeps every sliding 30 s window within the limit, and any mix of single and bulk track.',
     ),
     _documented(
         "LIMIT-USER-PROPERTIES",
-        "The forwarder never sends more than 30 add_user_properties requests in any 30 s per identity per app_id.",
+        _never_more("add_user_properties requests", "user_properties"),
         f'{_SEED_LIMITS}: "30 requests per 30 seconds per identity per app_id to the User Attribute endpoint."',
         'any pacing that keeps every sliding 30 s window within the limit.',
     ),
     _documented(
         "LIMIT-BULK-IDENTITY",
-        "The forwarder never sends more than 1000 bulk events in any 60 s per identity per app_id.",
+        _never_more("bulk events", "bulk_identity"),
         f'{_SEED_LIMITS}: "1000 events per minute per identity per app_id ... to the bulk endpoint."',
         'any pacing that keeps every sliding 60 s window within the limit.',
     ),
     _documented(
         "LIMIT-BULK-APP",
-        "The forwarder never sends more than 15,000 bulk events in any 60 s per app_id.",
+        _never_more("bulk events", "bulk_app"),
         f'{_SEED_LIMITS}: "... and 15,000 events per minute per app_id to the bulk endpoint."',
         'any pacing that keeps every sliding 60 s window within the limit.',
     ),

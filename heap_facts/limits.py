@@ -35,6 +35,11 @@ class DocumentedLimit:
     endpoint: str
     source: str
 
+    @property
+    def count_text(self) -> str:
+        """The limit as the sources write it: 1000, but 15,000."""
+        return f"{self.limit:,}" if self.limit >= 10_000 else str(self.limit)
+
 
 DOCUMENTED_LIMITS: dict[str, DocumentedLimit] = {
     limit.name: limit

@@ -122,6 +122,38 @@ def no_truncation(batch: dict[str, Any], target: Target) -> bool:
     return ok
 
 
+def cuts_too_short(batch: dict[str, Any], target: Target) -> bool:
+    """Cuts names and values at 1000 characters: neither the seed's 1024 nor the kit's 1023."""
+    return deliver_all(target, [_shortened(request) for request in _mapped(batch, target)])
+
+
+def _shortened(request: HeapRequest) -> HeapRequest:
+    def short(value: Any) -> Any:
+        return value[:1000] if isinstance(value, str) else value
+
+    def event(body: Body) -> Body:
+        properties = {short(key): short(value) for key, value in (body.get("properties") or {}).items()}
+        return {**body, "event": short(body.get("event")), "properties": properties} if "event" in body else body
+
+    if "events" in request.body:
+        return HeapRequest(request.path, {**request.body, "events": [event(item) for item in request.body["events"]]})
+    return HeapRequest(request.path, event(request.body))
+
+
+def one_impression_list_lost(batch: dict[str, Any], target: Target) -> bool:
+    """Sends one Impression Event per impression list, but forgets the Items of every list after the first."""
+    return deliver_all(target, [_first_list_only(request) for request in _mapped(batch, target)])
+
+
+def _first_list_only(request: HeapRequest) -> HeapRequest:
+    events = request.body.get("events")
+    if not isinstance(events, list) or not any(item["event"] == "Impression Event" for item in events):
+        return request
+    items = [item for item in events if item["event"] == "Item"][:2]  # the first list of commerce_impressions holds 2
+    mains = [dict(item) for item in events if item["event"] == "Impression Event"] * 2
+    return HeapRequest(request.path, {**request.body, "events": mains + items})
+
+
 def duplicates_on_retry(batch: dict[str, Any], target: Target) -> bool:
     """On a failed attempt, re-sends with fresh idempotency keys, so a lost answer means a second copy."""
     ok = True

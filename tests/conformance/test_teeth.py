@@ -30,6 +30,10 @@ CASES = [
     (broken.no_truncation, "truncation", {"TRUNCATE-1024", "TRUNCATE-EVENT-NAME"}, set()),
     (broken.duplicates_on_retry, "faults_5xx_and_drops", {"EXACTLY-ONCE"}, {"DELIVER-ALL"}),
     (broken.retries_400, "faults_400", {"NO-RETRY-400"}, set()),
+    # Readings the documented rules accept are no loophole: a cut at 1000 is not 1023 or 1024, and one
+    # Impression Event per list still needs every list's Items.
+    (broken.cuts_too_short, "truncation", {"TRUNCATE-1024", "TRUNCATE-EVENT-NAME"}, set()),
+    (broken.one_impression_list_lost, "commerce_impressions", {"COMMERCE-FANOUT", "COMMERCE-NAMES", "COMMERCE-ITEM-CONTENT"}, {"EVENT-IDENTITY"}),
 ]
 
 
