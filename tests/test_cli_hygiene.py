@@ -26,8 +26,11 @@ def test_version_comes_from_the_installed_metadata(command: str) -> None:
     assert (done.returncode, done.stdout.strip()) == (0, f"{command} {metadata.version('heap-sim')}"), done.stderr
 
 
-@pytest.mark.parametrize("unbuffered", ["", "1"], ids=["buffered", "unbuffered"])
-@pytest.mark.parametrize(("command", "argv"), [("heap-mock", ["--help"]), ("heap-forward", ["--help"]), ("heap-conformance", ["--list-rules"])])
+@pytest.mark.parametrize(
+    ("command", "argv", "unbuffered"),
+    [("heap-mock", ["--help"], ""), ("heap-forward", ["--help"], ""), ("heap-conformance", ["--list-rules"], ""), ("heap-conformance", ["--list-rules"], "1")],
+    ids=["heap-mock", "heap-forward", "heap-conformance", "heap-conformance-unbuffered"],
+)
 def test_a_closed_pipe_ends_the_command_quietly(command: str, argv: list[str], unbuffered: str) -> None:
     """As `heap-conformance --list-rules | head -0`: the reader is gone before the first write.
 

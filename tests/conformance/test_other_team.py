@@ -4,12 +4,14 @@ passes every documented rule, and fails the conventions it breaks only when conv
 
 from __future__ import annotations
 
+import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
 from conformance.cli import main
+from conformance.fixtures import FIXTURES_DIR
 from conformance.pytest_plugin import ConformanceHarness
 from conformance.results import Status
 from conformance.rules import RULES, Kind
@@ -62,8 +64,10 @@ RULES_ARG = "COMMERCE-FANOUT,COMMERCE-NAMES,COMMERCE-MAIN-CONTENT,COMMERCE-ITEM-
 
 
 def test_the_command_exits_0_reporting_the_differences_and_1_with_conventions(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    junit = tmp_path / "junit.xml"
-    code, out = run_cli(capsys, "--forwarder", OTHER, "--rules", RULES_ARG, "--junitxml", str(junit))
+    junit, mine = tmp_path / "junit.xml", tmp_path / "fixtures"
+    mine.mkdir()
+    shutil.copy(FIXTURES_DIR / "commerce_impressions.json", mine)  # one fixture, through --fixtures
+    code, out = run_cli(capsys, "--forwarder", OTHER, "--fixtures", str(mine), "--rules", RULES_ARG, "--junitxml", str(junit))
     assert code == 0, out
     assert "CONVENTIONS NOT KEPT" in out and "differs from heap-sim's convention" in out and "[DIFFERS] CONV-COMMERCE-ORDER" in out
     assert "CONFORMS: 4 passed, 0 failed, 2 differ from heap-sim's conventions" in out
@@ -71,7 +75,7 @@ def test_the_command_exits_0_reporting_the_differences_and_1_with_conventions(ca
     assert cases["CONV-COMMERCE-ORDER"].find("failure") is None
     assert "differs from heap-sim's convention" in (cases["CONV-COMMERCE-ORDER"].findtext("system-out") or "")
 
-    code, out = run_cli(capsys, "--forwarder", OTHER, "--rules", RULES_ARG, "--conventions", "--junitxml", str(junit))
+    code, out = run_cli(capsys, "--forwarder", OTHER, "--fixtures", str(mine), "--rules", RULES_ARG, "--conventions", "--junitxml", str(junit))
     assert code == 1 and "[FAIL] CONV-COMMERCE-ORDER" in out
     assert ET.parse(junit).getroot().find("testsuite").get("failures") == "2"  # type: ignore[union-attr]
 
