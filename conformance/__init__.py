@@ -2,7 +2,8 @@
 simulator, judged rule by rule.
 
     rules.py        the catalogue: ID, statement, source sentence, documented or convention
-    fixtures.py     fixture files (fixtures/*.json) and their schema
+    fixtures.py     fixture files and their schema: the bundled ones (fixtures/ here, conformance/bundled/
+                    once installed) and a team's own folders
     oracle.py       what the seed says a batch becomes, from the batch alone
     observed.py     what the simulator stored and journaled
     checks/         one check per rule

@@ -20,7 +20,7 @@ from forwarder.model import TRACK_PATH, USER_PROPERTIES_PATH, HeapRequest, Mappi
 from forwarder.settings import Settings
 from forwarder.values import HeapValue, cut, epoch_ms, heap_properties, heap_value, id_text
 from heap_facts.lengths import MAX_BULK_ITEMS
-from heap_facts.names import SCREEN_VIEW_PREFIX, SUPPORTED_EVENT_TYPES
+from heap_facts.names import SCREEN_VIEW_PREFIX, SUPPORTED_EVENT_TYPES, is_reserved_user_property
 from heap_facts.times import iso_utc
 
 MAX_BULK_EVENTS = MAX_BULK_ITEMS  # D-btrack: "a max of 1000 events per request"
@@ -168,7 +168,7 @@ def user_properties(attributes: Any) -> dict[str, HeapValue]:
     """User attributes as Heap user properties: values by the one rule, and any casing of `id`
     (which Heap refuses, D-aup) renamed to `mparticle_<name>` unless that name is already taken."""
     properties = heap_properties(attributes)
-    for name in [name for name in properties if name.lower() == "id"]:
+    for name in [name for name in properties if is_reserved_user_property(name)]:
         value = properties.pop(name)
         renamed = f"mparticle_{name}"
         properties.setdefault(renamed, value)

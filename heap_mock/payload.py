@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from heap_facts.lengths import ARRAY_JOINER, MAX_IDENTITY, MAX_USER_ID, MAX_VALUE
+from heap_facts.names import is_reserved_user_property
 from heap_facts.times import MAX_EPOCH_MS
 from heap_mock.clock import parse_iso
 from heap_mock.errors import PayloadRejected, Violation
@@ -173,7 +174,7 @@ def _plainly_valid(name: str, value: Any, reserved_id: bool) -> bool:
         fits = len(value) <= MAX_NAME
     else:
         fits = kind is int or kind is float
-    return fits and len(name) <= MAX_NAME and not (reserved_id and len(name) == 2 and name.lower() == "id")
+    return fits and len(name) <= MAX_NAME and not (reserved_id and len(name) == 2 and is_reserved_user_property(name))
 
 
 def _check_property(
@@ -183,7 +184,7 @@ def _check_property(
     if len(name) > MAX_NAME:
         findings.add("properties.key_length", path, f"property name should NOT be longer than {MAX_NAME} characters")
         return None
-    if reserved_id and name.lower() == "id":
+    if reserved_id and is_reserved_user_property(name):
         findings.add("user_properties.reserved_id", path, "is reserved: a user property cannot be named any casing of 'id'")
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):

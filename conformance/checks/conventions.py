@@ -12,7 +12,7 @@ from conformance.checks.values import find_key, has_value, same_value
 from conformance.context import Context
 from conformance.results import Verdict
 from heap_facts.lengths import ARRAY_JOINER
-from heap_facts.names import SCREEN_VIEW_PREFIX
+from heap_facts.names import SCREEN_VIEW_PREFIX, is_reserved_user_property
 
 SESSION_NAMES = {"session_start": "Session Start", "session_end": "Session End"}
 
@@ -165,7 +165,7 @@ def check_commerce_properties(ctx: Context, v: Verdict) -> None:
 def check_user_id_rename(ctx: Context, v: Verdict) -> None:
     for batch in ctx.batches:
         attributes = batch.batch.get("user_attributes") or {}
-        reserved = [str(key) for key in attributes if str(key).lower() == "id" and attributes[key] is not None]
+        reserved = [str(key) for key in attributes if is_reserved_user_property(str(key)) and attributes[key] is not None]
         if batch.skip_reason is not None or not ctx.fixture.settings.forward_user_attributes:
             continue
         updates = accepted_user_updates(ctx, batch.identity)
