@@ -9,6 +9,7 @@ install stays out of sight.
 from __future__ import annotations
 
 import fcntl
+import os
 import shutil
 import subprocess
 import sys
@@ -70,13 +71,14 @@ class Installed:
 
 
 @pytest.fixture(scope="session")
-def installed(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Installed:
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     """heap-sim's wheel, built from this checkout and installed in a fresh venv, once per run.
 
     Under xdist every worker asks for it; the first builds it under a lock in the run's shared
     temporary root (as pytest-xdist's docs advise for session fixtures), the others reuse it.
     """
-    root = tmp_path_factory.getbasetemp() if worker_id == "master" else tmp_path_factory.getbasetemp().parent
+    under_xdist = "PYTEST_XDIST_WORKER" in os.environ  # also without the xdist plugin loaded (-p no:xdist)
+    root = tmp_path_factory.getbasetemp().parent if under_xdist else tmp_path_factory.getbasetemp()
     home = root / "heap-sim-wheel"
     with open(root / "heap-sim-wheel.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
