@@ -69,6 +69,11 @@ class ConformanceHarness:
     def fixture(self, fixture_id: str) -> Fixture:
         return load_fixtures(self.fixtures_dir, [fixture_id])[0]
 
+    def use_fixtures(self, directory: Path) -> ConformanceHarness:
+        """Run your own fixture folder from now on (the schema stays the package's); returns the harness."""
+        self.fixtures_dir = self.runner.fixtures_dir = directory
+        return self
+
     def run_fixture(self, fixture_id: str, forwarder: ForwarderSpec = None, rules: list[str] | None = None) -> FixtureOutcome:
         """One fixture's outcome: its rules judged (or only `rules`), and the golden file for ours."""
         return self.runner.run_fixture(self.fixture(fixture_id), as_forwarder(forwarder), select_rules(rules) if rules else None)

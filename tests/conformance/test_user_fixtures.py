@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from conformance.cli import main
+from conformance.pytest_plugin import ConformanceHarness, fixture_ids
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMAND = Path(sys.executable).parent / "heap-conformance"
@@ -90,3 +91,9 @@ def test_a_file_that_is_not_json_and_a_clashing_id_exit_2(mine: Path, capsys: py
     (mine / "sessions.json").write_text(readme_fixture())
     code, _, err = in_process(capsys, "--fixtures", "my-fixtures", "--bundled")
     assert code == 2 and "fixture ID 'sessions' is also" in err, err
+
+
+def test_the_pytest_plugin_runs_own_fixtures(mine: Path, heap_conformance: ConformanceHarness) -> None:
+    assert fixture_ids(mine) == ["checkout"]
+    outcome = heap_conformance.use_fixtures(mine).assert_conforms("checkout")
+    assert outcome.golden is None and len(outcome.checks) == 5
