@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from conformance.cli import main
 from conformance.fixtures import FIXTURES_DIR
 from conformance.pytest_plugin import ConformanceHarness
 from conformance.results import Status
 from conformance.rules import RULES, Kind
+from tests.conformance.test_cli import run_cli
 
 OTHER = "tests.conformance.other_team:forward"
 # Every bundled fixture but the bursts: it does not pace (a plain loop), so the LIMIT-* rules are the teeth tests' business.
@@ -52,14 +52,6 @@ def test_several_impression_events_are_one_reading_of_the_seed(heap_conformance:
     assert not judged["CONV-COMMERCE-ORDER"], "items before the main event is not our order"
 
 
-def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as exit_:
-        code = int(exit_.code or 0)
-    return code, capsys.readouterr().out
-
-
 RULES_ARG = "COMMERCE-FANOUT,COMMERCE-NAMES,COMMERCE-MAIN-CONTENT,COMMERCE-ITEM-CONTENT,CONV-COMMERCE-ORDER,CONV-COMMERCE-PROPERTIES"
 
 
@@ -67,7 +59,7 @@ def test_the_command_exits_0_reporting_the_differences_and_1_with_conventions(ca
     junit, mine = tmp_path / "junit.xml", tmp_path / "fixtures"
     mine.mkdir()
     shutil.copy(FIXTURES_DIR / "commerce_impressions.json", mine)  # one fixture, through --fixtures
-    code, out = run_cli(capsys, "--forwarder", OTHER, "--fixtures", str(mine), "--rules", RULES_ARG, "--junitxml", str(junit))
+    code, out, _ = run_cli(capsys, "--forwarder", OTHER, "--fixtures", str(mine), "--rules", RULES_ARG, "--junitxml", str(junit))
     assert code == 0, out
     assert "CONVENTIONS NOT KEPT" in out and "differs from heap-sim's convention" in out and "[DIFFERS] CONV-COMMERCE-ORDER" in out
     assert "CONFORMS: 4 passed, 0 failed, 2 differ from heap-sim's conventions" in out
@@ -75,18 +67,18 @@ def test_the_command_exits_0_reporting_the_differences_and_1_with_conventions(ca
     assert cases["CONV-COMMERCE-ORDER"].find("failure") is None
     assert "differs from heap-sim's convention" in (cases["CONV-COMMERCE-ORDER"].findtext("system-out") or "")
 
-    code, out = run_cli(capsys, "--forwarder", OTHER, "--fixtures", str(mine), "--rules", RULES_ARG, "--conventions", "--junitxml", str(junit))
+    code, out, _ = run_cli(capsys, "--forwarder", OTHER, "--fixtures", str(mine), "--rules", RULES_ARG, "--conventions", "--junitxml", str(junit))
     assert code == 1 and "[FAIL] CONV-COMMERCE-ORDER" in out
     assert ET.parse(junit).getroot().find("testsuite").get("failures") == "2"  # type: ignore[union-attr]
 
 
 def test_rules_are_selected_by_kind_without_a_list_of_ids(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out = run_cli(capsys, "--forwarder", OTHER, "--kind", "convention", "--conventions", "--rules", RULES_ARG)
+    code, out, _ = run_cli(capsys, "--forwarder", OTHER, "--kind", "convention", "--conventions", "--rules", RULES_ARG)
     assert code == 1
     table = [line.split()[0] for line in out.splitlines() if line.startswith(("COMMERCE-", "CONV-"))]
     assert table == ["CONV-COMMERCE-ORDER", "CONV-COMMERCE-PROPERTIES"]
 
 
 def test_our_own_forwarder_is_judged_on_its_conventions_by_default(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out = run_cli(capsys, "--kind", "convention", "--rules", "CONV-COMMERCE-ORDER,CONV-SESSION-NAMES")
+    code, out, _ = run_cli(capsys, "--kind", "convention", "--rules", "CONV-COMMERCE-ORDER,CONV-SESSION-NAMES")
     assert code == 0 and "CONFORMS: 2 passed, 0 failed" in out

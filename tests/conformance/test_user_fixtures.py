@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from conformance.cli import main
 from conformance.pytest_plugin import ConformanceHarness, fixture_ids
+from tests.conformance.test_cli import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMAND = Path(sys.executable).parent / "heap-conformance"
@@ -29,16 +29,6 @@ def readme_fixture() -> str:
 def conformance(cwd: Path, *argv: str) -> subprocess.CompletedProcess[str]:
     """`heap-conformance` as a user runs it: the console script, from their own directory."""
     return subprocess.run([COMMAND, *argv], cwd=cwd, capture_output=True, text=True, timeout=120, check=False)
-
-
-def in_process(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    """The same command in this process (faster), for the cases past the first."""
-    try:
-        code = main(list(argv))
-    except SystemExit as exit_:
-        code = int(exit_.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 @pytest.fixture
@@ -58,7 +48,7 @@ def test_the_readme_fixture_runs_alone_from_any_directory(mine: Path) -> None:
 
 
 def test_own_fixtures_beside_the_bundled_ones(mine: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = in_process(capsys, "--fixtures", "my-fixtures", "--bundled", "--rules", "MAP-SCREEN-NAME")
+    code, out, err = run_cli(capsys, "--fixtures", "my-fixtures", "--bundled", "--rules", "MAP-SCREEN-NAME")
     assert code == 0, out + err
     row = next(line for line in out.splitlines() if line.startswith("MAP-SCREEN-NAME"))
     assert "screen_views" in row and "checkout" in row
@@ -85,11 +75,11 @@ def test_an_invalid_fixture_exits_2_naming_the_file_and_the_json_path(mine: Path
 
 def test_a_file_that_is_not_json_and_a_clashing_id_exit_2(mine: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (mine / "broken.json").write_text("{not json")
-    code, _, err = in_process(capsys, "--fixtures", "my-fixtures")
+    code, _, err = run_cli(capsys, "--fixtures", "my-fixtures")
     assert code == 2 and "broken.json: cannot read fixture" in err
     (mine / "broken.json").unlink()
     (mine / "sessions.json").write_text(readme_fixture())
-    code, _, err = in_process(capsys, "--fixtures", "my-fixtures", "--bundled")
+    code, _, err = run_cli(capsys, "--fixtures", "my-fixtures", "--bundled")
     assert code == 2 and "fixture ID 'sessions' is also" in err, err
 
 
