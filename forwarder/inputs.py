@@ -4,7 +4,8 @@ batches (the /v2/bulkevents body), or newline-delimited batches (NDJSON).
 Inputs are streamed, so memory stays flat however large the input: an array is cut into its
 elements as bytes arrive (`forwarder.json_stream`), NDJSON is read a line at a time, and only the
 first value may span lines (a pretty-printed batch). Every element and line is parsed by the same
-`loads`, so every shape follows one set of rules.
+`json_stream.loads`, so every shape follows one set of rules; bytes that are not UTF-8 are kept as
+lone surrogates, which the mapping refuses by JSON path.
 
 An input that cannot be read as batches at all raises InputError when it is opened, before anything
 is sent (the CLI exits 2). After that, a batch whose text is broken becomes an `InputBatch` with an
@@ -13,23 +14,20 @@ is sent (the CLI exits 2). After that, a batch whose text is broken becomes an `
 
 from __future__ import annotations
 
+import codecs
 import io
-import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-import orjson
-
-from forwarder.json_stream import ArraySplitter, StreamBroken, bracket_depth
+from forwarder.json_stream import ArraySplitter, StreamBroken, bracket_depth, loads
 from forwarder.model import ForwarderError
 
 # Larger than any batch mParticle sends (it splits uploads long before this); a line or element
 # beyond it is refused unread, so a file with no line breaks cannot fill memory. Our assumption.
 MAX_BATCH_BYTES = 16 * 2**20
 READ_CHUNK_BYTES = 2**20
-MAX_READ_DEPTH = 1024  # orjson's limit; the stdlib's parser would overflow Python's stack near it
 _BOM = b"\xef\xbb\xbf"
 _WHITESPACE = b" \t\r\n"
 
@@ -81,13 +79,16 @@ class Input:
     # --- a JSON array: cut into elements as bytes arrive ---------------------------------------
     def _array(self) -> Iterator[InputBatch]:
         splitter = ArraySplitter(MAX_BATCH_BYTES)
+        # Bytes that are not UTF-8 become lone surrogates, which the mapping refuses by JSON path.
+        decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
         read = getattr(self.stream, "read1", self.stream.read)
         chunk = self.first
         try:
             while chunk:
-                for element in splitter.feed(chunk):
-                    yield _parsed(f"{self.label}[{element.index}]", element.data, "")
+                for element in splitter.feed(decoder.decode(chunk)):
+                    yield InputBatch(f"{self.label}[{element.index}]", element.value, element.error)
                 chunk = _read(read, self.label)
+            splitter.feed(decoder.decode(b"", final=True))
             splitter.close()
         except StreamBroken as error:
             yield InputBatch(f"{self.label}[{splitter.index}]", error=f"{error}; nothing after it can be read")
@@ -163,8 +164,9 @@ class _Lines:
             if not data:
                 return None
             self.number += 1
-            if len(data) > MAX_BATCH_BYTES and not data.endswith(b"\n"):
-                self._skip_rest_of_line()
+            if len(data.rstrip(b"\r\n")) > MAX_BATCH_BYTES:
+                if not data.endswith(b"\n"):
+                    self._skip_rest_of_line()
                 return _Line(self.number, None)
             if data.strip(_WHITESPACE):
                 return _Line(self.number, data)
@@ -219,28 +221,9 @@ def parse_batches(data: bytes, label: str) -> list[InputBatch]:
     return list(Input(label, io.BytesIO(data)).batches())
 
 
-def loads(data: bytes) -> Any:
-    """One JSON value: orjson for speed; the stdlib for what orjson refuses but JSON writers send
-    (integers beyond 64 bits, NaN and Infinity, lone surrogates, which the mapping then refuses by
-    name). ValueError says what is wrong, as a predicate: "is not valid JSON: ..."."""
-    try:
-        return orjson.loads(data)
-    except orjson.JSONDecodeError as error:
-        if "depth" in error.msg or "recursion" in error.msg:
-            raise ValueError(f"is nested deeper than {MAX_READ_DEPTH} levels") from None
-    try:
-        return json.loads(data)
-    except UnicodeDecodeError as error:
-        raise ValueError(f"is not valid JSON: not UTF-8 text ({error.reason})") from None
-    except RecursionError:
-        raise ValueError("is nested too deeply to read") from None
-    except ValueError as error:
-        raise ValueError(f"is not valid JSON: {error}") from None
-
-
 def _parsed(source: str, data: bytes, what: str) -> InputBatch:
     try:
-        return InputBatch(source, loads(data))
+        return InputBatch(source, loads(data.decode("utf-8", "surrogateescape")))
     except ValueError as error:
         return InputBatch(source, error=f"{what}{error}")
 
