@@ -210,3 +210,9 @@ def test_taking_a_few_batches_reads_a_bounded_part_of_a_large_input(head: bytes,
     assert all(item.error is None and item.batch["source_request_id"] == "good" for item in taken)
     assert raw.read_bytes < 3 * inputs.READ_CHUNK_BYTES
     assert sum(1 for _ in batches) == 100_000 - 3
+
+
+def test_the_readme_states_the_limits_the_reader_and_summary_keep() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    assert f"longer than {inputs.MAX_BATCH_BYTES // 2**20} MiB" in readme
+    assert f"at most {cli.MAX_LISTED:,}" in readme
