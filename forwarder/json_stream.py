@@ -106,22 +106,21 @@ class ArraySplitter:
             element = self._scan() if self.scanning else self._parse()
             if element is None:
                 break
-            if element is not False:
-                elements.append(element)
+            elements.append(element)
         if self.ended:
             self.trailing = bool(self.buffer[self.position :].strip(_WHITESPACE))
             self.buffer, self.position, self.start = "", 0, -1
         return elements
 
-    def _parse(self) -> Element | bool | None:
-        """The next element parsed where it starts (the fast way); None to wait for more text,
-        False when the array closed with no element; switches to scanning if it cannot parse."""
+    def _parse(self) -> Element | None:
+        """The next element parsed where it starts (the fast way); None to wait for more text or
+        when the array closed with no element; switches to scanning if it cannot parse."""
         at = _skip_whitespace(self.buffer, self.start)
         if at == len(self.buffer):
             return None
         if self.buffer[at] == "]" and self.index == 0:
             self.ended, self.position = True, at + 1
-            return False
+            return None
         try:
             value, end = _DECODER.raw_decode(self.buffer, at)
         except json.JSONDecodeError as error:

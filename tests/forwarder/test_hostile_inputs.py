@@ -12,8 +12,7 @@ from typing import Any
 
 import pytest
 
-from forwarder import BatchRejected, Settings, map_batch
-from forwarder import cli, inputs
+from forwarder import BatchRejected, Settings, cli, inputs, map_batch
 from forwarder.values import epoch_ms, heap_value
 from heap_mock.testing import MockClient
 from tests.forwarder.conftest import custom, make_batch
