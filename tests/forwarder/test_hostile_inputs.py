@@ -145,6 +145,18 @@ def test_the_summary_lists_a_bounded_number_of_rejections_and_counts_them_all(mo
     assert (len(summary["rejected"]), summary["rejected_count"], summary["batches"]) == (2, 5, 6)
 
 
+def test_the_summary_lists_a_bounded_number_of_skip_reasons_and_failures_and_counts_them_all(
+    heap_mock: MockClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cli, "MAX_LISTED", 2)
+    heap_mock.add_fault(path="/api/track", status=400, body="refused", times=3)
+    batches = [make_batch(custom(f"E{n}"), {"event_type": f"unknown_{n}", "data": {}}, source_request_id=str(n)) for n in range(3)]
+    status, summary = forward(heap_mock.url, "\n".join(json.dumps(batch) for batch in batches))
+    assert status == 1
+    assert (summary["failed"]["count"], len(summary["failed"]["requests"])) == (3, 2)
+    assert summary["skipped"]["count"] == 3 and summary["skipped"]["by_reason"][cli.OTHER_REASONS] == 1
+
+
 # --- NaN and Infinity: strings Heap takes, never the null it refuses --------------------------------
 @pytest.mark.parametrize(("value", "text"), [(math.nan, "NaN"), (math.inf, "Infinity"), (-math.inf, "-Infinity")])
 def test_nan_and_infinities_become_the_words_json_writers_use(value: float, text: str) -> None:
@@ -202,13 +214,13 @@ class CountingStream(io.RawIOBase):
 
 @pytest.mark.parametrize(("head", "separator", "tail"), [(b"", b"\n", b"\n"), (b"[", b",", b"]")], ids=["ndjson", "array"])
 def test_taking_a_few_batches_reads_a_bounded_part_of_a_large_input(head: bytes, separator: bytes, tail: bytes) -> None:
-    raw = CountingStream(head, GOOD.encode(), separator, tail, 100_000)  # about 15 MB
+    raw = CountingStream(head, GOOD.encode(), separator, tail, 40_000)  # about 6 MB
     opened = inputs.Input("<big>", io.BufferedReader(raw))
     batches = opened.batches()
     taken = [next(batches) for _ in range(3)]
     assert all(item.error is None and item.batch["source_request_id"] == "good" for item in taken)
     assert raw.read_bytes < 3 * inputs.READ_CHUNK_BYTES
-    assert sum(1 for _ in batches) == 100_000 - 3
+    assert sum(1 for _ in batches) == 40_000 - 3
 
 
 def test_the_readme_states_the_limits_the_reader_and_summary_keep() -> None:
