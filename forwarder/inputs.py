@@ -110,9 +110,9 @@ class Input:
         assert self.lines is not None and first.data is not None
         gathered, size, depth = [first], len(first.data), bracket_depth(first.data)
         while depth > 0 and size <= MAX_BATCH_BYTES and (line := self.lines.next()) is not None:
-            if line.data is None:
-                break
             gathered.append(line)
+            if line.data is None:  # too long: the document cannot hold it, so it is not one
+                break
             size += len(line.data)
             depth = bracket_depth(line.data, depth)
         single = depth == 0 and self.lines.peek() is None

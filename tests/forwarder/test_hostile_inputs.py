@@ -124,6 +124,15 @@ def test_a_line_longer_than_a_batch_can_be_is_refused_unread(heap_mock: MockClie
     assert summary["heap_events_sent"] == 2
 
 
+def test_a_line_too_long_inside_a_broken_first_value_is_still_reported(heap_mock: MockClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(inputs, "MAX_BATCH_BYTES", 2000)
+    status, summary = forward(heap_mock.url, "\n".join(['{"mpid": [', "x" * 3000, GOOD]))
+    assert status == 1
+    assert [entry["batch"] for entry in summary["rejected"]] == ["<stdin>:1", "<stdin>:2"]
+    assert summary["rejected"][1]["error"] == "line 2 is longer than 2000 bytes"
+    assert summary["heap_events_sent"] == 1
+
+
 def test_a_pretty_printed_batch_then_ndjson_lines_are_all_read(heap_mock: MockClient) -> None:
     pretty = json.dumps(make_batch(custom("Pretty"), source_request_id="p"), indent=2)
     status, summary = forward(heap_mock.url, f"{pretty}\n{GOOD}\n")

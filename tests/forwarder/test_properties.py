@@ -79,19 +79,21 @@ def test_every_batch_maps_or_is_rejected_by_name_and_every_event_is_accounted_fo
 
 @BOUNDED
 @given(batches=st.lists(HOSTILE_BATCHES, max_size=5), broken=st.lists(st.sampled_from(["{oops", "[" * 1500, "{\"mpid\": NaN"]), max_size=2),
-       shape=st.sampled_from(["ndjson", "array"]), rng=st.randoms())
+       shape=st.sampled_from(["ndjson", "pretty", "array"]), rng=st.randoms())
 def test_the_cli_accounts_for_every_batch_of_any_input_without_a_traceback(
     batches: list[Any], broken: list[str], shape: str, rng: random.Random
 ) -> None:
     texts = [json_text(batch) for batch in batches] + broken
     rng.shuffle(texts)
-    if shape == "ndjson" and (not texts or not texts[0].startswith("{")):
+    if shape != "array" and (not texts or not texts[0].startswith("{")):
         texts.insert(0, "{}")  # a first line that is not an object reads as an array or as no batches at all
-    data = "\n".join(texts) if shape == "ndjson" else "[" + ",\n".join(texts) + "]"
+    if shape == "pretty" and texts[0] not in broken:  # a first batch over several lines, then one a line
+        texts[0] = json.dumps(json.loads(texts[0]), indent=2, allow_nan=True)
+    data = "[" + ",\n".join(texts) + "]" if shape == "array" else "\n".join(texts)
     out, err = io.StringIO(), io.StringIO()
     status = cli.main(["--heap-url", "http://127.0.0.1:9", "--app-id", "11", "--dry-run", "-"], stdin=io.BytesIO(data.encode()), stdout=out, stderr=err)
     if status == 2:  # only an input that is one broken value is unusable as a whole
-        assert shape == "ndjson" and texts[0] in broken and len(texts) == 1 and err.getvalue().startswith("heap-forward: error: ")
+        assert shape != "array" and texts[0] in broken and len(texts) == 1 and err.getvalue().startswith("heap-forward: error: ")
         return
     summary = json.loads(out.getvalue())
     assert status == (1 if summary["rejected_count"] else 0) and err.getvalue() == ""
