@@ -16,7 +16,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any, TextIO
+from typing import IO, Any, TextIO
 
 import orjson
 
@@ -131,21 +131,26 @@ def _dry_run(inputs: Iterable[InputBatch], settings: Settings, stdout: TextIO) -
     with tempfile.SpooledTemporaryFile(max_size=DRY_RUN_SPOOL_BYTES, mode="w+", encoding="utf-8") as spool:
         for item in inputs:
             mapped = _mapped(item, summary, settings)
-            if mapped is None:
-                continue
-            summary.count_mapped(mapped.events_in, [skip.reason for skip in mapped.skipped])
-            summary.heap_events += mapped.heap_events
-            for request in mapped.requests:
-                spool.write(",\n" if spool.tell() else "\n")
-                spool.write(_json_text({"batch": item.source, **request.to_json()}).replace("\n", "\n    ").join(("    ", "")))
+            if mapped is not None:
+                summary.count_mapped(mapped.events_in, [skip.reason for skip in mapped.skipped])
+                summary.heap_events += mapped.heap_events
+                for request in mapped.requests:
+                    spool.write(",\n" if spool.tell() else "\n")
+                    spool.write(_json_text({"batch": item.source, **request.to_json()}).replace("\n", "\n    ").join(("    ", "")))
         document = summary.to_json()
-        head = _json_text({**document, "heap_requests": []}).removesuffix("[]\n}")
-        stdout.write(head + "[")
-        spool.seek(0)
-        while chunk := spool.read(2**16):
-            stdout.write(chunk)
-        stdout.write("\n  ]\n}\n" if spool.tell() else "]\n}\n")
+        _write_with_spooled_requests(stdout, document, spool)
     return _exit_status(document)
+
+
+def _write_with_spooled_requests(stdout: TextIO, document: dict[str, Any], spool: IO[str]) -> None:
+    """The summary as one indented JSON document whose last key, `heap_requests`, is read from `spool`."""
+    head = _json_text({**document, "heap_requests": []}).removesuffix("[]\n}")
+    stdout.write(head + "[")
+    spooled = spool.tell() > 0
+    spool.seek(0)
+    while chunk := spool.read(2**16):
+        stdout.write(chunk)
+    stdout.write("\n  ]\n}\n" if spooled else "]\n}\n")
 
 
 def _mapped(item: InputBatch, summary: _Summary, settings: Settings) -> MappingResult | None:
