@@ -88,10 +88,11 @@ class Input:
                 for element in splitter.feed(decoder.decode(chunk)):
                     yield InputBatch(f"{self.label}[{element.index}]", element.value, element.error)
                 chunk = _read(read, self.label)
-            splitter.feed(decoder.decode(b"", final=True))
+            for element in [*splitter.feed(decoder.decode(b"", final=True)), *splitter.finish()]:
+                yield InputBatch(f"{self.label}[{element.index}]", element.value, element.error)
             splitter.close()
         except StreamBroken as error:
-            yield InputBatch(f"{self.label}[{splitter.index}]", error=f"{error}; nothing after it can be read")
+            yield InputBatch(f"{self.label}[{splitter.index}]", error=str(error))
 
     # --- one batch a line, the first one possibly pretty-printed over several ------------------
     def _values(self) -> Iterator[InputBatch]:

@@ -81,15 +81,34 @@ class ArraySplitter:
         self.buffer += chunk
         elements = self._read() if self.start >= 0 or self._open() else []
         if not self.ended and len(self.buffer) - self.start > self.max_element_chars:
-            raise StreamBroken(f"element {self.index} is larger than {self.max_element_chars} characters or never ends")
+            raise StreamBroken(f"element {self.index} is larger than {self.max_element_chars} characters or never ends; nothing after it can be read")
         return elements
+
+    def finish(self) -> list[Element]:
+        """At the end of the input: the last element if it is whole though the array never closed."""
+        if self.ended or self.scanning or self.start < 0:
+            return []
+        at = _skip_whitespace(self.buffer, self.start)
+        try:
+            value, end = _DECODER.raw_decode(self.buffer, at)
+        except (ValueError, RecursionError):
+            return []
+        if self.buffer[end:].strip(_WHITESPACE):
+            return []
+        self.start = self.position = len(self.buffer)
+        self.index += 1
+        return [Element(self.index - 1, value)]
 
     def close(self) -> None:
         """Raises StreamBroken unless the array was closed and nothing but whitespace followed it."""
         if self.trailing:
-            raise StreamBroken("content after the array's closing ]")
-        if not self.ended:
-            raise StreamBroken(f"the input ends inside element {self.index}: the array is not closed")
+            raise StreamBroken("content after the array's closing ] (one array per input; nothing after it is read)")
+        if self.ended:
+            return
+        if self.start >= 0 and not self.buffer[self.start :].strip(_WHITESPACE):
+            where = f"after element {self.index - 1}" if self.index else "before the first element"
+            raise StreamBroken(f"the input ends {where}: the array is not closed (no ])")
+        raise StreamBroken(f"the input ends inside element {self.index}: the array is not closed; nothing after it can be read")
 
     def _open(self) -> bool:
         stripped = self.buffer.lstrip(_WHITESPACE)

@@ -115,6 +115,13 @@ def test_an_array_that_never_closes_delivers_what_came_before_and_says_so(heap_m
     assert summary["heap_events_sent"] == 2
 
 
+def test_an_array_missing_only_its_closing_bracket_still_delivers_its_last_batch(heap_mock: MockClient) -> None:
+    status, summary = forward(heap_mock.url, f"[{GOOD},\n{GOOD.replace('good', 'good-2')}\n")
+    assert status == 1
+    assert summary["rejected"] == [{"batch": "<stdin>[2]", "error": "the input ends after element 1: the array is not closed (no ])"}]
+    assert summary["heap_events_sent"] == 2
+
+
 def test_a_line_longer_than_a_batch_can_be_is_refused_unread(heap_mock: MockClient, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(inputs, "MAX_BATCH_BYTES", 2000)
     long_line = json.dumps(make_batch(custom("Long", custom_attributes={"pad": "x" * 5000}), source_request_id="long"))
