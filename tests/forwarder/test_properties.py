@@ -10,6 +10,8 @@ import json
 import math
 import os
 import random
+import re
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -26,7 +28,8 @@ from heap_mock.server import HeapMockServer
 from heap_mock.testing import MockClient
 from tests.forwarder.strategies import HOSTILE_BATCHES, JSON_VALUES, VALID_ISH_BATCHES, json_text
 
-EXAMPLES = int(os.environ.get("HEAP_SIM_PROPERTY_EXAMPLES", "60"))
+DEFAULT_EXAMPLES = 60
+EXAMPLES = int(os.environ.get("HEAP_SIM_PROPERTY_EXAMPLES", str(DEFAULT_EXAMPLES)))
 BOUNDED = settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 SETTINGS = st.builds(
     Settings,
@@ -140,3 +143,12 @@ def test_delivered_plus_failed_is_every_event_mapped_and_the_simulator_stores_ea
         delivered = [request for request in mapped.requests if request not in failed]
         stored_keys |= {event["idempotency_key"] for request in delivered for event in request.body.get("events", [request.body])}
     assert len(simulator.events()) == len(stored_keys)
+
+
+def test_the_readme_states_how_many_examples_each_run_takes() -> None:
+    root = Path(__file__).parents[2]
+    long_run = re.search(r"HEAP_SIM_PROPERTY_EXAMPLES:-(\d+)", (root / "Makefile").read_text())
+    assert long_run is not None
+    readme = (root / "README.md").read_text()
+    assert f"`make test` runs {DEFAULT_EXAMPLES} examples" in readme
+    assert f"`make test-properties` runs {int(long_run.group(1)):,}" in readme
