@@ -10,7 +10,7 @@ PORT ?= 8080
 # `make run DEMO=` starts an empty simulator.
 DEMO ?= --demo
 
-.PHONY: run test bench clean
+.PHONY: run test test-properties bench clean
 
 $(STAMP): pyproject.toml tests/realclients/package-lock.json
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n auto -q
+
+# The property-based tests with many more examples than `make test` gives them (minutes, not seconds).
+test-properties: $(STAMP)
+	HEAP_SIM_PROPERTY_EXAMPLES=$${HEAP_SIM_PROPERTY_EXAMPLES:-2000} $(BIN)/python -m pytest -n auto -q tests/forwarder/test_properties.py
 
 bench: $(STAMP)
 	$(BIN)/python -m bench --quick

@@ -2,13 +2,16 @@
 
 Real batches differ from the schema (mparticle-batch.md §6), so this module accepts every form
 the sources show and rejects only a batch whose structure leaves nothing to map: not an object,
-`events` not a list, or an event without `event_type` or `data`. Pure functions, no I/O.
+`events` not a list, or an event without `event_type` or `data`, or one that Heap's JSON cannot
+carry at all (a lone surrogate, nesting beyond what a JSON writer writes). Pure functions, no I/O.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
+
+import orjson
 
 from forwarder.model import BatchRejected
 from forwarder.settings import Settings
@@ -16,6 +19,9 @@ from forwarder.values import MAX_IDENTITY, id_text
 from heap_facts.platforms import is_supported_platform, is_web
 # The user_identities keys that mean the customer ID: the documented one and the Python SDK's (S6).
 CUSTOMER_ID_KEYS = ("customer_id", "customerid")
+# orjson writes no deeper than this, and the stdlib writer would run out of Python's stack not far
+# beyond; mParticle batches nest about eight levels. Our limit, not mParticle's.
+MAX_NESTING = 254
 
 
 def checked_events(batch: Any) -> list[dict[str, Any]]:
@@ -26,6 +32,7 @@ def checked_events(batch: Any) -> list[dict[str, Any]]:
     """
     if not isinstance(batch, Mapping):
         raise BatchRejected("$", f"a batch must be a JSON object, got {_json_kind(batch)}")
+    check_writable(batch)
     events = batch.get("events")
     if events is None:
         return []
@@ -34,6 +41,59 @@ def checked_events(batch: Any) -> list[dict[str, Any]]:
     for index, event in enumerate(events):
         _check_event(event, f"$.events[{index}]")
     return events
+
+
+def check_writable(batch: Mapping[str, Any]) -> None:
+    """BatchRejected naming the first place Heap's JSON could not carry: a lone surrogate (not
+    Unicode text), an object key that is not a string, or nesting beyond MAX_NESTING levels."""
+    try:
+        orjson.dumps(batch)  # the fast answer for nearly every batch: it writes, so it is writable
+        return
+    except TypeError:
+        pass  # or only an integer beyond 64 bits, which is fine: look closer
+    for path, value, depth, is_key in _walk(batch):
+        if depth > MAX_NESTING:
+            raise BatchRejected(path, f"is nested deeper than {MAX_NESTING} levels")
+        problem = _text_problem(value, is_key)
+        if problem is not None:
+            raise BatchRejected(path, problem)
+
+
+def _walk(root: Any) -> Iterator[tuple[str, Any, int, bool]]:
+    """Every value and object key under `root` with its JSON path, depth and whether it is a key,
+    in document order, without recursion (so no depth can overflow the stack)."""
+    stack: list[tuple[str, Any, int, bool]] = [("$", root, 0, False)]
+    while stack:
+        path, value, depth, is_key = stack.pop()
+        yield path, value, depth, is_key
+        if depth > MAX_NESTING:
+            return
+        if isinstance(value, Mapping):
+            for key, item in reversed(list(value.items())):
+                child = f"{path}.{_path_key(key)}"
+                stack += [(child, item, depth + 1, False), (child, key, depth + 1, True)]
+        elif isinstance(value, (list, tuple)):
+            stack += reversed([(f"{path}[{index}]", item, depth + 1, False) for index, item in enumerate(value)])
+
+
+def _text_problem(value: Any, is_key: bool) -> str | None:
+    if is_key and not isinstance(value, str):
+        return f"has a key that is not a string ({type(value).__name__}): JSON object keys are strings"
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as error:
+            surrogate = value[error.start].encode("utf-8", "backslashreplace").decode()
+            where = "its name holds" if is_key else "holds"
+            return f"{where} a lone surrogate ({surrogate}), which is not Unicode text: Heap could not store it"
+    return None
+
+
+def _path_key(key: Any) -> str:
+    if not isinstance(key, str):
+        return repr(key)
+    text = key.encode("utf-8", "backslashreplace").decode()
+    return text if len(text) <= 64 else text[:64] + "…"
 
 
 def _check_event(event: Any, path: str) -> None:

@@ -9,6 +9,7 @@ Property names are decided in MAPPING.md; fields set here win over custom attrib
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -119,7 +120,9 @@ def _named_action(value: Any, by_number: Mapping[int, str]) -> str:
     """An action type as mParticle spells it in text; numbers (web SDK enums) translated; absent is `unknown`."""
     if isinstance(value, bool) or value is None:
         return "unknown"
-    if isinstance(value, (int, float)) or (isinstance(value, str) and value.strip().isdigit()):
+    if isinstance(value, float) and not math.isfinite(value):
+        return "unknown"  # NaN or an infinity names no action
+    if isinstance(value, (int, float)) or (isinstance(value, str) and value.strip().isascii() and value.strip().isdigit()):
         return by_number.get(int(value), "unknown")
     text = str(value).strip().lower()
     return cut(text) if text else "unknown"

@@ -8,7 +8,8 @@ number in attribute bags; S6 serialises Decimal as a string). The one rule, writ
 
 - string: cut to 1023 characters;
 - number: kept, except an integer beyond 2^53 - 1, which becomes its decimal string (JSON
-  consumers lose its precision otherwise);
+  consumers lose its precision otherwise), and NaN or an infinity, which JSON cannot carry, and
+  which become the strings "NaN", "Infinity", "-Infinity";
 - boolean: the string "true" or "false";
 - null: the property is dropped;
 - list: its items converted by this rule (nulls dropped, nested values as compact JSON), joined with
@@ -19,6 +20,7 @@ number in attribute bags; S6 serialises Decimal as a string). The one rule, writ
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -51,7 +53,7 @@ def heap_value(value: Any) -> HeapValue | None:
         return number if -MAX_SAFE_INTEGER <= number <= MAX_SAFE_INTEGER else str(number)
     if kind is float:
         real: float = value
-        return real
+        return real if math.isfinite(real) else non_finite_text(real)
     if value is None:
         return None
     if kind is bool:
@@ -61,9 +63,19 @@ def heap_value(value: Any) -> HeapValue | None:
     return cut(_compact_json(value))
 
 
+def non_finite_text(real: float) -> str:
+    """NaN and the infinities as the words JSON writers use for them (Python's json, JSON5): Heap
+    takes only numbers and strings, and JSON has no number for these."""
+    if real != real:
+        return "NaN"
+    return "Infinity" if real > 0 else "-Infinity"
+
+
 def _list_item(item: Any) -> str:
     if isinstance(item, bool):
         return "true" if item else "false"
+    if isinstance(item, float) and not math.isfinite(item):
+        return non_finite_text(item)
     if isinstance(item, (str, int, float)):
         return str(item)
     return _compact_json(item)
@@ -123,7 +135,7 @@ def epoch_ms(value: Any) -> int | None:
         else:
             value = int(text)
     if isinstance(value, float):
-        if value != value:  # NaN
+        if not math.isfinite(value):
             return None
         value = int(value)
     if isinstance(value, int) and 0 < value <= MAX_EPOCH_MS:
