@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import heap_mock
+from heap_mock.version import VERSION
 from heap_mock.payload import MAX_IDENTITY, MAX_NAME, MAX_USER_ID
 
 Schema = dict[str, Any]
@@ -26,7 +26,7 @@ def openapi_document() -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {
             "title": "heap-sim: Heap server-side API simulator",
-            "version": heap_mock.__version__,
+            "version": VERSION,
             "description": (
                 "Heap's server-side endpoints as the simulator implements them, and the simulator's own "
                 "/_mock/ API for inspecting what arrived and controlling the clock, limits and faults. "

@@ -8,7 +8,7 @@ import orjson
 from flask import Blueprint, request
 from werkzeug.wrappers import Response
 
-import heap_mock
+from heap_mock.version import VERSION
 from heap_mock.clock import LATEST, MAX_RATE, parse_iso, to_iso
 from heap_mock.errors import ControlError
 from heap_mock.rules import RULES
@@ -59,7 +59,7 @@ def _page(items: list[Any]) -> tuple[list[Any], int]:
 @control.get("/health")
 def health() -> Response:
     sim = current_simulator()
-    return json_response({"status": "ok", "version": heap_mock.__version__, "counts": sim.state.counts()})
+    return json_response({"status": "ok", "version": VERSION, "counts": sim.state.counts()})
 
 
 @control.get("/clock")
