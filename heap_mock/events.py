@@ -3,8 +3,8 @@
 Events are kept as flat tuples of plain values (see `StoredEvent`) in arrival order, numbered by
 a sequence. Each of app_id, identity, user_id, event name and endpoint keeps a `SeqIndex` per
 value, so a count is a `len()` and a page newest first (or filtered) reads only what it shows,
-however many events are stored. A text search walks the store once but compares each event with
-sets of the distinct values that match, not its text.
+however many events are stored. A text search walks the store once, one substring test per event
+on text lowercased when the event was stored.
 
 The store holds at most `max_events`: past it, the oldest event is dropped (its idempotency key
 with it) and counted in `dropped`, so a simulator left running cannot exhaust the machine.
@@ -24,9 +24,9 @@ import orjson
 
 from heap_mock.clock import to_iso
 from heap_mock.endpoints.track import TrackEvent
-from heap_mock.seq_index import IndexedLog, Keyed
+from heap_mock.seq_index import IndexedLog
 
-_APP_ID, _IDENTITY, _USER_ID, _EVENT, _PROPERTIES, _IDEMPOTENCY_KEY, _ENDPOINT = 0, 1, 2, 3, 5, 7, 8  # in StoredEvent
+_APP_ID, _IDENTITY, _USER_ID, _EVENT, _IDEMPOTENCY_KEY, _ENDPOINT, _SEARCH = 0, 1, 2, 3, 7, 8, 10  # in a stored tuple
 _INDEXED = {"app_id": _APP_ID, "identity": _IDENTITY, "user_id": _USER_ID, "event": _EVENT, "endpoint": _ENDPOINT}
 
 
@@ -53,18 +53,34 @@ class StoredEvent(NamedTuple):
 
     @staticmethod
     def freeze(event: TrackEvent, endpoint: str, request_id: str) -> tuple[Any, ...]:
+        """The stored form: these fields, then the text a search looks in (see `search_text`)."""
         # As text: the bytes orjson returns keep its 4 KiB working buffer; decoding copies them to size.
         properties = orjson.dumps(event.properties).decode()
-        return (*event[:5], properties, event.session_id, event.idempotency_key, endpoint, request_id)
+        search = search_text(event.event, event.identity, event.user_id, properties)
+        return (*event[:5], properties, event.session_id, event.idempotency_key, endpoint, request_id, search)
 
     @classmethod
     def thaw(cls, stored: tuple[Any, ...]) -> StoredEvent:
-        return cls._make((*stored[:5], orjson.loads(stored[5]), *stored[6:]))
+        return cls._make((*stored[:5], orjson.loads(stored[5]), *stored[6:_SEARCH]))
 
     def to_json(self) -> dict[str, Any]:
         data = self._asdict()
         data["timestamp"] = to_iso(self.timestamp)
         return data
+
+
+def search_text(event: str, identity: str | None, user_id: str | None, properties_json: str) -> str:
+    """What `?q=` searches, lowercased once when the event is stored: the name, identity, user_id
+    and the properties as JSON text. Kept beside the event so a search over a million events is
+    one substring test each, in a comprehension, rather than a parse of each event's properties."""
+    return f"{event}\x1f{identity or ''}\x1f{user_id or ''}\x1f{properties_json}".lower()
+
+
+def needles(text: str) -> tuple[str, ...]:
+    """The text to look for, and the same as it appears inside JSON (a quote as \\")."""
+    needle = text.lower()
+    escaped = orjson.dumps(needle).decode()[1:-1]
+    return (needle,) if escaped == needle else (needle, escaped)
 
 
 @dataclass(frozen=True)
@@ -159,8 +175,8 @@ class EventStore:
     def page(self, query: EventQuery, *, newest_first: bool, offset: int, limit: int | None) -> EventPage:
         """One page of the events matching `query`, and how many match in all."""
         with self.lock:
-            text = _TextMatch(query.text, self._log.indexes).matches if query.text is not None else None
-            frozen, total = self._log.page(query.exact(), newest_first, offset, limit, text)
+            containing = (_SEARCH, needles(query.text)) if query.text is not None else None
+            frozen, total = self._log.page(query.exact(), newest_first, offset, limit, containing)
         return EventPage([StoredEvent.thaw(item) for item in frozen], total)
 
     def __iter__(self) -> Iterator[StoredEvent]:
@@ -168,32 +184,3 @@ class EventStore:
         with self.lock:
             frozen = self._log.values()
         return map(StoredEvent.thaw, frozen)
-
-
-class _TextMatch:
-    """Whether an event holds `needle` (case-insensitive) in its name, identity, user_id, or a
-    property name or value. Names, identities and user_ids are matched once per distinct value
-    (the index keys); properties once per distinct JSON text, then confirmed on the parsed values."""
-
-    def __init__(self, needle: str, indexes: dict[str, Keyed]) -> None:
-        self.needle = needle.lower()
-        self.escaped = orjson.dumps(self.needle).decode()[1:-1]  # as it appears inside JSON text
-        self.values = {value for name in ("event", "identity", "user_id") for value in indexes[name].by_value if self.needle in str(value).lower()}
-        self.confirmed: dict[str, bool] = {}  # property texts that hold the needle somewhere, parsed once
-
-    def matches(self, frozen: tuple[Any, ...]) -> bool:
-        if frozen[_EVENT] in self.values or frozen[_IDENTITY] in self.values or frozen[_USER_ID] in self.values:
-            return True
-        text: str = frozen[_PROPERTIES]
-        lowered = text.lower()
-        if self.needle not in lowered and self.escaped not in lowered:
-            return False
-        known = self.confirmed.get(text)
-        if known is None:
-            known = self.confirmed[text] = self._in_properties(text)
-        return known
-
-    def _in_properties(self, text: str) -> bool:
-        """The needle in a property name or value itself, not only across the JSON text's punctuation."""
-        properties: dict[str, Any] = orjson.loads(text)
-        return any(self.needle in part.lower() for part in (*properties, *map(str, properties.values())))

@@ -8,6 +8,7 @@ count is `len()` and a page walks only the positions it shows. Pure: the stores 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from operator import itemgetter
 from typing import Any
 
 
@@ -106,7 +107,7 @@ class Keyed:
         self.by_value.clear()
 
 
-Predicate = Callable[[tuple[Any, ...]], bool]
+Containing = tuple[int, tuple[str, ...]]  # a text field's position, and the needles any of which it must hold
 
 
 class IndexedLog:
@@ -198,28 +199,42 @@ class IndexedLog:
         return index
 
     def page(
-        self, exact: dict[str, Any], newest_first: bool, offset: int, limit: int | None, also: Predicate | None = None
+        self, exact: dict[str, Any], newest_first: bool, offset: int, limit: int | None, containing: Containing | None = None
     ) -> tuple[list[tuple[Any, ...]], int]:
-        """The items whose fields equal `exact` (and pass `also`): one page of them, and how many in all.
+        """The items whose fields equal `exact` (and hold one of `containing`'s needles): one page
+        of them, and how many in all.
 
-        With at most one exact field and no predicate, an index answers both at once; otherwise
-        the smallest index of the fields asked is walked, checking the rest on each item.
+        With at most one exact field and no needle, an index answers both at once; otherwise the
+        smallest index asked (or, for a needle, the whole store) is filtered in one comprehension.
         """
-        if also is None and len(exact) <= 1:
+        if containing is None and len(exact) <= 1:
             index = self.everything() if not exact else self.seqs_where(*next(iter(exact.items())))
             return [self.get(seq) for seq in index.page(newest_first, offset, limit)], len(index)
-        candidates = min((self.seqs_where(name, value) for name, value in exact.items()), key=len, default=None)
-        checks = [(self.fields[name], value) for name, value in exact.items()]
-        end = None if limit is None else offset + limit
-        page: list[tuple[Any, ...]] = []
-        total = 0
-        for seq in (candidates if candidates is not None else self.everything()).walk(newest_first):
-            item = self.get(seq)
-            if all(item[position] == value for position, value in checks) and (also is None or also(item)):
-                if total >= offset and (end is None or total < end):
-                    page.append(item)
-                total += 1
-        return page, total
+        seqs = self._containing(*containing) if containing is not None else self._smallest(exact)
+        if exact:
+            items, base = self.items, self.base
+            fields = itemgetter(*(self.fields[name] for name in exact))
+            wanted = tuple(exact.values()) if len(exact) > 1 else next(iter(exact.values()))
+            seqs = [seq for seq in seqs if fields(items[seq - base]) == wanted]
+        total = len(seqs)
+        end = total if limit is None else min(total, offset + limit)
+        chosen = [seqs[total - 1 - i] for i in range(offset, end)] if newest_first else seqs[offset:end]
+        return [self.get(seq) for seq in chosen], total
+
+    def _smallest(self, exact: dict[str, Any]) -> list[int]:
+        index = min((self.seqs_where(name, value) for name, value in exact.items()), key=len)
+        return index.seqs[index.head:]
+
+    def _containing(self, position: int, needles: tuple[str, ...]) -> list[int]:
+        """Every live item whose text field at `position` holds one of `needles`, oldest first."""
+        items, base = self.items, self.base
+        if len(needles) == 1:
+            (needle,) = needles
+            return [base + i for i in range(self.head, len(items)) if (item := items[i]) is not None and needle in item[position]]
+        return [
+            base + i for i in range(self.head, len(items))
+            if (item := items[i]) is not None and any(needle in item[position] for needle in needles)
+        ]
 
     def count(self, exact: dict[str, Any]) -> int:
         if not exact:
