@@ -22,7 +22,7 @@ from typing import Any
 import requests
 
 from heap_mock import HeapMockServer
-from heap_mock.endpoints.track import TrackEvent, TrackRequest
+from heap_mock.validators.track import TrackEvent, TrackRequest
 from heap_mock.errors import PayloadRejected, Throttled, Violation
 from heap_mock.journal import Exchange
 from heap_mock.state import SimulatorState

@@ -23,11 +23,12 @@ from typing import Any, NamedTuple
 import orjson
 
 from heap_mock.clock import to_iso
-from heap_mock.endpoints.track import TrackEvent
+from heap_mock.validators.track import TrackEvent
 from heap_mock.seq_index import IndexedLog
 
 _APP_ID, _IDENTITY, _USER_ID, _EVENT, _IDEMPOTENCY_KEY, _ENDPOINT, _SEARCH = 0, 1, 2, 3, 7, 8, 10  # in a stored tuple
 _INDEXED = {"app_id": _APP_ID, "identity": _IDENTITY, "user_id": _USER_ID, "event": _EVENT, "endpoint": _ENDPOINT}
+_KEPT_INDEXED = ("app_id", "identity", "user_id", "event")  # endpoint has two values: a filter on it walks the others' indexes
 
 
 class StoredEvent(NamedTuple):
@@ -52,12 +53,13 @@ class StoredEvent(NamedTuple):
     request_id: str
 
     @staticmethod
-    def freeze(event: TrackEvent, endpoint: str, request_id: str) -> tuple[Any, ...]:
-        """The stored form: these fields, then the text a search looks in (see `search_text`)."""
+    def freeze(event: TrackEvent, endpoint: str, request_id: str) -> list[Any]:
+        """The stored form (a tuple once `IndexedLog.append` has shared its strings): these
+        fields, then the text a search looks in (see `search_text`)."""
         # As text: the bytes orjson returns keep its 4 KiB working buffer; decoding copies them to size.
         properties = orjson.dumps(event.properties).decode()
         search = search_text(event.event, event.identity, event.user_id, properties)
-        return (*event[:5], properties, event.session_id, event.idempotency_key, endpoint, request_id, search)
+        return [*event[:5], properties, event.session_id, event.idempotency_key, endpoint, request_id, search]
 
     @classmethod
     def thaw(cls, stored: tuple[Any, ...]) -> StoredEvent:
@@ -110,7 +112,7 @@ class EventStore:
     def __init__(self, max_events: int) -> None:
         self.max_events = max_events
         self.lock = threading.Lock()
-        self._log = IndexedLog(_INDEXED)
+        self._log = IndexedLog(_INDEXED, _KEPT_INDEXED)
         self._idempotency_keys: dict[str, set[str]] = {}  # per app_id
         self.duplicates_ignored = 0
         self.dropped = 0
@@ -131,7 +133,7 @@ class EventStore:
                     continue
                 self._log.append(StoredEvent.freeze(event, endpoint, request_id))
                 stored.append(event)
-            while len(self._log) > self.max_events:
+            while self._log.live > self.max_events:
                 self._forget_key(self._log.evict_oldest())
                 self.dropped += 1
         return stored

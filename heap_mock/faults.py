@@ -16,6 +16,14 @@ from typing import Any
 from heap_mock.errors import ControlError
 from heap_mock.paths import HEAP_PREFIX, is_simulator_path
 
+# The ranges parse_fault accepts, which the OpenAPI description also states (one place for each).
+# 1xx are interim answers, not final ones: a server cannot end an exchange with them.
+STATUS_RANGE = (200, 599)
+RETRY_AFTER_RANGE = (0, 86400)
+DELAY_MS_RANGE = (0, 60_000)
+TIMES_RANGE = (1, 10**9)
+SEED_RANGE = (-(2**63), 2**63)
+
 _FIELDS = {"path", "method", "status", "retry_after", "delay_ms", "drop_connection", "times", "probability", "seed", "body", "after_processing"}
 
 
@@ -62,12 +70,11 @@ def parse_fault(spec: Any, rule_id: int) -> FaultRule:
         raise ControlError("fault.path should be a path such as /api/track (patterns like /api/* allowed; not /_mock/)")
     rule = FaultRule(id=rule_id, path=path)
     rule.method = _optional(spec, "method", str, "an HTTP method such as POST")
-    # 1xx are interim answers, not final ones: a server cannot end an exchange with them.
-    rule.status = _checked_int(spec, "status", 200, 599)
-    rule.retry_after = _checked_int(spec, "retry_after", 0, 86400)
-    rule.delay_ms = _checked_int(spec, "delay_ms", 0, 60_000) or 0
-    rule.times = _checked_int(spec, "times", 1, 10**9)
-    rule.seed = _checked_int(spec, "seed", -(2**63), 2**63)
+    rule.status = _checked_int(spec, "status", *STATUS_RANGE)
+    rule.retry_after = _checked_int(spec, "retry_after", *RETRY_AFTER_RANGE)
+    rule.delay_ms = _checked_int(spec, "delay_ms", *DELAY_MS_RANGE) or 0
+    rule.times = _checked_int(spec, "times", *TIMES_RANGE)
+    rule.seed = _checked_int(spec, "seed", *SEED_RANGE)
     rule.drop_connection = bool(_optional(spec, "drop_connection", bool, "true or false"))
     rule.after_processing = bool(_optional(spec, "after_processing", bool, "true or false"))
     rule.body = _optional(spec, "body", str, "a string")

@@ -12,10 +12,10 @@ from itertools import islice
 from typing import Any
 
 from heap_mock.config import Config
-from heap_mock.endpoints.account_properties import AccountPropertiesRequest
-from heap_mock.endpoints.deletion import DeletionTarget
-from heap_mock.endpoints.identify import IdentifyOutcome, IdentifyRequest, IdentityGraph
-from heap_mock.endpoints.user_properties import UserPropertiesRequest
+from heap_mock.validators.account_properties import AccountPropertiesRequest
+from heap_mock.validators.deletion import DeletionTarget
+from heap_mock.validators.identify import IdentifyOutcome, IdentifyRequest, IdentityGraph
+from heap_mock.validators.user_properties import UserPropertiesRequest
 
 Key = tuple[str, str]  # (app_id, identity) or (app_id, account_id)
 
@@ -36,11 +36,17 @@ class Identities:
             self._clear()
 
     def ensure_users(self, app_id: str, identities: Iterable[str | None]) -> None:
-        """D-track: an event for an unknown identity creates the user."""
-        with self.lock:
-            for identity in identities:
-                if identity is not None and (app_id, identity) not in self.users:
-                    self.users[(app_id, identity)] = {}
+        """D-track: an event for an unknown identity creates the user.
+
+        Most events are by users already known: those are seen without the lock (a dict read is
+        atomic), and only a new user takes it.
+        """
+        users = self.users
+        new = [identity for identity in identities if identity is not None and (app_id, identity) not in users]
+        if new:
+            with self.lock:
+                for identity in new:
+                    users.setdefault((app_id, identity), {})
 
     def add_user_properties(self, request: UserPropertiesRequest) -> None:
         with self.lock:

@@ -78,12 +78,16 @@ class Exchange:
         self.status = 0 if self.fault is not None and self.fault.drop_connection else status
         self.duration_ms = (time.perf_counter() - self.started) * 1000
 
-    def freeze(self) -> tuple[Any, ...]:
-        """The journal entry: plain values only (see `Entry`), whatever was raised on the way."""
-        return (
+    def freeze(self) -> list[Any]:
+        """The journal entry, plain values only (positions below) whatever was raised on the way;
+        a list that `IndexedLog.append` freezes into a tuple."""
+        if self.error is None and self.fault is None and self.ignored_by is None:  # the common case, kept short
+            return [self.request_id, self.method, self.path, self.received_at, self.status, self.duration_ms,
+                    self.raw or None, None, None, self.stored, None]  # fmt: skip
+        return [
             self.request_id, self.method, self.path, self.received_at, self.status, self.duration_ms,
             self.raw or None, self.rule_id, self.message, self.stored, self._details(),
-        )  # fmt: skip
+        ]  # fmt: skip
 
     def _details(self) -> bytes | None:
         """What only some entries have (violations, the limit, the fault), as JSON text."""
@@ -102,6 +106,8 @@ class Exchange:
 # Positions in a journal entry (Exchange.freeze).
 REQUEST_ID, METHOD, PATH, RECEIVED_AT, STATUS, DURATION_MS, RAW, RULE_ID, MESSAGE, STORED, DETAILS = range(11)
 FILTERS = {"path": PATH, "method": METHOD, "rule_id": RULE_ID, "status": STATUS}
+# Counted: the console's counts and filters (few values each). A path or method filter walks the journal.
+COUNTED = ("rule_id", "status")
 
 
 def entry_json(entry: tuple[Any, ...]) -> dict[str, Any]:
@@ -157,7 +163,7 @@ class Journal:
     def __init__(self, limit: int, max_bytes: int) -> None:
         self.limit, self.max_bytes = limit, max_bytes
         self.lock = threading.Lock()
-        self._log = IndexedLog(FILTERS)
+        self._log = IndexedLog(FILTERS, indexed=(), counted=COUNTED)
         self.body_bytes = 0
         self.total = 0
 
@@ -168,12 +174,12 @@ class Journal:
 
     def record(self, exchange: Exchange) -> None:
         entry = exchange.freeze()
+        log = self._log
         with self.lock:
-            self._log.append(entry)
-            self.body_bytes += entry_body_bytes(entry)
+            log.append(entry)
+            self.body_bytes += len(entry[RAW] or b"")
             self.total += 1
-            log = self._log
-            while len(log) > 1 and (len(log) > self.limit or self.body_bytes > self.max_bytes):
+            while log.live > 1 and (log.live > self.limit or self.body_bytes > self.max_bytes):
                 self.body_bytes -= entry_body_bytes(log.evict_oldest())
 
     def page(self, filters: dict[str, Any], *, newest_first: bool, offset: int, limit: int | None) -> tuple[list[dict[str, Any]], int]:

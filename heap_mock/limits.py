@@ -16,8 +16,8 @@ from typing import Any
 
 from heap_mock.clock import to_iso
 from heap_mock.config import Config
-from heap_mock.endpoints.track import TrackRequest
-from heap_mock.endpoints.user_properties import UserPropertiesRequest
+from heap_mock.validators.track import TrackRequest
+from heap_mock.validators.user_properties import UserPropertiesRequest
 from heap_mock.errors import Throttled
 from heap_mock.ratelimit import Demand, RateLimiter, Refusal
 

@@ -12,12 +12,20 @@ from __future__ import annotations
 from typing import Any
 
 from heap_mock.version import VERSION
+from heap_mock.config import Config
+from heap_mock.faults import DELAY_MS_RANGE, RETRY_AFTER_RANGE, SEED_RANGE, STATUS_RANGE, TIMES_RANGE
 from heap_mock.payload import MAX_IDENTITY, MAX_NAME, MAX_USER_ID
 
 Schema = dict[str, Any]
 
 HEAP_TAG, MOCK_TAG, CONSOLE_TAG = "Heap API", "Mock control", "Console"
-MAX_BULK = 1000  # the documented default of `max_bulk_items` (D-btrack, D-baup, D-baap)
+DEFAULTS = Config()
+MAX_BULK = DEFAULTS.max_bulk_items  # the documented default (D-btrack, D-baup, D-baap)
+
+
+def int_range(bounds: tuple[int, int]) -> Schema:
+    """An integer schema with the bounds the code checks."""
+    return {"type": "integer", "minimum": bounds[0], "maximum": bounds[1]}
 
 
 def openapi_document() -> dict[str, Any]:
@@ -186,7 +194,7 @@ def heap_request_schemas() -> dict[str, Schema]:
         "IdentifyRequest": {"type": "object", "required": ["app_id", "identity", "user_id"], "properties": {
             "app_id": ref("AppId"), "identity": ref("Identity"), "user_id": ref("UserId"), "timestamp": ref("Timestamp")}},
         "UserDeletionRequest": {"type": "object", "required": ["users"], "properties": {"users": {
-            "type": "array", "minItems": 1, "maxItems": 10_000,
+            "type": "array", "minItems": 1, "maxItems": DEFAULTS.max_deletion_users,
             "items": {"type": "object", "properties": {"identity": ref("Identity"), "user_id": ref("UserId")},
                       "oneOf": [{"required": ["identity"]}, {"required": ["user_id"]}]}}}},
     }
@@ -353,13 +361,13 @@ def fault_fields() -> dict[str, Schema]:
     return {
         "path": {"type": "string", "description": "a Heap path or shell pattern such as /api/*"},
         "method": nullable(TEXT),
-        "status": nullable({"type": "integer", "minimum": 100, "maximum": 599}),
-        "retry_after": nullable({"type": "integer", "minimum": 0}),
-        "delay_ms": {"type": "integer", "minimum": 0, "maximum": 60_000},
+        "status": nullable(int_range(STATUS_RANGE)),
+        "retry_after": nullable(int_range(RETRY_AFTER_RANGE)),
+        "delay_ms": int_range(DELAY_MS_RANGE),
         "drop_connection": {"type": "boolean"},
-        "times": nullable({"type": "integer", "minimum": 1}),
+        "times": nullable(int_range(TIMES_RANGE)),
         "probability": {"type": "number", "minimum": 0, "maximum": 1},
-        "seed": nullable({"type": "integer"}),
+        "seed": nullable(int_range(SEED_RANGE)),
         "body": nullable(TEXT),
         "after_processing": {"type": "boolean", "description": "process and store, then replace the answer"},
     }

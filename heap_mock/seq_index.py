@@ -29,9 +29,6 @@ class SeqIndex:
     def __len__(self) -> int:
         return len(self.seqs) - self.head
 
-    def append(self, seq: int) -> None:
-        self.seqs.append(seq)
-
     def drop_oldest(self, seq: int) -> None:
         """Drop `seq` if it is the oldest held (eviction always takes the oldest item of the store)."""
         seqs = self.seqs
@@ -62,7 +59,7 @@ class SeqIndex:
         if newest_first:
             last = len(seqs) - 1
             return [seqs[last - i] for i in range(offset, end)]
-        return seqs[head + offset: head + end]
+        return list(seqs[head + offset: head + end])  # a range's slice too, for `everything()`
 
 
 class Keyed:
@@ -72,25 +69,6 @@ class Keyed:
 
     def __init__(self) -> None:
         self.by_value: dict[object, SeqIndex] = {}
-
-    def add(self, value: Any, seq: int) -> Any:
-        """File `seq` under `value`; returns the copy of `value` the index keeps, for the item to share."""
-        index = self.by_value.get(value)
-        if index is None:
-            index = self.by_value[value] = SeqIndex(value)
-        index.append(seq)
-        return index.value
-
-    def drop_oldest(self, value: object, seq: int) -> None:
-        index = self.by_value.get(value)
-        if index is not None:
-            index.drop_oldest(seq)
-            if not index:
-                del self.by_value[value]
-
-    def count(self, value: object) -> int:
-        index = self.by_value.get(value)
-        return len(index) if index is not None else 0
 
     def get(self, value: object) -> SeqIndex:
         return self.by_value.get(value) or SeqIndex()
@@ -103,8 +81,6 @@ class Keyed:
                 if not index:
                     del self.by_value[value]
 
-    def clear(self) -> None:
-        self.by_value.clear()
 
 
 Containing = tuple[int, tuple[str, ...]]  # a text field's position, and the needles any of which it must hold
@@ -118,8 +94,13 @@ class IndexedLog:
     page does not show. Not thread-safe: its owner locks.
     """
 
-    def __init__(self, fields: dict[str, int]) -> None:
+    def __init__(self, fields: dict[str, int], indexed: tuple[str, ...] | None = None, counted: tuple[str, ...] = ()) -> None:
+        """`fields`: the filterable fields by position; `indexed`: those kept in an index (default all);
+        `counted`: those of few values (a status, a rule) kept only as counts, their pages found by
+        walking from the end asked for until the page is full."""
         self.fields = fields
+        self.indexed = tuple(fields) if indexed is None else indexed
+        self.counted = counted
         self.clear()
 
     def clear(self) -> None:
@@ -128,20 +109,34 @@ class IndexedLog:
         self.base = 0
         self.head = 0
         self.live = 0
-        self.indexes = {name: Keyed() for name in self.fields}
+        self.indexes = {name: Keyed() for name in self.indexed}
+        self._by_position = [(self.fields[name], self.indexes[name].by_value) for name in self.indexed]
+        self.counts: dict[str, dict[Any, int]] = {name: {} for name in self.counted}
+        self._counted_positions = [(self.fields[name], self.counts[name]) for name in self.counted]
 
     def __len__(self) -> int:
         return self.live
 
-    def append(self, item: tuple[Any, ...]) -> None:
-        """Store and index `item`, sharing the index's copy of each indexed value."""
+    def append(self, item: list[Any]) -> None:
+        """Store `item` (a list of its fields, frozen here into a tuple) and index it, sharing the
+        index's copy of each indexed value.
+
+        On every stored request's path, so `Keyed.add` is written out here (a call per field cost
+        a tenth of a track request).
+        """
         seq = self.base + len(self.items)
-        fields = list(item)
-        for name, position in self.fields.items():
-            value = fields[position]
+        for position, by_value in self._by_position:
+            value = item[position]
             if value is not None:
-                fields[position] = self.indexes[name].add(value, seq)
-        self.items.append(tuple(fields))
+                index = by_value.get(value)
+                if index is None:
+                    index = by_value[value] = SeqIndex(value)
+                index.seqs.append(seq)
+                item[position] = index.value
+        for position, counts in self._counted_positions:
+            value = item[position]
+            counts[value] = counts.get(value, 0) + 1
+        self.items.append(tuple(item))
         self.live += 1
 
     def evict_oldest(self) -> tuple[Any, ...]:
@@ -154,25 +149,36 @@ class IndexedLog:
         items[self.head] = None
         self.head += 1
         self.live -= 1
-        for name, position in self.fields.items():
-            if item[position] is not None:
-                self.indexes[name].drop_oldest(item[position], seq)
+        self._uncount(item)
+        for position, by_value in self._by_position:
+            value = item[position]
+            index = by_value.get(value) if value is not None else None
+            if index is not None:
+                index.drop_oldest(seq)
+                if index.head >= len(index.seqs):
+                    del by_value[value]
         if self.head > 4096 and self.head * 2 > len(items):
             del items[: self.head]
             self.base += self.head
             self.head = 0
         return item
 
-    def oldest(self) -> tuple[Any, ...] | None:
-        return next((item for item in self.items[self.head:] if item is not None), None) if self.live else None
+    def _uncount(self, item: tuple[Any, ...]) -> None:
+        for position, counts in self._counted_positions:
+            value = item[position]
+            counts[value] -= 1
+            if not counts[value]:
+                del counts[value]
 
     def remove(self, seqs: set[int]) -> list[tuple[Any, ...]]:
         """Remove the items numbered `seqs` and re-index the values they held; returns them."""
         removed = [self.get(seq) for seq in seqs]
         for seq in seqs:
+            self._uncount(self.get(seq))
             self.items[seq - self.base] = None
         self.live -= len(removed)
-        for name, position in self.fields.items():
+        for name in self.indexed:
+            position = self.fields[name]
             self.indexes[name].keep({item[position] for item in removed}, self.is_live)
         return removed
 
@@ -207,9 +213,11 @@ class IndexedLog:
         With at most one exact field and no needle, an index answers both at once; otherwise the
         smallest index asked (or, for a needle, the whole store) is filtered in one comprehension.
         """
-        if containing is None and len(exact) <= 1:
+        if containing is None and len(exact) <= 1 and set(exact) <= set(self.indexed):
             index = self.everything() if not exact else self.seqs_where(*next(iter(exact.items())))
             return [self.get(seq) for seq in index.page(newest_first, offset, limit)], len(index)
+        if containing is None and len(exact) == 1 and next(iter(exact)) in self.counts:
+            return self._walk_counted(*next(iter(exact.items())), newest_first, offset, limit)
         seqs = self._containing(*containing) if containing is not None else self._smallest(exact)
         if exact:
             items, base = self.items, self.base
@@ -221,9 +229,32 @@ class IndexedLog:
         chosen = [seqs[total - 1 - i] for i in range(offset, end)] if newest_first else seqs[offset:end]
         return [self.get(seq) for seq in chosen], total
 
+    def _walk_counted(self, name: str, value: Any, newest_first: bool, offset: int, limit: int | None) -> tuple[list[tuple[Any, ...]], int]:
+        """A page of the items whose counted field `name` is `value`: the count is kept; the page
+        is found by walking from the end asked for, stopping once it is full."""
+        total = self.counts[name].get(value, 0)
+        end = total if limit is None else min(total, offset + limit)
+        if offset >= end:
+            return [], total
+        position, items = self.fields[name], self.items
+        order = range(len(items) - 1, self.head - 1, -1) if newest_first else range(self.head, len(items))
+        page: list[tuple[Any, ...]] = []
+        seen = 0
+        for i in order:
+            item = items[i]
+            if item is not None and item[position] == value:
+                if seen >= offset:
+                    page.append(item)
+                    if len(page) == end - offset:
+                        break
+                seen += 1
+        return page, total
+
     def _smallest(self, exact: dict[str, Any]) -> list[int]:
-        index = min((self.seqs_where(name, value) for name, value in exact.items()), key=len)
-        return index.seqs[index.head:]
+        """The positions of the smallest index among the fields asked (every item if none is indexed)."""
+        indexes = [self.seqs_where(name, value) for name, value in exact.items() if name in self.indexes]
+        index = min(indexes, key=len) if indexes else self.everything()
+        return list(index.seqs[index.head:])
 
     def _containing(self, position: int, needles: tuple[str, ...]) -> list[int]:
         """Every live item whose text field at `position` holds one of `needles`, oldest first."""
@@ -235,13 +266,6 @@ class IndexedLog:
             base + i for i in range(self.head, len(items))
             if (item := items[i]) is not None and any(needle in item[position] for needle in needles)
         ]
-
-    def count(self, exact: dict[str, Any]) -> int:
-        if not exact:
-            return self.live
-        if len(exact) == 1:
-            return len(self.seqs_where(*next(iter(exact.items()))))
-        return self.page(exact, False, 0, 0)[1]
 
     def values(self) -> list[tuple[Any, ...]]:
         return [item for item in self.items[self.head:] if item is not None]

@@ -21,11 +21,11 @@ from typing import Any
 
 from heap_mock.config import Config
 from heap_mock.deletions import DeletionRecord, Deletions
-from heap_mock.endpoints.account_properties import AccountPropertiesRequest
-from heap_mock.endpoints.deletion import DeletionTarget
-from heap_mock.endpoints.identify import IdentifyOutcome, IdentifyRequest
-from heap_mock.endpoints.track import TrackRequest
-from heap_mock.endpoints.user_properties import UserPropertiesRequest
+from heap_mock.validators.account_properties import AccountPropertiesRequest
+from heap_mock.validators.deletion import DeletionTarget
+from heap_mock.validators.identify import IdentifyOutcome, IdentifyRequest
+from heap_mock.validators.track import TrackRequest
+from heap_mock.validators.user_properties import UserPropertiesRequest
 from heap_mock.events import EventStore
 from heap_mock.faults import FaultInjector
 from heap_mock.identities import Identities
@@ -58,7 +58,7 @@ class SimulatorState:
         if self.config.limits_enabled:
             self.limits.admit(track_demands(request), now, clock_rate)
         stored = self.events.store(request.events, "bulk_track" if request.bulk else "track", request_id)
-        self.identities.ensure_users(request.app_id, dict.fromkeys(event.identity for event in stored))
+        self.identities.ensure_users(request.app_id, [event.identity for event in stored])
         return len(stored)
 
     def ingest_user_properties(self, request: UserPropertiesRequest, now: float, clock_rate: float) -> None:

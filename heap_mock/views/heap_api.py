@@ -14,11 +14,11 @@ from werkzeug.wsgi import get_current_url
 
 from heap_mock.answers import Answer, json_answer, text_answer
 from heap_mock.bodies import NotJSON, parse_json
-from heap_mock.endpoints.account_properties import validate_account_properties
-from heap_mock.endpoints.deletion import parse_basic_auth, parse_bearer, validate_deletion
-from heap_mock.endpoints.identify import validate_identify
-from heap_mock.endpoints.track import validate_track
-from heap_mock.endpoints.user_properties import validate_user_properties
+from heap_mock.validators.account_properties import validate_account_properties
+from heap_mock.validators.deletion import parse_basic_auth, parse_bearer, validate_deletion
+from heap_mock.validators.identify import validate_identify
+from heap_mock.validators.track import validate_track
+from heap_mock.validators.user_properties import validate_user_properties
 from heap_mock.errors import PayloadRejected, Violation
 from heap_mock.journal import Exchange
 from heap_mock.simulator import Simulator

@@ -228,3 +228,16 @@ def test_the_document_and_the_console_are_served(heap_mock: MockClient) -> None:
     check_exchange("GET", "/", page)
     assert "default-src 'none'" in page.headers["Content-Security-Policy"]
     assert heap_mock.requests() == [], "the console's own pages are not Heap traffic"
+
+
+def test_fault_limits_in_the_document_are_the_ones_the_server_checks(heap_mock: MockClient) -> None:
+    # The description allowed fault statuses from 100 while the server refused below 200.
+    schema = SPEC["components"]["schemas"]
+    fault = next(value for name, value in schema.items() if name.startswith("Fault") and "status" in value.get("properties", {}))
+    status = fault["properties"]["status"]
+    bounds = next(option for option in status.get("anyOf", [status]) if option.get("type") == "integer")
+    low, high = bounds["minimum"], bounds["maximum"]
+    for value, accepted in ((low - 1, False), (low, True), (high, True), (high + 1, False)):
+        response = requests.post(f"{heap_mock.url}/_mock/faults", json={"path": "/api/track", "status": value})
+        assert (response.status_code == 201) is accepted, (value, response.text)
+    heap_mock.clear_faults()
