@@ -126,27 +126,22 @@ class EventStore:
     def store(self, events: Iterable[TrackEvent], endpoint: str, request_id: str) -> list[TrackEvent]:
         """Store each event unless its idempotency key was seen for its app; returns those that were new."""
         stored: list[TrackEvent] = []
+        log, keys = self._log, self._idempotency_keys
         with self.lock:
             for event in events:
-                if self._is_duplicate(event):
-                    self.duplicates_ignored += 1
-                    continue
-                self._log.append(StoredEvent.freeze(event, endpoint, request_id))
+                key = event.idempotency_key
+                if key is not None:
+                    seen = keys.setdefault(event.app_id, set())
+                    if key in seen:
+                        self.duplicates_ignored += 1
+                        continue
+                    seen.add(key)
+                log.append(StoredEvent.freeze(event, endpoint, request_id))
                 stored.append(event)
-            while self._log.live > self.max_events:
-                self._forget_key(self._log.evict_oldest())
+            while log.live > self.max_events:
+                self._forget_key(log.evict_oldest())
                 self.dropped += 1
         return stored
-
-    def _is_duplicate(self, event: TrackEvent) -> bool:
-        key = event.idempotency_key
-        if key is None:
-            return False
-        seen = self._idempotency_keys.setdefault(event.app_id, set())
-        if key in seen:
-            return True
-        seen.add(key)
-        return False
 
     def _forget_key(self, frozen: tuple[Any, ...]) -> None:
         """An evicted event's idempotency key goes with it: kept, the keys alone would grow without bound."""

@@ -42,10 +42,9 @@ class Identities:
         atomic), and only a new user takes it.
         """
         users = self.users
-        new = [identity for identity in identities if identity is not None and (app_id, identity) not in users]
-        if new:
-            with self.lock:
-                for identity in new:
+        for identity in identities:
+            if identity is not None and (app_id, identity) not in users:
+                with self.lock:
                     users.setdefault((app_id, identity), {})
 
     def add_user_properties(self, request: UserPropertiesRequest) -> None:

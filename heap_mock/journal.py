@@ -148,11 +148,6 @@ def body_json(raw: bytes | None) -> Any:
     return raw[:PREVIEW_BYTES].decode("utf-8", errors="replace")
 
 
-def entry_body_bytes(entry: tuple[Any, ...]) -> int:
-    raw: bytes | None = entry[RAW]
-    return len(raw) if raw else 0
-
-
 class Journal:
     """The newest requests, at most `limit` of them and `max_bytes` of bodies, oldest dropped first.
 
@@ -180,7 +175,7 @@ class Journal:
             self.body_bytes += len(entry[RAW] or b"")
             self.total += 1
             while log.live > 1 and (log.live > self.limit or self.body_bytes > self.max_bytes):
-                self.body_bytes -= entry_body_bytes(log.evict_oldest())
+                self.body_bytes -= len(log.evict_oldest()[RAW] or b"")
 
     def page(self, filters: dict[str, Any], *, newest_first: bool, offset: int, limit: int | None) -> tuple[list[dict[str, Any]], int]:
         """One page of the entries whose fields equal `filters`, rendered, and how many match."""

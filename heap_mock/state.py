@@ -17,6 +17,7 @@ here needs a wider lock. Pure apart from the locks: views pass the clock's `now`
 from __future__ import annotations
 
 import itertools
+from operator import attrgetter
 from typing import Any
 
 from heap_mock.config import Config
@@ -31,6 +32,9 @@ from heap_mock.faults import FaultInjector
 from heap_mock.identities import Identities
 from heap_mock.journal import Journal
 from heap_mock.limits import Limits, track_demands, user_properties_demands
+
+
+_identity = attrgetter("identity")
 
 
 class SimulatorState:
@@ -58,7 +62,7 @@ class SimulatorState:
         if self.config.limits_enabled:
             self.limits.admit(track_demands(request), now, clock_rate)
         stored = self.events.store(request.events, "bulk_track" if request.bulk else "track", request_id)
-        self.identities.ensure_users(request.app_id, [event.identity for event in stored])
+        self.identities.ensure_users(request.app_id, map(_identity, stored))
         return len(stored)
 
     def ingest_user_properties(self, request: UserPropertiesRequest, now: float, clock_rate: float) -> None:
