@@ -24,7 +24,7 @@ from werkzeug.exceptions import HTTPException
 
 from heap_mock.answers import Answer, StartResponse, status_line
 from heap_mock.bodies import read_body
-from heap_mock.errors import HeapMockError, MethodNotAllowed, RouteNotFound, as_simulator_error, internal_error
+from heap_mock.errors import MethodNotAllowed, RouteNotFound, as_simulator_error, internal_error
 from heap_mock.faults import FaultRule
 from heap_mock.journal import Exchange
 from heap_mock.paths import is_simulator_path, request_path

@@ -19,7 +19,7 @@ def expected_page(model: list[tuple[Any, ...]], exact: dict[str, Any], newest_fi
     return ordered[offset: None if limit is None else offset + limit], len(matching)
 
 
-@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("seed", range(3))
 @pytest.mark.parametrize(("indexed", "counted"), [(("colour", "size"), ()), ((), ("colour", "size")), (("colour",), ("size",))])
 def test_indexed_log_answers_as_a_plain_list_would(seed: int, indexed: tuple[str, ...], counted: tuple[str, ...]) -> None:
     rng = random.Random(seed)
@@ -27,7 +27,7 @@ def test_indexed_log_answers_as_a_plain_list_would(seed: int, indexed: tuple[str
     model: list[tuple[Any, ...]] = []
     seqs: list[int] = []  # model[i] is numbered seqs[i] in the log
     next_seq = 0
-    for _ in range(3000):
+    for _ in range(1500):
         roll = rng.random()
         if roll < 0.7 or not model:
             item = (rng.choice("rgb"), rng.choice([1, 2, 3, None]), rng.choice(["ab", "bc", "cd"]) + str(next_seq))

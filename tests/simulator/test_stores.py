@@ -3,6 +3,8 @@ store that counts what it drops, and pages and counts that agree with the entrie
 
 from __future__ import annotations
 
+import gc
+
 import requests
 
 from heap_mock import HeapMockServer
@@ -69,3 +71,16 @@ def test_journal_counts_by_status_and_rule_agree_with_the_entries(heap_mock: Moc
         page = requests.get(f"{heap_mock.url}/_mock/requests", params={**query, "limit": 0}).json()
         expected = [e for e in entries if all(str(e[key]) == str(value) for key, value in query.items())]
         assert page == {"requests": [], "total": len(expected)}, query
+
+
+def test_a_refused_request_is_journaled_as_plain_data() -> None:
+    # A journal entry used to keep the exception object (and through it every violation), which the
+    # garbage collector then had to track; now it keeps the rule ID, the message and their details.
+    with HeapMockServer(config={"log_requests": False}) as server:
+        assert requests.post(f"{server.url}/api/track", json={"app_id": "x", "events": [{"event": "E"}]}).status_code == 400
+        gc.collect()
+        (entry,) = server.simulator.state.journal.entries()
+        assert not gc.is_tracked(entry)
+        assert all(isinstance(field, (str, bytes, int, float, type(None))) for field in entry)
+        (shown,) = MockClient(server.url).requests()
+        assert shown["rule_id"] == "app_id.numeric" and shown["violations"][0]["rule_id"] == "app_id.numeric"
