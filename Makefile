@@ -6,9 +6,6 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8080
-# `make run` replays the bundled demo batches so the console has something to show;
-# `make run DEMO=` starts an empty simulator.
-DEMO ?= --demo
 
 .PHONY: run test test-properties bench clean
 
@@ -21,7 +18,7 @@ $(STAMP): pyproject.toml tests/realclients/package-lock.json
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/heap-mock serve --host $(HOST) --port $(PORT) $(DEMO)
+	$(BIN)/heap-mock serve --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n auto -q

@@ -9,6 +9,6 @@ from heap_mock.app import create_app
 from heap_mock.clock import SwitchableClock, SystemClock, VirtualClock
 from heap_mock.config import Config, ConfigError
 from heap_mock.server import HeapMockServer
+from heap_mock.version import VERSION as __version__
 
-__version__ = "0.1.0"
 __all__ = ["Config", "ConfigError", "HeapMockServer", "SwitchableClock", "SystemClock", "VirtualClock", "create_app"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import socket
 import sys
 import threading
@@ -11,12 +10,6 @@ import time
 
 from heap_facts.entry import add_version_option, guarded
 from heap_mock.config import Config, ConfigError
-
-
-def configure_logging() -> None:
-    """One line per request on stderr."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
-    logging.getLogger("waitress").setLevel(logging.ERROR)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,7 +22,6 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--config", metavar="FILE", help="a JSON file of settings (see README, 'Configuration')")
     serve.add_argument("--server", choices=("granian", "waitress"), default="granian", help="WSGI server (default: granian)")
     serve.add_argument("--threads", type=int, default=2, help="request threads (default: 2; one is fastest, two keep serving while a delay fault sleeps)")
-    serve.add_argument("--demo", action="store_true", help="replay the bundled fixture batches into the simulator once it is up")
     return parser
 
 
@@ -43,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     if not 0 <= args.port <= 65535:
         print(f"heap-mock: --port must be from 0 to 65535, got {args.port}", file=sys.stderr)
         return 2
+    from heap_mock.server import configure_logging
+
     configure_logging()
     return _serve(args, config)
 
@@ -59,7 +53,7 @@ def _serve(args: argparse.Namespace, config: Config) -> int:
         return 2
     port = reservation.getsockname()[1]
     url = f"http://{_url_host(args.host)}:{port}"
-    threading.Thread(target=_announce_when_ready, args=(args.host, port, url, args.demo, reservation), daemon=True).start()
+    threading.Thread(target=_announce_when_ready, args=(args.host, port, url, reservation), daemon=True).start()
     try:
         serve_with_granian(args.host, port, config, threads=args.threads)
     except RuntimeError as error:  # how granian reports a server it could not start, a refused bind among them
@@ -82,8 +76,6 @@ def _serve_with_waitress(server: HeapMockServer, args: argparse.Namespace) -> in
         print(f"heap-mock: cannot bind {args.host}:{args.port}: {error.strerror}", file=sys.stderr)
         return 2
     _print_url(server.url)
-    if args.demo:
-        _run_demo(server.url)
     stop.wait()
     server.stop()
     return 0
@@ -93,7 +85,7 @@ def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-def _announce_when_ready(host: str, port: int, url: str, demo: bool, reservation: socket.socket) -> None:
+def _announce_when_ready(host: str, port: int, url: str, reservation: socket.socket) -> None:
     """Print the base URL once the port accepts connections, so the line means 'ready'.
 
     Only granian can be listening there: the reservation kept every other program off the port,
@@ -108,18 +100,11 @@ def _announce_when_ready(host: str, port: int, url: str, demo: bool, reservation
             time.sleep(0.02)
     reservation.close()
     _print_url(url)
-    if demo:
-        _run_demo(url)
 
 
 def _print_url(url: str) -> None:
     print(url, flush=True)
 
-
-def _run_demo(url: str) -> None:
-    from heap_mock.demo import replay_fixtures
-
-    replay_fixtures(url)
 
 
 run_cli = guarded(main, "heap-mock")  # the console script: no traceback on Ctrl-C or a closed pipe

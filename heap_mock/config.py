@@ -48,6 +48,9 @@ class Config:
     # Undocumented by Heap (heap-api.md §7.14); a generous default that still bounds memory.
     max_body_bytes: int = 10 * 1024 * 1024
     journal_limit: int = 10_000
+    # The event store drops its oldest events past this many (counted as events_dropped in /_mock/health),
+    # so a simulator left running cannot exhaust the machine: about 0.5 GB at the default.
+    max_events: int = 1_000_000
     # The journal also drops its oldest entries once their bodies pass this many bytes in all.
     journal_max_bytes: int = 256 * 1024 * 1024
     # Heap does not say whether an over-long string value is rejected or cut: "reject" or "truncate".
@@ -93,7 +96,7 @@ class Config:
 
 
 _BOOLS = {"limits_enabled", "log_requests"}
-_POSITIVE_INTS = {"identify_max_user_ids", "max_bulk_items", "max_deletion_users", "max_body_bytes", "journal_limit", "journal_max_bytes"}
+_POSITIVE_INTS = {"identify_max_user_ids", "max_bulk_items", "max_deletion_users", "max_body_bytes", "journal_limit", "journal_max_bytes", "max_events"}
 _NUMBERS = {"identify_window_days", "deletion_token_ttl_s", "deletion_completes_after_s"}
 
 

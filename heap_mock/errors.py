@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from werkzeug.exceptions import HTTPException
-from werkzeug.wrappers import Response
+from werkzeug.exceptions import MethodNotAllowed as WerkzeugMethodNotAllowed
+from werkzeug.exceptions import NotFound as WerkzeugNotFound
 
 from heap_mock.answers import Answer, json_answer, text_answer
 
@@ -61,9 +62,6 @@ class HeapMockError(HTTPException):
         if self.json_body:
             return json_answer(self.body(), self.code, headers)
         return text_answer(self.message + "\n", self.code, headers)
-
-    def get_response(self, environ: Any = None, scope: Any = None) -> Response:
-        return self.answer().to_response()
 
 
 class PayloadRejected(HeapMockError):
@@ -146,3 +144,21 @@ class MethodNotAllowed(HeapMockError):
 
     def extra_headers(self) -> dict[str, str]:
         return {"Allow": self.allowed}
+
+
+def as_simulator_error(error: HTTPException, method: str, path: str) -> HeapMockError:
+    """Any HTTP error, ours or one werkzeug raised while routing, as one of ours."""
+    if isinstance(error, HeapMockError):
+        return error
+    if isinstance(error, WerkzeugMethodNotAllowed):
+        return MethodNotAllowed(method, path, list(error.valid_methods or []))
+    if isinstance(error, WerkzeugNotFound):
+        return RouteNotFound(f"no such endpoint: {method} {path}")
+    ours = RouteNotFound(error.description or error.name)
+    ours.code = error.code or 400
+    return ours
+
+
+def internal_error(error: Exception) -> Answer:
+    """A bug in the simulator, answered without its traceback (which goes to the log)."""
+    return json_answer({"error": "internal error", "message": f"{type(error).__name__} in the simulator; see its log"}, 500)

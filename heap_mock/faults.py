@@ -9,10 +9,20 @@ from __future__ import annotations
 
 import fnmatch
 import random
+import threading
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from heap_mock.errors import ControlError
+from heap_mock.paths import HEAP_PREFIX, is_simulator_path
+
+# The ranges parse_fault accepts, which the OpenAPI description also states (one place for each).
+# 1xx are interim answers, not final ones: a server cannot end an exchange with them.
+STATUS_RANGE = (200, 599)
+RETRY_AFTER_RANGE = (0, 86400)
+DELAY_MS_RANGE = (0, 60_000)
+TIMES_RANGE = (1, 10**9)
+SEED_RANGE = (-(2**63), 2**63)
 
 _FIELDS = {"path", "method", "status", "retry_after", "delay_ms", "drop_connection", "times", "probability", "seed", "body", "after_processing"}
 
@@ -56,16 +66,15 @@ def parse_fault(spec: Any, rule_id: int) -> FaultRule:
     if unknown:
         raise ControlError(f"unknown fault field(s): {', '.join(sorted(unknown))}; known: {', '.join(sorted(_FIELDS))}")
     path = spec.get("path")
-    if not isinstance(path, str) or not path.startswith("/") or path.startswith("/_mock"):
+    if not isinstance(path, str) or not path.startswith("/") or is_simulator_path(path):
         raise ControlError("fault.path should be a path such as /api/track (patterns like /api/* allowed; not /_mock/)")
     rule = FaultRule(id=rule_id, path=path)
     rule.method = _optional(spec, "method", str, "an HTTP method such as POST")
-    # 1xx are interim answers, not final ones: a server cannot end an exchange with them.
-    rule.status = _checked_int(spec, "status", 200, 599)
-    rule.retry_after = _checked_int(spec, "retry_after", 0, 86400)
-    rule.delay_ms = _checked_int(spec, "delay_ms", 0, 60_000) or 0
-    rule.times = _checked_int(spec, "times", 1, 10**9)
-    rule.seed = _checked_int(spec, "seed", -(2**63), 2**63)
+    rule.status = _checked_int(spec, "status", *STATUS_RANGE)
+    rule.retry_after = _checked_int(spec, "retry_after", *RETRY_AFTER_RANGE)
+    rule.delay_ms = _checked_int(spec, "delay_ms", *DELAY_MS_RANGE) or 0
+    rule.times = _checked_int(spec, "times", *TIMES_RANGE)
+    rule.seed = _checked_int(spec, "seed", *SEED_RANGE)
     rule.drop_connection = bool(_optional(spec, "drop_connection", bool, "true or false"))
     rule.after_processing = bool(_optional(spec, "after_processing", bool, "true or false"))
     rule.body = _optional(spec, "body", str, "a string")
@@ -101,31 +110,43 @@ def _probability(spec: dict[str, Any]) -> float:
 
 
 class FaultInjector:
-    """The active rules, in the order they were added. Not thread-safe: the caller locks."""
+    """The active rules, in the order they were added.
+
+    Lock discipline: one lock guards the rules and their counters; every public method takes it.
+    `rules` may be read without it to ask whether there are any (a list's truth is atomic).
+    """
 
     def __init__(self) -> None:
+        self.lock = threading.Lock()
         self.rules: list[FaultRule] = []
         self._next_id = 1
 
     def add(self, spec: Any) -> FaultRule:
-        rule = parse_fault(spec, self._next_id)
-        self._next_id += 1
-        self.rules.append(rule)
-        return rule
+        with self.lock:
+            rule = parse_fault(spec, self._next_id)
+            self._next_id += 1
+            self.rules.append(rule)
+            return rule
 
     def clear(self) -> None:
-        self.rules.clear()
+        with self.lock:
+            self.rules.clear()
+
+    def to_json(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return [rule.to_json() for rule in self.rules]
 
     def match(self, method: str, path: str) -> FaultRule | None:
-        """The first live rule that fires for this request; using it counts down its `times`."""
-        if path.startswith("/_mock") or not path.startswith("/api/"):
-            return None
-        for rule in self.rules:
-            if self._fires(rule, method, path):
-                rule.matched += 1
-                if rule.times is not None and rule.matched >= rule.times:
-                    self.rules.remove(rule)
-                return rule
+        """The first live rule that fires for this Heap request; using it counts down its `times`."""
+        if not path.startswith(HEAP_PREFIX):
+            return None  # only Heap's paths are faulted, not unknown ones
+        with self.lock:
+            for rule in self.rules:
+                if self._fires(rule, method, path):
+                    rule.matched += 1
+                    if rule.times is not None and rule.matched >= rule.times:
+                        self.rules.remove(rule)
+                    return rule
         return None
 
     @staticmethod

@@ -20,66 +20,23 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from heap_mock.answers import Answer, StartResponse, json_answer, status_line
-from heap_mock.errors import BodyIncomplete, BodyTooLarge, HeapMockError, MethodNotAllowed, RouteNotFound
+from werkzeug.exceptions import HTTPException
+
+from heap_mock.answers import Answer, StartResponse, status_line
+from heap_mock.bodies import read_body
+from heap_mock.errors import MethodNotAllowed, RouteNotFound, as_simulator_error, internal_error
 from heap_mock.faults import FaultRule
 from heap_mock.journal import Exchange
+from heap_mock.paths import is_simulator_path, request_path
+from heap_mock.routes import find_heap_route
 from heap_mock.simulator import Simulator
-from heap_mock.views.heap_api import HeapCall, find_heap_route
+from heap_mock.views.heap_api import HeapCall
 
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
-# The exchange of a logged control-plane request, for Flask's error handler to name its rule.
-EXCHANGE_KEY = "heap_mock.exchange"
-SIMULATOR_PAGES = frozenset({"/", "/openapi.json"})
 DROPPED_PROMISED_BYTES = "4096"
 
 error_log = logging.getLogger("heap_mock.errors")
-
-
-def is_simulator_path(path: str) -> bool:
-    """The simulator's own paths (control plane, console, OpenAPI), as opposed to Heap traffic.
-
-    Only Heap traffic (and unknown paths) is journaled and can be faulted.
-    """
-    return path.startswith("/_mock") or path in SIMULATOR_PAGES
-
-
-def request_path(environ: dict[str, Any]) -> str:
-    """The path as werkzeug would give it: UTF-8 decoded (PEP 3333 passes latin-1), one leading slash."""
-    raw: str = environ.get("PATH_INFO") or "/"
-    if not raw.isascii():
-        raw = raw.encode("latin-1", "replace").decode("utf-8", "replace")
-    return raw if raw.startswith("/") and not raw.startswith("//") else "/" + raw.lstrip("/")
-
-
-def content_length(environ: dict[str, Any]) -> int | None:
-    value = environ.get("CONTENT_LENGTH")
-    if not value:
-        return None
-    try:
-        return max(int(value), 0)
-    except ValueError:
-        return None
-
-
-def read_body(environ: dict[str, Any], limit: int) -> bytes:
-    """The whole body, refused with 413 past `limit` bytes before any of it is read where possible."""
-    length = content_length(environ)
-    stream = environ["wsgi.input"]
-    if length is not None:
-        if length > limit:
-            raise BodyTooLarge(f"request body of {length} bytes is over the limit of {limit} bytes")
-        body: bytes = stream.read(length) if length else b""
-        if len(body) < length:  # the client closed early: a cut body must not pass for a whole one
-            raise BodyIncomplete(f"request body ended after {len(body)} of the {length} bytes its Content-Length promised")
-        return body
-    if not environ.get("wsgi.input_terminated"):
-        return b""  # no length and no end marker: WSGI says there is no body to read
-    body = stream.read(limit + 1)
-    if len(body) > limit:
-        raise BodyTooLarge(f"request body is over the limit of {limit} bytes")
-    return body
 
 
 BODILESS_STATUSES = frozenset({204, 304})  # HTTP forbids a body on these answers
@@ -126,9 +83,9 @@ class Ingress:
         exchange = Exchange(sim.state.next_request_id(), environ["REQUEST_METHOD"].upper(), path, sim.clock.now())
         answer = self._answer(exchange, environ)
         exchange.finish(answer.status)
-        sim.state.record_request(exchange)
+        sim.state.journal.record(exchange)
         if sim.config.log_requests:
-            sim.request_log.write(exchange)
+            sim.access_log.write(exchange)
         rule = exchange.fault
         if rule is not None and rule.drop_connection:
             # Only now, once journaled: a client that retries at once must find its dropped
@@ -146,12 +103,8 @@ class Ingress:
             if refusing is not None:
                 return fault_answer(refusing)
             answer = self._route(exchange, environ)
-        except HeapMockError as error:
-            exchange.error = error
-            answer = error.answer()
-        except Exception as error:  # a bug in the simulator: log the traceback, answer without it
-            error_log.exception("unexpected error on %s %s", exchange.method, exchange.path)
-            answer = json_answer({"error": "internal error", "message": f"{type(error).__name__} in the simulator; see its log"}, 500)
+        except Exception as error:
+            answer = render_error(error, exchange)
         rule = exchange.fault
         if rule is not None and rule.answers and rule.after_processing:
             answer = fault_answer(rule)  # processed and stored, then the answer is lost
@@ -159,9 +112,7 @@ class Ingress:
 
     def _apply_fault(self, exchange: Exchange) -> FaultRule | None:
         """Note a matching fault rule and wait out its delay; the rule if it answers in place of the endpoint."""
-        state = self.sim.state
-        with state.lock:
-            rule = state.faults.match(exchange.method, exchange.path)
+        rule = self.sim.state.faults.match(exchange.method, exchange.path)
         if rule is None:
             return None
         exchange.fault = rule
@@ -186,18 +137,36 @@ class Ingress:
         """Hand a control-plane or console request to Flask, logging it unless it is a read.
 
         The console polls the control plane several times a second: its reads would drown the log.
+        Flask renders no errors (see `create_app`): they arrive here, for the one renderer.
         """
         sim = self.sim
         method = environ["REQUEST_METHOD"].upper()
-        if method == "GET" or not sim.config.log_requests:
-            return self.pages(environ, start_response)
-        exchange = Exchange(sim.state.next_request_id(), method, path, sim.clock.now())
-        environ[EXCHANGE_KEY] = exchange
+        logged = method != "GET" and sim.config.log_requests
+        exchange = Exchange(sim.state.next_request_id() if logged else "", method, path, sim.clock.now())
 
         def start_and_record(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             exchange.finish(int(status[:3]))
             return start_response(status, headers, exc_info)
 
-        body = self.pages(environ, start_and_record)
-        sim.request_log.write(exchange)
+        try:
+            body = self.pages(environ, start_and_record)
+        except Exception as error:
+            answer = render_error(error, exchange)
+            exchange.finish(answer.status)
+            body = answer.send(start_response, head_only=method == "HEAD")
+        if logged:
+            sim.access_log.write(exchange)
         return body
+
+
+def render_error(error: Exception, exchange: Exchange) -> Answer:
+    """Every error of every request, Heap's or the simulator's own, as the client sees it.
+
+    The exchange keeps the error so the journal and the access log name its rule.
+    """
+    if isinstance(error, HTTPException):
+        ours = as_simulator_error(error, exchange.method, exchange.path)
+        exchange.error = ours
+        return ours.answer()
+    error_log.exception("unexpected error on %s %s", exchange.method, exchange.path)  # a bug: the traceback is for us
+    return internal_error(error)

@@ -1,20 +1,26 @@
-"""One record per request, kept in the journal and rendered as JSON only when someone reads it.
+"""The request journal: every Heap request and how it was answered, for `GET /_mock/requests`.
 
-Building the JSON form lazily keeps the hot path cheap: a stored request costs one slotted
-object, not a dict and a formatted timestamp.
+An `Exchange` follows one request through the front door; once answered it is frozen into a
+journal entry of plain data (a tuple of strings, numbers and bytes: the rule ID and message, not
+the exception object), which the garbage collector stops tracking and which renders whatever the
+body held. The `Journal` keeps the entries in order with counts by status, rule, path and method
+kept as entries arrive and leave, so the console's counts and pages cost what they show.
+
+Lock discipline: the journal's own lock guards its entries; every public method takes it.
 """
 
 from __future__ import annotations
 
-import sys
+import threading
 import time
-from typing import Any, TextIO
+from typing import Any
 
 import orjson
 
 from heap_mock.clock import to_iso
 from heap_mock.errors import HeapMockError, PayloadRejected, Throttled
 from heap_mock.faults import FaultRule
+from heap_mock.seq_index import IndexedLog
 
 PREVIEW_BYTES = 1024 * 1024  # a larger body is journaled as the first MiB of its text
 
@@ -67,87 +73,117 @@ class Exchange:
         what = "connection dropped" if self.fault.drop_connection else f"answered {self.fault.status}"
         return f"injected fault #{self.fault.id}: {what}"
 
-    @property
-    def body(self) -> Any:
-        """The body as JSON if it was JSON, else its text (cut to a MiB), or None if empty."""
-        if not self.raw:
-            return None
-        if len(self.raw) <= PREVIEW_BYTES:
-            try:
-                return orjson.loads(self.raw)
-            except orjson.JSONDecodeError:
-                pass
-        return self.raw[:PREVIEW_BYTES].decode("utf-8", errors="replace")
-
     def finish(self, status: int) -> None:
         # A dropped connection sent no status at all; the journal says 0 so it cannot pass for a 200.
         self.status = 0 if self.fault is not None and self.fault.drop_connection else status
         self.duration_ms = (time.perf_counter() - self.started) * 1000
 
-    def freeze(self) -> tuple[Any, ...]:
-        """The record as a tuple, the form the journal keeps. A tuple of plain values is one the
-        garbage collector stops tracking, so a full journal adds no work to its full collections,
-        which had been pausing the simulator for tens of milliseconds."""
-        return (
-            self.request_id, self.method, self.path, self.received_at, self.started, self.status,
-            self.duration_ms, self.raw, self.error, self.fault, self.stored, self.ignored_by,
-        )  # fmt: skip
+    def freeze(self) -> list[Any]:
+        """The journal entry, plain values only (positions below) whatever was raised on the way;
+        a list that `IndexedLog.append` freezes into a tuple."""
+        if self.error is None and self.fault is None and self.ignored_by is None:  # the common case, kept short
+            return [self.request_id, self.method, self.path, self.received_at, self.status, self.duration_ms,
+                    self.raw or None, None, None, self.stored, None]  # fmt: skip
+        return [
+            self.request_id, self.method, self.path, self.received_at, self.status, self.duration_ms,
+            self.raw or None, self.rule_id, self.message, self.stored, self._details(),
+        ]  # fmt: skip
 
-    @staticmethod
-    def frozen_body_bytes(frozen: tuple[Any, ...]) -> int:
-        """The size of the body a freeze() tuple holds (its `raw`, eighth), for the journal's byte cap."""
-        raw: bytes | None = frozen[7]
-        return len(raw) if raw else 0
-
-    @classmethod
-    def thaw(cls, frozen: tuple[Any, ...]) -> Exchange:
-        exchange = cls.__new__(cls)
-        (
-            exchange.request_id, exchange.method, exchange.path, exchange.received_at, exchange.started, exchange.status,
-            exchange.duration_ms, exchange.raw, exchange.error, exchange.fault, exchange.stored, exchange.ignored_by,
-        ) = frozen  # fmt: skip
-        return exchange
-
-    def to_json(self) -> dict[str, Any]:
-        entry: dict[str, Any] = {
-            "id": self.request_id,
-            "method": self.method,
-            "path": self.path,
-            "status": self.status,
-            "received_at": to_iso(self.received_at),
-            "duration_ms": round(self.duration_ms, 3),
-            "body": self.body,
-            "rule_id": self.rule_id,
-            "message": self.message,
-        }
+    def _details(self) -> bytes | None:
+        """What only some entries have (violations, the limit, the fault), as JSON text."""
+        details: dict[str, Any] = {}
         if isinstance(self.error, PayloadRejected):
-            entry["violations"] = [{"rule_id": v.rule_id, "path": v.path, "message": v.message} for v in self.error.violations]
+            details["violations"] = [{"rule_id": v.rule_id, "path": v.path, "message": v.message} for v in self.error.violations]
         if isinstance(self.error, Throttled):
-            entry["limit"], entry["retry_after"] = self.error.limit_text, self.error.retry_after
+            details["limit"], details["retry_after"] = self.error.limit_text, self.error.retry_after
         if self.fault is not None:
-            entry["fault_id"] = self.fault.id
+            details["fault_id"] = self.fault.id
             if self.fault.answers and self.fault.retry_after is not None:
-                entry["retry_after"] = self.fault.retry_after
-        if self.stored is not None:
-            entry["stored_events"] = self.stored
-        return entry
+                details["retry_after"] = self.fault.retry_after
+        return orjson.dumps(details) if details else None
 
 
-class RequestLog:
-    """One line per request on a stream (stderr by default): time, method, path, status, duration, id, rule.
+# Positions in a journal entry (Exchange.freeze).
+REQUEST_ID, METHOD, PATH, RECEIVED_AT, STATUS, DURATION_MS, RAW, RULE_ID, MESSAGE, STORED, DETAILS = range(11)
+FILTERS = {"path": PATH, "method": METHOD, "rule_id": RULE_ID, "status": STATUS}
+# Counted: the console's counts and filters (few values each). A path or method filter walks the journal.
+COUNTED = ("rule_id", "status")
 
-    Written directly rather than through `logging`, which cost a sixth of the request time.
+
+def entry_json(entry: tuple[Any, ...]) -> dict[str, Any]:
+    """One entry as `GET /_mock/requests` shows it."""
+    rendered: dict[str, Any] = {
+        "id": entry[REQUEST_ID],
+        "method": entry[METHOD],
+        "path": entry[PATH],
+        "status": entry[STATUS],
+        "received_at": to_iso(entry[RECEIVED_AT]),
+        "duration_ms": round(entry[DURATION_MS], 3),
+        "body": body_json(entry[RAW]),
+        "rule_id": entry[RULE_ID],
+        "message": entry[MESSAGE],
+    }
+    if entry[DETAILS] is not None:
+        rendered.update(orjson.loads(entry[DETAILS]))
+    if entry[STORED] is not None:
+        rendered["stored_events"] = entry[STORED]
+    return rendered
+
+
+def body_json(raw: bytes | None) -> Any:
+    """The body as JSON if it was JSON the encoder can write back, else its text (cut to a MiB), or None.
+
+    JSON nested deeper than the encoder's limit (254) is shown as text: a body that Heap's
+    endpoints refused must not stop the journal from rendering (issue 11).
+    """
+    if not raw:
+        return None
+    if len(raw) <= PREVIEW_BYTES:
+        try:
+            parsed = orjson.loads(raw)
+            orjson.dumps({"requests": [{"body": parsed}]})  # as deep as it sits in the page it is shown in
+            return parsed
+        except (orjson.JSONDecodeError, orjson.JSONEncodeError):
+            pass
+    return raw[:PREVIEW_BYTES].decode("utf-8", errors="replace")
+
+
+class Journal:
+    """The newest requests, at most `limit` of them and `max_bytes` of bodies, oldest dropped first.
+
+    A count alone would let 10,000 bodies of 10 MiB each take 100 GB; the newest entry is always
+    kept, whatever its size. `total` counts every request ever journaled.
     """
 
-    def __init__(self, stream: TextIO | None = None) -> None:
-        self._stream = stream
-        self._second = -1
-        self._stamp = ""
+    def __init__(self, limit: int, max_bytes: int) -> None:
+        self.limit, self.max_bytes = limit, max_bytes
+        self.lock = threading.Lock()
+        self._log = IndexedLog(FILTERS, indexed=(), counted=COUNTED)
+        self.body_bytes = 0
+        self.total = 0
 
-    def write(self, exchange: Exchange) -> None:
-        now = int(time.time())
-        if now != self._second:
-            self._second, self._stamp = now, time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(now))
-        rule = exchange.error.rule_id if exchange.error is not None else ""
-        line = f"{self._stamp} {exchange.method} {exchange.path} {exchange.status} {exchange.duration_ms:.1f}ms {exchange.request_id} {rule}"
-        (self._stream or sys.stderr).write(line.rstrip() + "\n")
+    def clear(self) -> None:
+        with self.lock:
+            self._log.clear()
+            self.body_bytes = self.total = 0
+
+    def record(self, exchange: Exchange) -> None:
+        entry = exchange.freeze()
+        log = self._log
+        with self.lock:
+            log.append(entry)
+            self.body_bytes += len(entry[RAW] or b"")
+            self.total += 1
+            while log.live > 1 and (log.live > self.limit or self.body_bytes > self.max_bytes):
+                self.body_bytes -= len(log.evict_oldest()[RAW] or b"")
+
+    def page(self, filters: dict[str, Any], *, newest_first: bool, offset: int, limit: int | None) -> tuple[list[dict[str, Any]], int]:
+        """One page of the entries whose fields equal `filters`, rendered, and how many match."""
+        with self.lock:
+            entries, total = self._log.page(filters, newest_first, offset, limit)
+        return [entry_json(entry) for entry in entries], total
+
+    def entries(self) -> list[tuple[Any, ...]]:
+        """Every held entry, oldest first (for tests and tools; the API pages)."""
+        with self.lock:
+            return self._log.values()

@@ -11,13 +11,21 @@ from __future__ import annotations
 
 from typing import Any
 
-import heap_mock
+from heap_mock.version import VERSION
+from heap_mock.config import Config
+from heap_mock.faults import DELAY_MS_RANGE, RETRY_AFTER_RANGE, SEED_RANGE, STATUS_RANGE, TIMES_RANGE
 from heap_mock.payload import MAX_IDENTITY, MAX_NAME, MAX_USER_ID
 
 Schema = dict[str, Any]
 
 HEAP_TAG, MOCK_TAG, CONSOLE_TAG = "Heap API", "Mock control", "Console"
-MAX_BULK = 1000  # the documented default of `max_bulk_items` (D-btrack, D-baup, D-baap)
+DEFAULTS = Config()
+MAX_BULK = DEFAULTS.max_bulk_items  # the documented default (D-btrack, D-baup, D-baap)
+
+
+def int_range(bounds: tuple[int, int]) -> Schema:
+    """An integer schema with the bounds the code checks."""
+    return {"type": "integer", "minimum": bounds[0], "maximum": bounds[1]}
 
 
 def openapi_document() -> dict[str, Any]:
@@ -26,7 +34,7 @@ def openapi_document() -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {
             "title": "heap-sim: Heap server-side API simulator",
-            "version": heap_mock.__version__,
+            "version": VERSION,
             "description": (
                 "Heap's server-side endpoints as the simulator implements them, and the simulator's own "
                 "/_mock/ API for inspecting what arrived and controlling the clock, limits and faults. "
@@ -186,7 +194,7 @@ def heap_request_schemas() -> dict[str, Schema]:
         "IdentifyRequest": {"type": "object", "required": ["app_id", "identity", "user_id"], "properties": {
             "app_id": ref("AppId"), "identity": ref("Identity"), "user_id": ref("UserId"), "timestamp": ref("Timestamp")}},
         "UserDeletionRequest": {"type": "object", "required": ["users"], "properties": {"users": {
-            "type": "array", "minItems": 1, "maxItems": 10_000,
+            "type": "array", "minItems": 1, "maxItems": DEFAULTS.max_deletion_users,
             "items": {"type": "object", "properties": {"identity": ref("Identity"), "user_id": ref("UserId")},
                       "oneOf": [{"required": ["identity"]}, {"required": ["user_id"]}]}}}},
     }
@@ -304,7 +312,7 @@ def inspection_schemas() -> dict[str, Schema]:
         "Account": strict_object({"app_id": TEXT, "account_id": TEXT, "properties": {"type": "object", "additionalProperties": stored_value}}),
         "AccountsPage": page("accounts", "Account"),
         "Health": strict_object({"status": {"const": "ok"}, "version": TEXT, "counts": strict_object(
-            {name: {"type": "integer", "minimum": 0} for name in ("events", "users", "accounts", "requests", "duplicates_ignored")})}),
+            {name: {"type": "integer", "minimum": 0} for name in ("events", "users", "accounts", "requests", "duplicates_ignored", "events_dropped")})}),
         "Rules": strict_object({"rules": {"type": "array", "items": strict_object({
             "id": TEXT, "statement": TEXT, "source": TEXT,
             "evidence": {"type": "string", "enum": ["documented", "observed", "assumed"]}})}}),
@@ -353,13 +361,13 @@ def fault_fields() -> dict[str, Schema]:
     return {
         "path": {"type": "string", "description": "a Heap path or shell pattern such as /api/*"},
         "method": nullable(TEXT),
-        "status": nullable({"type": "integer", "minimum": 100, "maximum": 599}),
-        "retry_after": nullable({"type": "integer", "minimum": 0}),
-        "delay_ms": {"type": "integer", "minimum": 0, "maximum": 60_000},
+        "status": nullable(int_range(STATUS_RANGE)),
+        "retry_after": nullable(int_range(RETRY_AFTER_RANGE)),
+        "delay_ms": int_range(DELAY_MS_RANGE),
         "drop_connection": {"type": "boolean"},
-        "times": nullable({"type": "integer", "minimum": 1}),
+        "times": nullable(int_range(TIMES_RANGE)),
         "probability": {"type": "number", "minimum": 0, "maximum": 1},
-        "seed": nullable({"type": "integer"}),
+        "seed": nullable(int_range(SEED_RANGE)),
         "body": nullable(TEXT),
         "after_processing": {"type": "boolean", "description": "process and store, then replace the answer"},
     }
@@ -371,7 +379,7 @@ def config_schema() -> Schema:
         "limits_enabled": {"type": "boolean"},
         "limits": {"type": "object", "additionalProperties": ref("LimitSpec")},
         "identify_max_user_ids": count, "identify_window_days": seconds, "max_bulk_items": count,
-        "max_deletion_users": count, "max_body_bytes": count, "journal_limit": count, "journal_max_bytes": count,
+        "max_deletion_users": count, "max_body_bytes": count, "journal_limit": count, "journal_max_bytes": count, "max_events": count,
         "long_values": {"enum": ["reject", "truncate"]}, "deletion_token_ttl_s": seconds,
         "deletion_api_key": nullable(TEXT), "deletion_completes_after_s": seconds, "log_requests": {"type": "boolean"},
     })

@@ -8,7 +8,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import sys
 import socket
 import threading
 from collections.abc import Mapping
@@ -126,10 +128,14 @@ def reserve_port(host: str, port: int) -> socket.socket:
     return reservation
 
 
+def configure_logging() -> None:
+    """One line per request on stderr."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+    logging.getLogger("waitress").setLevel(logging.ERROR)
+
+
 def app_from_environment() -> Flask:
     """The factory granian's worker calls: the config travels in an environment variable."""
-    from heap_mock.cli import configure_logging
-
     configure_logging()
     config = orjson.loads(os.environ.get(CONFIG_ENV, "{}"))
     return create_app(config)

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
-import orjson
 from flask import current_app
-from werkzeug.wrappers import Response
 
 from heap_mock.clock import SwitchableClock
 from heap_mock.config import Config
-from heap_mock.journal import RequestLog
+from heap_mock.access_log import AccessLog
 from heap_mock.state import SimulatorState
 
 EXTENSION_KEY = "heap_mock"
@@ -22,13 +18,10 @@ class Simulator:
     config: Config
     clock: SwitchableClock
     state: SimulatorState
-    request_log: RequestLog
+    access_log: AccessLog
 
 
 def current_simulator() -> Simulator:
     simulator: Simulator = current_app.extensions[EXTENSION_KEY]
     return simulator
 
-
-def json_response(payload: Any, status: int = 200) -> Response:
-    return Response(orjson.dumps(payload), status=status, mimetype="application/json")

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, send_from_directory
+from flask import send_from_directory
 from werkzeug.wrappers import Response
 
+from heap_mock.answers import Answer, json_answer
 from heap_mock.openapi import openapi_document
-from heap_mock.simulator import json_response
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 ASSET_PREFIX = "/_mock/console"
@@ -24,10 +24,6 @@ CONTENT_SECURITY_POLICY = (
     "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
 
-console = Blueprint("console", __name__, static_folder=str(STATIC_DIR), static_url_path=ASSET_PREFIX)
-
-
-@console.get("/")
 def index() -> Response:
     response = send_from_directory(STATIC_DIR, "index.html", max_age=0)
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
@@ -35,6 +31,10 @@ def index() -> Response:
     return response
 
 
-@console.get("/openapi.json")
-def openapi() -> Response:
-    return json_response(openapi_document())
+def asset(name: str) -> Response:
+    """A file of the console (script, style sheet) from heap_mock/static."""
+    return send_from_directory(STATIC_DIR, name, max_age=0)
+
+
+def openapi() -> Answer:
+    return json_answer(openapi_document())

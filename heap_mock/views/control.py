@@ -1,31 +1,33 @@
-"""The inspection and control API under the reserved prefix `/_mock/`, beside Heap's paths."""
+"""The inspection and control API under the reserved prefix `/_mock/`, beside Heap's paths.
+
+Views are plain functions returning an `Answer`, routed by `heap_mock.routes` and run by Flask.
+Lists are paged by the stores themselves: a page costs what it shows, not what is stored.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-import orjson
-from flask import Blueprint, request
-from werkzeug.wrappers import Response
+from flask import request
 
-import heap_mock
+from heap_mock.answers import Answer, json_answer
+from heap_mock.bodies import NotJSON, parse_json, read_body
 from heap_mock.clock import LATEST, MAX_RATE, parse_iso, to_iso
 from heap_mock.errors import ControlError
+from heap_mock.events import EventQuery
 from heap_mock.rules import RULES
-from heap_mock.simulator import Simulator, current_simulator, json_response
-from heap_mock.state import EventQuery, iter_json
-
-control = Blueprint("control", __name__, url_prefix="/_mock")
+from heap_mock.simulator import Simulator, current_simulator
+from heap_mock.version import VERSION
 
 
 def _control_body() -> dict[str, Any]:
-    raw = request.get_data(cache=True)
-    if not raw.strip():
-        return {}
+    raw = read_body(request.environ, current_simulator().config.max_body_bytes)
     try:
-        body = orjson.loads(raw)
-    except orjson.JSONDecodeError as error:
-        raise ControlError(f"body is not valid JSON ({error})") from None
+        body = parse_json(raw)
+    except NotJSON as why:
+        if str(why) == "empty":
+            return {}
+        raise ControlError(f"body is not valid JSON ({why})") from None
     if not isinstance(body, dict):
         raise ControlError("body should be a JSON object")
     return body
@@ -44,27 +46,25 @@ def _int_arg(name: str, default: int | None) -> int | None:
     return int(value)
 
 
-def _page(items: list[Any]) -> tuple[list[Any], int]:
-    """Apply `order` (asc|desc), `offset` and `limit` query parameters; returns the page and the total."""
+def _paging() -> dict[str, Any]:
+    """The `order` (asc|desc), `offset` and `limit` query parameters, as the stores' page() takes them."""
     order = request.args.get("order", "asc")
     if order not in ("asc", "desc"):
         raise ControlError("query parameter 'order' should be 'asc' or 'desc'")
-    if order == "desc":
-        items = items[::-1]
-    offset, limit = _int_arg("offset", 0) or 0, _int_arg("limit", None)
-    end = None if limit is None else offset + limit
-    return items[offset:end], len(items)
+    return {"newest_first": order == "desc", "offset": _int_arg("offset", 0) or 0, "limit": _int_arg("limit", None)}
 
 
-@control.get("/health")
-def health() -> Response:
+def _filters(keys: tuple[str, ...]) -> dict[str, str]:
+    return {key: request.args[key] for key in keys if key in request.args}
+
+
+def health() -> Answer:
     sim = current_simulator()
-    return json_response({"status": "ok", "version": heap_mock.__version__, "counts": sim.state.counts()})
+    return json_answer({"status": "ok", "version": VERSION, "counts": sim.state.counts()})
 
 
-@control.get("/clock")
-def get_clock() -> Response:
-    return json_response(_clock_json(current_simulator()))
+def get_clock() -> Answer:
+    return json_answer(_clock_json(current_simulator()))
 
 
 def _clock_json(sim: Simulator) -> dict[str, Any]:
@@ -72,15 +72,14 @@ def _clock_json(sim: Simulator) -> dict[str, Any]:
     return {"now": to_iso(clock.now()), "mode": clock.mode, "rate": clock.rate}
 
 
-@control.post("/clock")
-def set_clock() -> Response:
+def set_clock() -> Answer:
     sim = current_simulator()
     body = _control_body()
     actions = [key for key in ("set", "advance", "mode") if key in body]
     if len(actions) != 1:
         raise ControlError('clock body should have exactly one of "set" (ISO 8601), "advance" (seconds) or "mode"')
     getattr(_ClockCommands, actions[0])(sim, body)
-    return json_response(_clock_json(sim))
+    return json_answer(_clock_json(sim))
 
 
 class _ClockCommands:
@@ -117,8 +116,7 @@ class _ClockCommands:
             raise ControlError(f'"mode" should be "real", "virtual", or "scaled" with a "rate" > 0 and <= {MAX_RATE:.0f}')
 
 
-@control.get("/events")
-def events() -> Response:
+def events() -> Answer:
     args = request.args
     query = EventQuery(
         app_id=args.get("app_id"),
@@ -128,79 +126,58 @@ def events() -> Response:
         endpoint=args.get("endpoint"),
         text=args.get("q"),
     )
-    page, total = _page(current_simulator().state.find_events(query))
-    return json_response({"events": iter_json(page), "total": total})
+    page = current_simulator().state.events.page(query, **_paging())
+    return json_answer({"events": [event.to_json() for event in page.events], "total": page.total})
 
 
-@control.get("/users")
-def users() -> Response:
-    page, total = _page(_filtered(current_simulator().state.user_list(), ("app_id", "identity")))
-    return json_response({"users": page, "total": total})
+def users() -> Answer:
+    page, total = current_simulator().state.identities.user_page(_filters(("app_id", "identity")), **_paging())
+    return json_answer({"users": page, "total": total})
 
 
-@control.get("/accounts")
-def accounts() -> Response:
-    page, total = _page(_filtered(current_simulator().state.account_list(), ("app_id", "account_id")))
-    return json_response({"accounts": page, "total": total})
+def accounts() -> Answer:
+    page, total = current_simulator().state.identities.account_page(_filters(("app_id", "account_id")), **_paging())
+    return json_answer({"accounts": page, "total": total})
 
 
-@control.get("/requests")
-def requests_journal() -> Response:
-    entries = _filtered(current_simulator().state.journal_entries(), ("path", "method", "rule_id"))
+def requests_journal() -> Answer:
+    filters: dict[str, Any] = _filters(("path", "method", "rule_id"))
     status = _int_arg("status", None)
     if status is not None:
-        entries = [entry for entry in entries if entry["status"] == status]
-    page, total = _page(entries)
-    return json_response({"requests": page, "total": total})
+        filters["status"] = status
+    page, total = current_simulator().state.journal.page(filters, **_paging())
+    return json_answer({"requests": page, "total": total})
 
 
-def _filtered(items: list[dict[str, Any]], keys: tuple[str, ...]) -> list[dict[str, Any]]:
-    wanted = {key: request.args[key] for key in keys if key in request.args}
-    return [item for item in items if all(str(item.get(k)) == v for k, v in wanted.items())]
-
-
-@control.get("/limits")
-def limits() -> Response:
+def limits() -> Answer:
     sim = current_simulator()
     configured = {name: {"limit": spec.limit, "window_s": spec.window_s} for name, spec in sim.config.limits.items()}
-    usage = sim.state.limit_usage(sim.clock.now())
-    return json_response({"enabled": sim.config.limits_enabled, "limits": configured, "usage": usage})
+    usage = sim.state.limits.usage(sim.clock.now())
+    return json_answer({"enabled": sim.config.limits_enabled, "limits": configured, "usage": usage})
 
 
-@control.get("/rules")
-def rules() -> Response:
-    return json_response({"rules": [{**vars(rule), "evidence": rule.evidence.value} for rule in RULES.values()]})
+def rules() -> Answer:
+    return json_answer({"rules": [{**vars(rule), "evidence": rule.evidence.value} for rule in RULES.values()]})
 
 
-@control.get("/config")
-def config() -> Response:
-    return json_response(current_simulator().config.to_json())
+def config() -> Answer:
+    return json_answer(current_simulator().config.to_json())
 
 
-@control.post("/reset")
-def reset() -> Response:
+def reset() -> Answer:
     current_simulator().state.reset()
-    return json_response({"reset": True})
+    return json_answer({"reset": True})
 
 
-@control.get("/faults")
-def list_faults() -> Response:
-    state = current_simulator().state
-    with state.lock:
-        return json_response({"faults": [rule.to_json() for rule in state.faults.rules]})
+def list_faults() -> Answer:
+    return json_answer({"faults": current_simulator().state.faults.to_json()})
 
 
-@control.post("/faults")
-def add_fault() -> Response:
-    state = current_simulator().state
-    with state.lock:
-        rule = state.faults.add(_control_body())
-        return json_response(rule.to_json(), status=201)
+def add_fault() -> Answer:
+    rule = current_simulator().state.faults.add(_control_body())
+    return json_answer(rule.to_json(), status=201)
 
 
-@control.delete("/faults")
-def clear_faults() -> Response:
-    state = current_simulator().state
-    with state.lock:
-        state.faults.clear()
-    return json_response({"faults": []})
+def clear_faults() -> Answer:
+    current_simulator().state.faults.clear()
+    return json_answer({"faults": []})

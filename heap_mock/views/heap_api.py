@@ -8,18 +8,17 @@ more per request than everything the simulator itself does (see the README's per
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any
 
-import orjson
 from werkzeug.wsgi import get_current_url
 
 from heap_mock.answers import Answer, json_answer, text_answer
-from heap_mock.endpoints.account_properties import validate_account_properties
-from heap_mock.endpoints.deletion import parse_basic_auth, parse_bearer, validate_deletion
-from heap_mock.endpoints.identify import validate_identify
-from heap_mock.endpoints.track import validate_track
-from heap_mock.endpoints.user_properties import validate_user_properties
+from heap_mock.bodies import NotJSON, parse_json
+from heap_mock.validators.account_properties import validate_account_properties
+from heap_mock.validators.deletion import parse_basic_auth, parse_bearer, validate_deletion
+from heap_mock.validators.identify import validate_identify
+from heap_mock.validators.track import validate_track
+from heap_mock.validators.user_properties import validate_user_properties
 from heap_mock.errors import PayloadRejected, Violation
 from heap_mock.journal import Exchange
 from heap_mock.simulator import Simulator
@@ -38,13 +37,11 @@ class HeapCall:
 
     def json_body(self) -> Any:
         """The body parsed as JSON; a 400 names what is wrong."""
-        raw = self.exchange.raw or b""
-        if not raw.strip():
-            raise PayloadRejected([Violation("body.json", "postBody", "should be a JSON object, the body is empty")])
         try:
-            return orjson.loads(raw)
-        except orjson.JSONDecodeError as error:
-            raise PayloadRejected([Violation("body.json", "postBody", f"is not valid JSON ({error})")]) from None
+            return parse_json(self.exchange.raw or b"")
+        except NotJSON as why:
+            expectation = "should be a JSON object, the body is empty" if str(why) == "empty" else f"is not valid JSON ({why})"
+            raise PayloadRejected([Violation("body.json", "postBody", expectation)]) from None
 
     def header(self, name: str) -> str | None:
         value: str | None = self.environ.get("HTTP_" + name.upper().replace("-", "_"))
@@ -98,13 +95,13 @@ def identify(call: HeapCall) -> Answer:
 def auth_token(call: HeapCall) -> Answer:
     sim = call.sim
     app_id = parse_basic_auth(call.header("Authorization"), sim.config.deletion_api_key)
-    return json_answer({"access_token": sim.state.issue_token(app_id, sim.clock.now())})
+    return json_answer({"access_token": sim.state.deletions.issue_token(app_id, sim.clock.now())})
 
 
 def user_deletion(call: HeapCall) -> Answer:
     sim = call.sim
     now = sim.clock.now()
-    app_id = sim.state.app_for_token(parse_bearer(call.header("Authorization")), now)
+    app_id = sim.state.deletions.app_for_token(parse_bearer(call.header("Authorization")), now)
     targets = validate_deletion(call.json_body(), max_users=sim.config.max_deletion_users)
     record = sim.state.delete_users(app_id, targets, now)
     location = f"{call.host_url()}/api/public/v0/deletion_status/{record.id}"
@@ -115,42 +112,5 @@ def user_deletion(call: HeapCall) -> Answer:
 def deletion_status(call: HeapCall) -> Answer:
     sim = call.sim
     now = sim.clock.now()
-    app_id = sim.state.app_for_token(parse_bearer(call.header("Authorization")), now)
-    return json_answer(sim.state.deletion_status(app_id, call.path_param, now))
-
-
-class HeapRoute(NamedTuple):
-    method: str
-    template: str  # as the OpenAPI document writes it
-    view: Callable[[HeapCall], Answer]
-
-
-HEAP_ROUTES = {
-    route.template: route
-    for route in (
-        HeapRoute("POST", "/api/track", track),
-        HeapRoute("POST", "/api/add_user_properties", add_user_properties),
-        HeapRoute("POST", "/api/add_account_properties", add_account_properties),
-        HeapRoute("POST", "/api/v1/identify", identify),
-        HeapRoute("POST", "/api/public/v0/auth_token", auth_token),
-        HeapRoute("POST", "/api/public/v0/user_deletion", user_deletion),
-    )
-}
-DELETION_STATUS = HeapRoute("GET", "/api/public/v0/deletion_status/{deletion_id}", deletion_status)
-_DELETION_STATUS_PREFIX = "/api/public/v0/deletion_status/"
-
-
-def find_heap_route(path: str) -> tuple[HeapRoute, str] | None:
-    """The route serving `path` and its path parameter (only deletion status has one), or None."""
-    route = HEAP_ROUTES.get(path)
-    if route is not None:
-        return route, ""
-    if path.startswith(_DELETION_STATUS_PREFIX):
-        deletion_id = path[len(_DELETION_STATUS_PREFIX):]
-        if deletion_id and "/" not in deletion_id:
-            return DELETION_STATUS, deletion_id
-    return None
-
-
-def heap_route_list() -> list[HeapRoute]:
-    return [*HEAP_ROUTES.values(), DELETION_STATUS]
+    app_id = sim.state.deletions.app_for_token(parse_bearer(call.header("Authorization")), now)
+    return json_answer(sim.state.deletions.status(app_id, call.path_param, now))

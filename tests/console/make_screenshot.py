@@ -2,24 +2,27 @@
 
     .venv/bin/python -m tests.console.make_screenshot [OUTPUT.png]
 
-The data comes from the demo (the bundled batches through the forwarder); a refused body, a
+The data comes from the bundled demo batches (forwarder/demo_data) mapped by the forwarder; a refused body, a
 burst over the track limit and an injected fault are added so the refusal counts show too.
 """
 
 from __future__ import annotations
 
-import io
 import sys
 from pathlib import Path
 
 from playwright.sync_api import expect, sync_playwright
 
-from heap_mock import HeapMockServer, demo
+import orjson
+
+from forwarder import Settings, map_batch
+from heap_mock import HeapMockServer
 from heap_mock.testing import MockClient
 from tests.console.conftest import CHROMIUM, CHROMIUM_ARGS
 
 OUTPUT = Path(__file__).resolve().parents[2] / "docs" / "console.png"
-APP = demo.DEMO_APP_ID
+DEMO_DATA = Path(__file__).resolve().parents[2] / "forwarder" / "demo_data"
+APP = "3958016722"
 MAYA, JONAS = "cust-20417", "cust-88012"
 TRACK_LIMIT = 30  # limit.track: 30 requests per 30 s per identity per app_id
 
@@ -32,8 +35,16 @@ def populate(client: MockClient) -> None:
     client.add_fault(path="/api/add_user_properties", status=503, retry_after=2, times=1)
     client.post("/api/add_user_properties", {"app_id": APP, "identity": JONAS, "properties": {"plan": "family"}})
     client.post("/api/add_account_properties", {"app_id": APP, "account_id": "fernwood-retail", "properties": {"tier": "enterprise", "seats": 120}})
-    if demo.replay_fixtures(client.url, out=io.StringIO()) is None:
-        raise SystemExit("the demo could not replay its batches through the forwarder")
+    replay_demo(client)
+
+
+def replay_demo(client: MockClient) -> None:
+    """The bundled batches through our forwarder, as customer_id identities (they read better than MPIDs)."""
+    settings = Settings(app_id=APP, external_id="customer_id", forward_user_attributes=True)
+    for path in sorted(DEMO_DATA.glob("*.json")):
+        for request in map_batch(orjson.loads(path.read_bytes()), settings).requests:
+            if client.post(request.path, request.body).status_code != 200:
+                raise SystemExit(f"the simulator refused a demo request to {request.path}")
 
 
 def shoot(url: str, output: Path) -> None:

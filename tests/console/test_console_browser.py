@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from heap_mock import HeapMockServer
-from heap_mock.endpoints.track import TrackEvent, TrackRequest
+from heap_mock.validators.track import TrackEvent, TrackRequest
 from heap_mock.testing import MockClient
 from tests.console.conftest import TEST_POLL_MS, ConsolePage
 
@@ -206,3 +206,16 @@ def test_100000_events_render_one_page_and_page_quickly(browser: Any, big_server
         assert first_render_s < 5, f"first render of a 100,000-event simulator took {first_render_s:.1f} s"
     finally:
         page.close()
+
+
+def test_the_console_shows_how_many_events_the_capped_store_dropped(browser: Any) -> None:
+    with HeapMockServer(config={"log_requests": False, "limits_enabled": False, "max_events": 2}) as server:
+        bulk = {"app_id": APP, "events": [{"identity": "ada", "event": f"E{i}"} for i in range(5)]}
+        assert MockClient(server.url).post("/api/track", bulk).status_code == 200
+        page = browser.new_page()
+        try:
+            page.goto(f"{server.url}/?poll={TEST_POLL_MS}")
+            expect(page.locator("#stat-events")).to_have_text("2")
+            expect(page.locator("#stat-events_dropped")).to_have_text("3")
+        finally:
+            page.close()

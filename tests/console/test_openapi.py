@@ -11,14 +11,11 @@ from jsonschema import Draft202012Validator
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
-from heap_mock import create_app
 from heap_mock.openapi import openapi_document
 from heap_mock.testing import MockClient
-from heap_mock.views.heap_api import heap_route_list
+from heap_mock.routes import API_ROUTES
 
 SPEC_URI = "urn:heap-sim:openapi"
-STATIC_ENDPOINTS = {"static", "console.static"}  # file serving, not an API
-IGNORED_METHODS = {"HEAD", "OPTIONS"}
 SPEC = openapi_document()
 REGISTRY = Registry().with_resource(SPEC_URI, DRAFT202012.create_resource(SPEC))
 
@@ -38,15 +35,8 @@ def spec_operations() -> set[tuple[str, str]]:
 
 
 def app_operations() -> set[tuple[str, str]]:
-    """Heap's endpoints (served by the front door) and the simulator's own Flask routes."""
-    app = create_app({"log_requests": False})
-    flask_routes = {
-        (rule.rule.replace("<", "{").replace(">", "}"), method)
-        for rule in app.url_map.iter_rules()
-        if rule.endpoint not in STATIC_ENDPOINTS
-        for method in (rule.methods or set()) - IGNORED_METHODS
-    }
-    return flask_routes | {(route.template, route.method) for route in heap_route_list()}
+    """Every route of the one route table but the console's files."""
+    return {(route.template, route.method) for route in API_ROUTES}
 
 
 def test_every_route_is_described() -> None:
@@ -238,3 +228,16 @@ def test_the_document_and_the_console_are_served(heap_mock: MockClient) -> None:
     check_exchange("GET", "/", page)
     assert "default-src 'none'" in page.headers["Content-Security-Policy"]
     assert heap_mock.requests() == [], "the console's own pages are not Heap traffic"
+
+
+def test_fault_limits_in_the_document_are_the_ones_the_server_checks(heap_mock: MockClient) -> None:
+    # The description allowed fault statuses from 100 while the server refused below 200.
+    schema = SPEC["components"]["schemas"]
+    fault = next(value for name, value in schema.items() if name.startswith("Fault") and "status" in value.get("properties", {}))
+    status = fault["properties"]["status"]
+    bounds = next(option for option in status.get("anyOf", [status]) if option.get("type") == "integer")
+    low, high = bounds["minimum"], bounds["maximum"]
+    for value, accepted in ((low - 1, False), (low, True), (high, True), (high + 1, False)):
+        response = requests.post(f"{heap_mock.url}/_mock/faults", json={"path": "/api/track", "status": value})
+        assert (response.status_code == 201) is accepted, (value, response.text)
+    heap_mock.clear_faults()

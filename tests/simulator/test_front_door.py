@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from heap_mock import HeapMockServer
-from heap_mock.journal import RequestLog
+from heap_mock.access_log import AccessLog
 from heap_mock.testing import MockClient
 
 EVENT = {"app_id": "11", "identity": "alice", "event": "E"}
@@ -87,7 +87,7 @@ def test_a_bug_in_a_heap_view_is_a_json_500_without_traceback_and_is_journaled(m
 def test_the_log_has_a_line_per_heap_request_and_control_change_but_not_control_reads() -> None:
     with HeapMockServer() as server:
         stream = io.StringIO()
-        server.simulator.request_log = RequestLog(stream)
+        server.simulator.access_log = AccessLog(stream)
         requests.post(f"{server.url}/api/track", json={"app_id": "x"})
         requests.post(f"{server.url}/_mock/clock", json={"advance": -1})
         requests.get(f"{server.url}/_mock/events")
@@ -105,6 +105,6 @@ def test_stored_events_and_journal_entries_are_not_tracked_by_the_garbage_collec
         assert requests.post(f"{server.url}/api/track", json=event).status_code == 200
         gc.collect()
         state = server.simulator.state
-        assert not gc.is_tracked(state.events[0])
-        assert not gc.is_tracked(state.journal[0])
+        assert not gc.is_tracked(state.events._log.values()[0])
+        assert not gc.is_tracked(state.journal.entries()[0])
         assert MockClient(server.url).events()[0]["properties"] == {"plan": "pro", "seats": 3}

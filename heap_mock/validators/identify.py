@@ -59,6 +59,7 @@ class IdentityGraph:
         self._max_user_ids = max_user_ids
         self._window_s = window_s
         self._identity_of: dict[tuple[str, str], str] = {}
+        self._user_ids: dict[tuple[str, str], dict[str, None]] = {}  # the reverse of _identity_of, for listings
         self._links: dict[tuple[str, str], deque[tuple[float, str]]] = {}
 
     def link(self, request: IdentifyRequest, now: float) -> IdentifyOutcome:
@@ -72,6 +73,7 @@ class IdentityGraph:
             return IdentifyOutcome(False, "identify.ten_user_ids_per_identity")
         links.append((now, request.user_id))
         self._identity_of[key] = request.identity
+        self._user_ids.setdefault((request.app_id, request.identity), {})[request.user_id] = None
         return IdentifyOutcome(True, None)
 
     def _recent_links(self, app_id: str, identity: str, now: float) -> deque[tuple[float, str]]:
@@ -83,15 +85,12 @@ class IdentityGraph:
     def identity_of(self, app_id: str, user_id: str) -> str | None:
         return self._identity_of.get((app_id, user_id))
 
-    def user_ids_by_identity(self) -> dict[tuple[str, str], list[str]]:
-        """(app_id, identity) → its linked user_ids, built in one pass for listings."""
-        linked: dict[tuple[str, str], list[str]] = {}
-        for (app_id, user_id), identity in self._identity_of.items():
-            linked.setdefault((app_id, identity), []).append(user_id)
-        return linked
+    def user_ids_of(self, app_id: str, identity: str) -> list[str]:
+        """The user_ids linked to one identity, in the order they were linked."""
+        return list(self._user_ids.get((app_id, identity), ()))
 
     def user_ids_of_any(self, app_id: str, identities: set[str]) -> set[str]:
-        return {user_id for (app, user_id), identity in self._identity_of.items() if app == app_id and identity in identities}
+        return {user_id for identity in identities for user_id in self._user_ids.get((app_id, identity), ())}
 
     def forget(self, app_id: str, identities: set[str], user_ids: set[str]) -> None:
         """Drop deleted users' links (the deletion API), in one pass."""
@@ -99,3 +98,6 @@ class IdentityGraph:
             key: identity for key, identity in self._identity_of.items()
             if not (key[0] == app_id and (identity in identities or key[1] in user_ids))
         }
+        self._user_ids = {}
+        for (app, user_id), identity in self._identity_of.items():
+            self._user_ids.setdefault((app, identity), {})[user_id] = None

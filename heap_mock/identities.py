@@ -1,0 +1,115 @@
+"""The identities part of the simulator's state: users and their properties, accounts, and the
+identify links from Heap user_ids to identities.
+
+Lock discipline: one lock guards users, accounts and links; every public method takes it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from itertools import islice
+from typing import Any
+
+from heap_mock.config import Config
+from heap_mock.validators.account_properties import AccountPropertiesRequest
+from heap_mock.validators.deletion import DeletionTarget
+from heap_mock.validators.identify import IdentifyOutcome, IdentifyRequest, IdentityGraph
+from heap_mock.validators.user_properties import UserPropertiesRequest
+
+Key = tuple[str, str]  # (app_id, identity) or (app_id, account_id)
+
+
+class Identities:
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.lock = threading.Lock()
+        self._clear()
+
+    def _clear(self) -> None:
+        self.users: dict[Key, dict[str, Any]] = {}
+        self.accounts: dict[Key, dict[str, Any]] = {}
+        self.graph = IdentityGraph(self.config.identify_max_user_ids, self.config.identify_window_days * 86400.0)
+
+    def clear(self) -> None:
+        with self.lock:
+            self._clear()
+
+    def ensure_users(self, app_id: str, identities: Iterable[str | None]) -> None:
+        """D-track: an event for an unknown identity creates the user.
+
+        Most events are by users already known: those are seen without the lock (a dict read is
+        atomic), and only a new user takes it.
+        """
+        users = self.users
+        for identity in identities:
+            if identity is not None and (app_id, identity) not in users:
+                with self.lock:
+                    users.setdefault((app_id, identity), {})
+
+    def add_user_properties(self, request: UserPropertiesRequest) -> None:
+        with self.lock:
+            for update in request.updates:
+                self.users.setdefault((request.app_id, update.identity), {}).update(update.properties)
+
+    def add_account_properties(self, request: AccountPropertiesRequest) -> None:
+        with self.lock:
+            for update in request.updates:
+                self.accounts.setdefault((request.app_id, update.account_id), {}).update(update.properties)
+
+    def identify(self, request: IdentifyRequest, now: float) -> IdentifyOutcome:
+        with self.lock:
+            outcome = self.graph.link(request, now)
+            if outcome.applied:
+                self.users.setdefault((request.app_id, request.identity), {})
+            return outcome
+
+    def forget_people(self, app_id: str, targets: list[DeletionTarget]) -> tuple[set[str], set[str]]:
+        """Remove the targets' users and links (the deletion API); returns every identity and
+        user_id they name, directly or through identify links, for the event store to remove."""
+        identities = {target.identity for target in targets if target.identity}
+        user_ids = {target.user_id for target in targets if target.user_id}
+        with self.lock:
+            graph = self.graph
+            identities |= {identity for user_id in user_ids if (identity := graph.identity_of(app_id, user_id))}
+            user_ids |= graph.user_ids_of_any(app_id, identities)
+            for identity in identities:
+                self.users.pop((app_id, identity), None)
+            graph.forget(app_id, identities, user_ids)
+        return identities, user_ids
+
+    def user_page(self, filters: dict[str, str], *, newest_first: bool, offset: int, limit: int | None) -> tuple[list[dict[str, Any]], int]:
+        with self.lock:
+            keys, total = _page_keys(self.users, filters, "identity", newest_first, offset, limit)
+            return [
+                {"app_id": app, "identity": ident, "properties": dict(self.users[(app, ident)]), "user_ids": self.graph.user_ids_of(app, ident)}
+                for app, ident in keys
+            ], total
+
+    def account_page(self, filters: dict[str, str], *, newest_first: bool, offset: int, limit: int | None) -> tuple[list[dict[str, Any]], int]:
+        with self.lock:
+            keys, total = _page_keys(self.accounts, filters, "account_id", newest_first, offset, limit)
+            return [{"app_id": app, "account_id": acc, "properties": dict(self.accounts[(app, acc)])} for app, acc in keys], total
+
+    def counts(self) -> dict[str, int]:
+        with self.lock:
+            return {"users": len(self.users), "accounts": len(self.accounts)}
+
+
+def _page_keys(
+    table: dict[Key, Any], filters: dict[str, str], second: str, newest_first: bool, offset: int, limit: int | None
+) -> tuple[list[Key], int]:
+    """A page of `table`'s keys in insertion order, filtered by app_id and/or the second key part.
+
+    Unfiltered, only the page is walked; a filter on both parts is one lookup; others walk the keys.
+    """
+    app_id, name = filters.get("app_id"), filters.get(second)
+    end = None if limit is None else offset + limit
+    if app_id is not None and name is not None:
+        keys = [(app_id, name)] if (app_id, name) in table else []
+        return keys[offset:end], len(keys)
+    ordered = reversed(table) if newest_first else iter(table)
+    if app_id is None and name is None:
+        return list(islice(ordered, offset, end)), len(table)
+    matching = [key for key in ordered if (app_id is None or key[0] == app_id) and (name is None or key[1] == name)]
+    return matching[offset:end], len(matching)

@@ -1,0 +1,107 @@
+"""Layers point one way and no module imports itself back, read from the source (every import
+statement, those inside functions too, since a late import is still a dependency).
+
+    heap_facts   (shared facts; imports nothing of ours)
+    heap_mock    (the simulator: heap_facts only)
+    forwarder    (heap_facts only: it must work against the real Heap, which is not our simulator)
+    conformance  (may use all of the above)
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+ALLOWED = {
+    "heap_facts": {"heap_facts"},
+    "heap_mock": {"heap_mock", "heap_facts"},
+    "forwarder": {"forwarder", "heap_facts"},
+    "conformance": {"conformance", "heap_mock", "forwarder", "heap_facts"},
+}
+OURS = {*ALLOWED, "bench", "tests"}
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imported(path: Path, modules: set[str]) -> set[str]:
+    """The modules of ours that `path` imports: `from a.b import c` names a.b.c if that is a module, else a.b."""
+    found: set[str] = set()
+    package = module_name(path) if path.name == "__init__.py" else module_name(path).rpartition(".")[0]
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, *([base] if base else [])])
+            found |= {f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules else base for alias in node.names}
+    return {name for name in found if name.split(".")[0] in OURS}
+
+
+def import_graph() -> dict[str, set[str]]:
+    files = [path for top in ALLOWED if (ROOT / top).is_dir() for path in (ROOT / top).rglob("*.py")]
+    modules = {module_name(path) for path in files}
+    return {module_name(path): imported(path, modules) for path in files}
+
+
+GRAPH = import_graph()
+
+
+@pytest.mark.parametrize("module", sorted(GRAPH))
+def test_imports_point_one_way(module: str) -> None:
+    allowed = ALLOWED[module.split(".")[0]]
+    wrong = sorted(name for name in GRAPH[module] if name.split(".")[0] not in allowed)
+    assert not wrong, f"{module} imports {wrong}; {module.split('.')[0]} may import only {sorted(allowed)}"
+
+
+def test_no_module_imports_its_own_package() -> None:
+    # `import heap_mock` from inside heap_mock runs the package's __init__, which imports the module back.
+    inward = sorted(f"{module} -> {name}" for module, names in GRAPH.items() for name in names
+                    if "." in module and name == module.split(".")[0])
+    assert not inward, f"modules that import their own top-level package: {inward}"
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import cycle as a list of modules, or None (a depth-first search for a back edge)."""
+    colour: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        colour[node] = 1
+        stack.append(node)
+        for target in sorted(graph.get(node, ())):
+            if colour.get(target) == 1:
+                return [*stack[stack.index(target):], target]
+            if target in graph and not colour.get(target):
+                cycle = visit(target)
+                if cycle:
+                    return cycle
+        stack.pop()
+        colour[node] = 2
+        return None
+
+    for start in sorted(graph):
+        if not colour.get(start):
+            cycle = visit(start)
+            if cycle:
+                return cycle
+    return None
+
+
+def test_no_import_cycles() -> None:
+    modules = {name: {target for target in targets if target != name.split(".")[0]} for name, targets in GRAPH.items()}
+    cycle = find_cycle(modules)
+    assert cycle is None, "import cycle: " + " -> ".join(cycle or [])
+
+
+def test_the_cycle_finder_finds_a_cycle() -> None:
+    # The test above could pass by never looking: the finder must see a cycle that is there.
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b"}, "b": set()}) is None

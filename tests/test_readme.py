@@ -1,0 +1,93 @@
+"""The README's tables and synopses say what the code does: the config table is `Config`, the
+endpoint tables are the route table, and every option a command synopsis shows is in its --help."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from heap_mock.cli import build_parser
+from heap_mock.config import Config
+from heap_mock.routes import API_ROUTES, HEAP
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text()
+
+
+def table_after(heading: str) -> list[list[str]]:
+    """The rows (cells) of the first table under `heading`, header and rule left out."""
+    section = README[README.index(heading):]
+    lines = section[section.index("\n|"):].strip().splitlines()
+    rows = [line for line in lines[: next((i for i, line in enumerate(lines) if not line.startswith("|")), len(lines))]]
+    return [[cell.strip() for cell in row.strip("|").split("|")] for row in rows[2:]]
+
+
+def calls(cell: str) -> set[tuple[str, str]]:
+    """`GET /a?x=`, `POST /b`, `DELETE` (a bare method: the path before it) as (method, path) pairs."""
+    found: set[tuple[str, str]] = set()
+    path = ""
+    for code in re.findall(r"`([^`]+)`", cell):
+        method, _, rest = code.partition(" ")
+        path = rest.split("?")[0] if rest else path
+        found.add((method, re.sub(r"<(\w+)>", r"{deletion_id}", path)))
+    return found
+
+
+def test_the_endpoint_tables_are_the_route_table() -> None:
+    heap = {call for row in table_after("### Heap's endpoints, at Heap's paths") for call in calls(row[0])}
+    own = {call for row in table_after("### Inspection and control: `/_mock/`") for call in calls(row[0])}
+    assert heap == {(r.method, r.template) for r in API_ROUTES if r.family == HEAP}
+    assert own == {(r.method, r.template) for r in API_ROUTES if r.family != HEAP}
+
+
+def readme_value(text: str) -> object:
+    text = text.strip().strip("`")
+    return {"true": True, "false": False, "null": None}.get(text, text.strip('"') if text.startswith('"') else float(text) if text[0].isdigit() else text)
+
+
+def test_the_config_table_is_config() -> None:
+    defaults = Config().to_json()
+    documented: dict[str, object] = {}
+    for key_cell, default_cell, _ in table_after("### Configuration"):
+        keys = re.findall(r"`(\w+)`", key_cell)
+        values = [readme_value(part) for part in default_cell.split(",")] if len(keys) > 1 else [readme_value(default_cell)]
+        documented.update(zip(keys, values, strict=True))
+    assert set(documented) == {field.name for field in dataclasses.fields(Config)}
+    for key, value in documented.items():
+        if key != "limits":  # "documented": the limits table above gives them
+            expected = defaults[key]
+            assert value == (float(expected) if isinstance(expected, (int, float)) and not isinstance(expected, bool) else expected), key
+
+
+def options_in_help(command: list[str]) -> set[str]:
+    result = subprocess.run([sys.executable, *command, "--help"], capture_output=True, text=True, cwd=ROOT, check=True)
+    return set(re.findall(r"(--[a-z][a-z0-9-]*)", result.stdout))
+
+
+def synopsis_options(program: str) -> set[str]:
+    """Every --option on README code lines that run `program` (with their continuation lines)."""
+    options: set[str] = set()
+    for block in re.findall(r"```sh\n(.*?)```", README, re.DOTALL):
+        for command in re.split(r"(?<!\\)\n", block):
+            if command.startswith(program + " "):
+                options |= set(re.findall(r"(--[a-z][a-z0-9-]*)", command.split("#")[0]))
+    return options
+
+
+def test_the_simulator_synopsis_is_its_help() -> None:
+    serve = build_parser()._subparsers._group_actions[0].choices["serve"]  # type: ignore[union-attr]
+    shown = {option for action in serve._actions for option in action.option_strings if option.startswith("--")}
+    assert synopsis_options("heap-mock serve") == shown - {"--help"}
+    assert options_in_help(["-m", "heap_mock", "serve"]) == shown
+
+
+@pytest.mark.parametrize(("program", "command"), [("heap-forward", ["-m", "forwarder"]), ("heap-conformance", ["-c", "from conformance.cli import main; main()"])])
+def test_every_option_a_synopsis_shows_is_in_the_commands_help(program: str, command: list[str]) -> None:
+    shown = synopsis_options(program)
+    assert shown, f"no synopsis of {program} in the README"
+    assert shown <= options_in_help(command), f"{program}: options in the README but not in --help: {sorted(shown - options_in_help(command))}"
