@@ -24,6 +24,7 @@ from heap_mock.answers import Answer, StartResponse, json_answer, status_line
 from heap_mock.errors import BodyIncomplete, BodyTooLarge, HeapMockError, MethodNotAllowed, RouteNotFound
 from heap_mock.faults import FaultRule
 from heap_mock.journal import Exchange
+from heap_mock.lineage import lineage_of
 from heap_mock.simulator import Simulator
 from heap_mock.views.heap_api import HeapCall, find_heap_route
 
@@ -124,6 +125,7 @@ class Ingress:
             return self._simulator_page(environ, start_response, path)
         sim = self.sim
         exchange = Exchange(sim.state.next_request_id(), environ["REQUEST_METHOD"].upper(), path, sim.clock.now())
+        exchange.lineage = lineage_of(environ)  # lineage hook: opaque text from the sender
         answer = self._answer(exchange, environ)
         exchange.finish(answer.status)
         sim.state.record_request(exchange)

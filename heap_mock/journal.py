@@ -27,6 +27,7 @@ class Exchange:
         "error",
         "fault",
         "ignored_by",
+        "lineage",
         "method",
         "path",
         "raw",
@@ -49,6 +50,7 @@ class Exchange:
         self.fault: FaultRule | None = None
         self.stored: int | None = None
         self.ignored_by: str | None = None
+        self.lineage: str | None = None  # the sender's X-Heap-Sim-Lineage, opaque (heap_mock.lineage)
 
     @property
     def rule_id(self) -> str | None:
@@ -90,7 +92,7 @@ class Exchange:
         which had been pausing the simulator for tens of milliseconds."""
         return (
             self.request_id, self.method, self.path, self.received_at, self.started, self.status,
-            self.duration_ms, self.raw, self.error, self.fault, self.stored, self.ignored_by,
+            self.duration_ms, self.raw, self.error, self.fault, self.stored, self.ignored_by, self.lineage,
         )  # fmt: skip
 
     @staticmethod
@@ -105,6 +107,7 @@ class Exchange:
         (
             exchange.request_id, exchange.method, exchange.path, exchange.received_at, exchange.started, exchange.status,
             exchange.duration_ms, exchange.raw, exchange.error, exchange.fault, exchange.stored, exchange.ignored_by,
+            exchange.lineage,
         ) = frozen  # fmt: skip
         return exchange
 
@@ -130,6 +133,8 @@ class Exchange:
                 entry["retry_after"] = self.fault.retry_after
         if self.stored is not None:
             entry["stored_events"] = self.stored
+        if self.lineage is not None:
+            entry["lineage"] = self.lineage
         return entry
 
 

@@ -62,12 +62,13 @@ class StoredEvent(NamedTuple):
     idempotency_key: str | None
     endpoint: str
     request_id: str
+    lineage: str | None = None  # the sender's X-Heap-Sim-Lineage (heap_mock.lineage)
 
     @staticmethod
-    def freeze(event: TrackEvent, endpoint: str, request_id: str) -> tuple[Any, ...]:
+    def freeze(event: TrackEvent, endpoint: str, request_id: str, lineage: str | None = None) -> tuple[Any, ...]:
         # As text: the bytes orjson returns keep its 4 KiB working buffer; decoding copies them to size.
         properties = orjson.dumps(event.properties).decode()
-        return (*event[:5], properties, event.session_id, event.idempotency_key, endpoint, request_id)
+        return (*event[:5], properties, event.session_id, event.idempotency_key, endpoint, request_id, lineage)
 
     @classmethod
     def thaw(cls, stored: tuple[Any, ...]) -> StoredEvent:
@@ -76,6 +77,8 @@ class StoredEvent(NamedTuple):
     def to_json(self) -> dict[str, Any]:
         data = self._asdict()
         data["timestamp"] = to_iso(self.timestamp)
+        if self.lineage is None:
+            del data["lineage"]  # only events whose sender gave lineage carry the field
         return data
 
 
@@ -152,7 +155,7 @@ class SimulatorState:
 
     # --- ingestion -------------------------------------------------------------------------
 
-    def ingest_track(self, request: TrackRequest, request_id: str, now: float, clock_rate: float) -> int:
+    def ingest_track(self, request: TrackRequest, request_id: str, now: float, clock_rate: float, lineage: str | None = None) -> int:
         """Admit the request under the limits, then store its events once each. Returns how many were new."""
         demands = self._track_demands(request)
         endpoint = "bulk_track" if request.bulk else "track"
@@ -160,17 +163,17 @@ class SimulatorState:
             self._admit_or_throttle(demands, now, clock_rate)
             stored = 0
             for event in request.events:
-                stored += self._store_event(event, endpoint, request_id)
+                stored += self._store_event(event, endpoint, request_id, lineage)
             return stored
 
-    def _store_event(self, event: TrackEvent, endpoint: str, request_id: str) -> int:
+    def _store_event(self, event: TrackEvent, endpoint: str, request_id: str, lineage: str | None) -> int:
         if event.idempotency_key is not None:
             seen = self.idempotency_keys.setdefault(event.app_id, set())
             if event.idempotency_key in seen:
                 self.duplicates_ignored += 1
                 return 0
             seen.add(event.idempotency_key)
-        self.events.append(StoredEvent.freeze(event, endpoint, request_id))
+        self.events.append(StoredEvent.freeze(event, endpoint, request_id, lineage))
         if event.identity is not None:
             self.users.setdefault((event.app_id, event.identity), {})  # D-track: unknown identities create users
         return 1
