@@ -96,6 +96,7 @@ class DeliveryQueue:
         self._in_flight: list[Job] = []
         self._delivered: set[int] = set()  # id() of in-flight requests answered 2xx
         self._closed = False
+        self._closing = threading.Event()  # wakes a real-time wait when the drain begins
         self._deadline: float | None = None
         self._abandoned = False
         self.batches_delivered = 0
@@ -139,6 +140,7 @@ class DeliveryQueue:
             self._closed = True
             self._deadline = self.wall_clock() + drain_s
             self._cond.notify_all()
+        self._closing.set()
         if self._thread.is_alive():
             # An HTTP attempt under way when the limit passes is given its own timeout to finish.
             self._thread.join(timeout=drain_s + _attempt_timeout_s(self.forwarder))
@@ -187,10 +189,23 @@ class DeliveryQueue:
         self.lineage.attempted(request, status)
 
     def _sleep_before_deadline(self, seconds: float) -> None:
+        """The Forwarder's sleep, ended by _DrainExpired when the wait would outlast the drain.
+
+        A real-time wait is woken when the drain begins, to check the limit again at once.
+        """
+        end = self.wall_clock() + seconds
+        self._check_deadline(end)
+        if self._sleep is not time.sleep:
+            self._sleep(seconds)  # an injected clock (tests, virtual time): its own way of waiting
+            return
+        while (left := end - self.wall_clock()) > 0:
+            self._closing.wait(left)
+            self._check_deadline(end)
+
+    def _check_deadline(self, wait_ends: float) -> None:
         deadline = self._deadline
-        if deadline is not None and self.wall_clock() + seconds > deadline:
+        if deadline is not None and wait_ends > deadline:
             raise _DrainExpired
-        self._sleep(seconds)
 
     def _past_deadline(self) -> bool:
         return self._deadline is not None and self.wall_clock() > self._deadline
