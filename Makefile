@@ -12,12 +12,14 @@ DEMO ?= --demo
 
 .PHONY: run test bench clean
 
-$(STAMP): pyproject.toml tests/realclients/package-lock.json
+$(STAMP): pyproject.toml tests/realclients/package-lock.json tests/mparticle_web/package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	# Heap's own Node client, for tests/simulator/test_real_clients.py (skipped where there is no npm).
 	if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/realclients --no-audit --no-fund --silent; fi
+	# mParticle's web SDK, loaded in Chromium by tests/front/test_web_sdk.py.
+	if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/mparticle_web --no-audit --no-fund --silent; fi
 	touch $(STAMP)
 
 run: $(STAMP)

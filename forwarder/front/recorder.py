@@ -65,6 +65,8 @@ class Recorder:
                 return
             for batch in batches:
                 if self._path is None or len(self._batches) >= self.max_batches_per_file:
+                    if self._path is not None:
+                        self._write()  # the full file, before the next one starts
                     self._batches, self._path = [], self._new_path()
                 self._batches.append(fixture_batch(batch))
             self._write()
