@@ -6,9 +6,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8080
-# `make run` replays the bundled demo batches so the console has something to show;
-# `make run DEMO=` starts an empty simulator.
-DEMO ?= --demo
+FRONT_PORT ?= 8081
+# `make run` sends the bundled demo batches through the front so the console has something to
+# show; `make run DEMO=--no-demo` starts both empty.
+DEMO ?=
 
 .PHONY: run test bench clean
 
@@ -22,8 +23,9 @@ $(STAMP): pyproject.toml tests/realclients/package-lock.json tests/mparticle_web
 	if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/mparticle_web --no-audit --no-fund --silent; fi
 	touch $(STAMP)
 
+# The simulator and the mParticle-compatible front (heap-forward serve) together.
 run: $(STAMP)
-	$(BIN)/heap-mock serve --host $(HOST) --port $(PORT) $(DEMO)
+	$(BIN)/python -m forwarder.front.pipeline --host $(HOST) --mock-port $(PORT) --front-port $(FRONT_PORT) $(DEMO)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n auto -q

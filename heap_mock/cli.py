@@ -27,7 +27,6 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--config", metavar="FILE", help="a JSON file of settings (see README, 'Configuration')")
     serve.add_argument("--server", choices=("granian", "waitress"), default="granian", help="WSGI server (default: granian)")
     serve.add_argument("--threads", type=int, default=2, help="request threads (default: 2; one is fastest, two keep serving while a delay fault sleeps)")
-    serve.add_argument("--demo", action="store_true", help="replay the bundled fixture batches into the simulator once it is up")
     return parser
 
 
@@ -57,7 +56,7 @@ def _serve(args: argparse.Namespace, config: Config) -> int:
         return 2
     port = reservation.getsockname()[1]
     url = f"http://{_url_host(args.host)}:{port}"
-    threading.Thread(target=_announce_when_ready, args=(args.host, port, url, args.demo, reservation), daemon=True).start()
+    threading.Thread(target=_announce_when_ready, args=(args.host, port, url, reservation), daemon=True).start()
     try:
         serve_with_granian(args.host, port, config, threads=args.threads)
     except RuntimeError as error:  # how granian reports a server it could not start, a refused bind among them
@@ -80,8 +79,6 @@ def _serve_with_waitress(server: HeapMockServer, args: argparse.Namespace) -> in
         print(f"heap-mock: cannot bind {args.host}:{args.port}: {error.strerror}", file=sys.stderr)
         return 2
     _print_url(server.url)
-    if args.demo:
-        _run_demo(server.url)
     stop.wait()
     server.stop()
     return 0
@@ -91,7 +88,7 @@ def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-def _announce_when_ready(host: str, port: int, url: str, demo: bool, reservation: socket.socket) -> None:
+def _announce_when_ready(host: str, port: int, url: str, reservation: socket.socket) -> None:
     """Print the base URL once the port accepts connections, so the line means 'ready'.
 
     Only granian can be listening there: the reservation kept every other program off the port,
@@ -106,15 +103,8 @@ def _announce_when_ready(host: str, port: int, url: str, demo: bool, reservation
             time.sleep(0.02)
     reservation.close()
     _print_url(url)
-    if demo:
-        _run_demo(url)
 
 
 def _print_url(url: str) -> None:
     print(url, flush=True)
 
-
-def _run_demo(url: str) -> None:
-    from heap_mock.demo import replay_fixtures
-
-    replay_fixtures(url)

@@ -95,8 +95,8 @@ def how_to_point(url: str) -> str:
         [
             f"heap-forward serve: mParticle front at {url}; lineage at {url}{LINEAGE_PAGE}",
             f"  Python SDK:  configuration.host = '{url}/v2'",
-            f"  web SDK:     window.mParticle.config = {{domain: '{host}', forceHttps: false, ...}}",
-            f"               or v3SecureServiceUrl: '{host}/v3/JS/', identityUrl: '{host}/v1/', forceHttps: false",
+            f"  web SDK:     window.mParticle.config = {{domain: '{host}', forceHttps: false, requestConfig: false, ...}}",
+            f"               or v3SecureServiceUrl: '{host}/v3/JS/', identityUrl: '{host}/v1/', forceHttps: false, requestConfig: false",
             f"  any client:  POST {url}/v2/events or /v2/bulkevents with HTTP Basic key:secret",
         ]
     )

@@ -2,19 +2,21 @@
 
     .venv/bin/python -m tests.console.make_screenshot [OUTPUT.png]
 
-The data comes from the demo (the bundled batches through the forwarder); a refused body, a
+The data comes from the demo (the bundled batches sent through the front); a refused body, a
 burst over the track limit and an injected fault are added so the refusal counts show too.
 """
 
 from __future__ import annotations
 
-import io
 import sys
 from pathlib import Path
 
 from playwright.sync_api import expect, sync_playwright
 
-from heap_mock import HeapMockServer, demo
+from forwarder.front import demo
+from forwarder.front.front import FrontOptions
+from forwarder.front.server import FrontServer
+from heap_mock import HeapMockServer
 from heap_mock.testing import MockClient
 from tests.console.conftest import CHROMIUM, CHROMIUM_ARGS
 
@@ -32,8 +34,10 @@ def populate(client: MockClient) -> None:
     client.add_fault(path="/api/add_user_properties", status=503, retry_after=2, times=1)
     client.post("/api/add_user_properties", {"app_id": APP, "identity": JONAS, "properties": {"plan": "family"}})
     client.post("/api/add_account_properties", {"app_id": APP, "account_id": "fernwood-retail", "properties": {"tier": "enterprise", "seats": 120}})
-    if demo.replay_fixtures(client.url, out=io.StringIO()) is None:
-        raise SystemExit("the demo could not replay its batches through the forwarder")
+    with FrontServer(FrontOptions(client.url, demo.DEMO_SETTINGS)) as front:
+        summary = demo.send_demo(front.url)
+        if summary.error is not None or not front.front.queue.wait_idle(30):
+            raise SystemExit(f"the demo could not go through the front: {summary.line(front.url)}")
 
 
 def shoot(url: str, output: Path) -> None:
