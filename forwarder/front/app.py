@@ -90,15 +90,15 @@ def _events_api_key() -> str:
 @ingest.post("/v2/events")
 def events() -> Response:
     _events_api_key()
-    batch = payloads.parse_batch(request.get_data())
-    return _accepted(_front().accept(request.path, "events_api", [batch]))
+    body = request.get_data()
+    return _accepted(_front().accept(request.path, "events_api", [payloads.parse_batch(body)], len(body)))
 
 
 @ingest.post("/v2/bulkevents")
 def bulk_events() -> Response:
     _events_api_key()
-    batches = payloads.parse_bulk(request.get_data())
-    return _accepted(_front().accept(request.path, "events_api", batches))
+    body = request.get_data()
+    return _accepted(_front().accept(request.path, "events_api", payloads.parse_bulk(body), len(body)))
 
 
 # --- the web SDK ----------------------------------------------------------------------------------
@@ -106,8 +106,8 @@ def bulk_events() -> Response:
 @ingest.post("/webevents/v3/JS/<key>/events")
 def web_events(key: str) -> Response:
     payloads.check_key(key, _front().options.api_key, where="the API key in the path")
-    batch = payloads.parse_batch(request.get_data())
-    return _accepted(_front().accept(request.path, "web_sdk", [batch]))
+    body = request.get_data()
+    return _accepted(_front().accept(request.path, "web_sdk", [payloads.parse_batch(body)], len(body)))
 
 
 @ingest.post("/v1/<any(identify, login, logout):method>")

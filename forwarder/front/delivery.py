@@ -27,6 +27,7 @@ from forwarder.front.lineage import LineageStore, TracedRequest
 from forwarder.model import HeapRequest
 
 DEFAULT_CAPACITY = 1000  # batches
+DEFAULT_MAX_BYTES = 256 * 1024 * 1024  # of request bodies waiting, so big batches cannot fill memory either
 DEFAULT_CHUNK = 200
 QUEUE_FULL_RETRY_AFTER_S = 1
 
@@ -47,6 +48,7 @@ class Job:
 
     batch_id: int
     requests: tuple[TracedRequest, ...]
+    size: int = 0  # bytes of the request body it came in, shared out among the request's batches
 
 
 @dataclass
@@ -86,11 +88,13 @@ class DeliveryQueue:
         lineage: LineageStore,
         *,
         capacity: int = DEFAULT_CAPACITY,
+        max_bytes: int = DEFAULT_MAX_BYTES,
         chunk: int = DEFAULT_CHUNK,
         wall_clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.forwarder, self.lineage = forwarder, lineage
-        self.capacity, self.chunk, self.wall_clock = capacity, chunk, wall_clock
+        self.capacity, self.max_bytes, self.chunk, self.wall_clock = capacity, max_bytes, chunk, wall_clock
+        self._bytes = 0
         self._cond = threading.Condition()
         self._jobs: deque[Job] = deque()
         self._in_flight: list[Job] = []
@@ -109,19 +113,20 @@ class DeliveryQueue:
         self._thread.start()
         return self
 
-    def offer(self, count: int, build: Callable[[], list[Job]]) -> list[Job]:
-        """Queue the jobs `build` makes for `count` batches, all or none: QueueFull when they do not fit."""
+    def offer(self, count: int, size: int, build: Callable[[], list[Job]]) -> list[Job]:
+        """Queue the jobs `build` makes for `count` batches of `size` bytes, all or none: QueueFull when they do not fit."""
         with self._cond:
             if self._closed:
                 raise ShuttingDown("the front is shutting down and takes no more batches")
             room = self.capacity - len(self._jobs) - len(self._in_flight)
-            if count > room:
+            if count > room or (self._bytes and self._bytes + size > self.max_bytes):
                 raise QueueFull(
-                    f"the delivery queue is full ({self.capacity} batches waiting); send again after Retry-After",
+                    f"the delivery queue is full ({self.capacity} batches or {self.max_bytes} bytes waiting); send again after Retry-After",
                     QUEUE_FULL_RETRY_AFTER_S,
                 )
             jobs = build()
             self._jobs.extend(jobs)
+            self._bytes += sum(job.size for job in jobs)
             self._cond.notify_all()
             return jobs
 
@@ -162,6 +167,7 @@ class DeliveryQueue:
             finished = self._deliver(self._in_flight)
             with self._cond:
                 if finished:
+                    self._bytes -= sum(job.size for job in self._in_flight)
                     self._in_flight = []
                 self._cond.notify_all()
                 if not finished:

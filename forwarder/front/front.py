@@ -15,7 +15,7 @@ from typing import Any
 import requests
 
 from forwarder.delivery import Forwarder
-from forwarder.front.delivery import DEFAULT_CAPACITY, DeliveryQueue, DrainReport, Job
+from forwarder.front.delivery import DEFAULT_CAPACITY, DEFAULT_MAX_BYTES, DeliveryQueue, DrainReport, Job
 from forwarder.front.errors import BadRequest, FrontError
 from forwarder.front.lineage import LineageStore, TracedRequest
 from forwarder.front.recorder import Recorder
@@ -38,6 +38,7 @@ class FrontOptions:
     api_key: str | None = None
     api_secret: str | None = None
     queue_capacity: int = DEFAULT_CAPACITY
+    queue_max_bytes: int = DEFAULT_MAX_BYTES
     record_dir: Path | None = None
     max_attempts: int = 6
     limits: dict[str, Limit] | None = None
@@ -64,7 +65,7 @@ class Front:
             options.settings, options.heap_url, session=session, clock=clock, sleep=sleep,
             max_attempts=options.max_attempts, limits=options.limits, headers_for=self.lineage_header,
         )  # fmt: skip
-        self.queue = DeliveryQueue(forwarder, self.lineage, capacity=options.queue_capacity)
+        self.queue = DeliveryQueue(forwarder, self.lineage, capacity=options.queue_capacity, max_bytes=options.queue_max_bytes)
         self.recorder = Recorder(options.record_dir or DEFAULT_RECORD_DIR, options.settings, recording=options.record_dir is not None)
 
     def start(self) -> Front:
@@ -74,8 +75,8 @@ class Front:
     def stop(self, drain_s: float) -> DrainReport:
         return self.queue.close(drain_s)
 
-    def accept(self, route: str, client: str, batches: list[dict[str, Any]]) -> list[int]:
-        """Map and queue every batch, or none (BadRequest, QueueFull); returns their lineage IDs."""
+    def accept(self, route: str, client: str, batches: list[dict[str, Any]], size: int) -> list[int]:
+        """Map and queue every batch of a `size`-byte request, or none (BadRequest, QueueFull); returns their lineage IDs."""
         mapped = [self._mapped(batch, f"$[{index}]" if len(batches) > 1 else "$") for index, batch in enumerate(batches)]
         received_at = _iso(self.now())
 
@@ -83,10 +84,10 @@ class Front:
             jobs = []
             for batch, result in zip(batches, mapped, strict=True):
                 batch_id, traced = self.lineage.add_batch(received_at, route, client, batch, result)
-                jobs.append(Job(batch_id, tuple(traced)))
+                jobs.append(Job(batch_id, tuple(traced), size // len(batches)))
             return jobs
 
-        jobs = self.queue.offer(len(batches), build)
+        jobs = self.queue.offer(len(batches), size, build)
         self.recorder.record(batches)
         return [job.batch_id for job in jobs]
 

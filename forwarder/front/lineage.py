@@ -20,6 +20,7 @@ from forwarder.model import USER_PROPERTIES_PATH, HeapRequest, MappingResult
 DEFAULT_MAX_BATCHES = 1000
 DEFAULT_MAX_EVENTS = 50_000
 NAMES_SHOWN = 20  # Heap event names listed per request; a bulk request of 1000 says "and 980 more"
+TEXT_KEPT = 300  # characters of any received text (names, identities, reasons) the store keeps
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,7 @@ class LineageStore:
     ) -> tuple[int, list[TracedRequest]]:
         """Record an accepted batch; returns its lineage ID and its Heap requests, each traced back to it."""
         with self._lock:
-            trace = BatchTrace(self._take_id(), received_at, route, client, mapped.identity)
+            trace = BatchTrace(self._take_id(), received_at, route, client, _short(mapped.identity))
             trace.events = _event_rows(batch, mapped)
             traced = [_traced(request, trace.id, position) for position, request in enumerate(mapped.requests)]
             trace.requests = [_request_trace(request) for request in traced]
@@ -149,7 +150,8 @@ class LineageStore:
     def add_refused(self, received_at: str, route: str, client: str, status: int, message: str, path: str | None) -> int:
         """Record an upload that was refused whole (a 4xx or the full queue), so the developer sees why."""
         with self._lock:
-            trace = BatchTrace(self._take_id(), received_at, route, client, refused={"status": status, "message": message, "path": path})
+            refused = {"status": status, "message": _short(message), "path": _short(path)}
+            trace = BatchTrace(self._take_id(), received_at, route, client, refused=refused)
             self._keep(trace)
             return trace.id
 
@@ -167,7 +169,7 @@ class LineageStore:
         with self._lock:
             trace = self._request(request)
             if trace is not None:
-                trace.outcome, trace.reason = ("delivered", None) if failure is None else ("failed", failure)
+                trace.outcome, trace.reason = ("delivered", None) if failure is None else ("failed", _short(failure))
 
     def unsent(self, request: HeapRequest, reason: str) -> None:
         """The front stopped before this request could be delivered."""
@@ -213,6 +215,11 @@ class LineageStore:
         return trace.requests[request.position]
 
 
+def _short(text: str | None) -> str | None:
+    """Received text cut to TEXT_KEPT characters, so the store's size does not depend on what clients send."""
+    return text if text is None or len(text) <= TEXT_KEPT else text[:TEXT_KEPT] + "…"
+
+
 def _traced(request: HeapRequest, batch_id: int, position: int) -> TracedRequest:
     return TracedRequest(request.path, request.body, request.event_index, batch_id, position)
 
@@ -224,9 +231,10 @@ def _request_trace(request: HeapRequest) -> RequestTrace:
 def _heap_names(request: HeapRequest) -> list[str]:
     if request.path == USER_PROPERTIES_PATH:
         properties = request.body.get("properties") or {}
-        return [f"user properties: {', '.join(list(properties)[:NAMES_SHOWN])}"]
+        return [_short(f"user properties: {', '.join(list(properties)[:NAMES_SHOWN])}") or ""]
     events = request.body.get("events")
-    names = [str(event.get("event")) for event in events[:NAMES_SHOWN]] if isinstance(events, list) else [str(request.body.get("event"))]
+    shown = events[:NAMES_SHOWN] if isinstance(events, list) else [request.body]
+    names = [_short(str(event.get("event"))) or "" for event in shown]
     more = request.heap_events - len(names)
     return [*names, f"and {more} more"] if more > 0 else names
 
@@ -236,11 +244,11 @@ def _event_rows(batch: Mapping[str, Any], mapped: MappingResult) -> list[dict[st
     events = batch.get("events") or []
     reasons = {skip.index: skip.reason for skip in mapped.skipped}
     rows = [
-        {"index": index, "event_type": str(event.get("event_type")), "name": _event_name(event), "skip_reason": reasons.get(index)}
+        {"index": index, "event_type": _short(str(event.get("event_type"))), "name": _short(_event_name(event)), "skip_reason": _short(reasons.get(index))}
         for index, event in enumerate(events)
     ]
     if None in reasons or any(request.event_index is None for request in mapped.requests):
-        rows.append({"index": None, "event_type": "user_attributes", "name": None, "skip_reason": reasons.get(None)})
+        rows.append({"index": None, "event_type": "user_attributes", "name": None, "skip_reason": _short(reasons.get(None))})
     return rows
 
 

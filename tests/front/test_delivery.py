@@ -51,6 +51,20 @@ def test_a_full_queue_answers_429_with_retry_after_and_takes_nothing_half(make_f
     assert front.post("/v2/events", batch(custom("D"))).status_code == 202
 
 
+def test_the_queue_is_bounded_in_bytes_too(make_front: FrontFactory, heap_mock: MockClient) -> None:
+    heap_mock.add_fault(path="/api/track", status=429, retry_after=1, times=1)
+    stall = BlockingSleep()
+    front = make_front(queue_max_bytes=5000, sleep=stall)
+    big = batch(custom("Big", note="x" * 3000))
+    assert front.post("/v2/events", big).status_code == 202  # an empty queue takes any one request
+    assert stall.entered.wait(10)
+    assert front.post("/v2/events", big).status_code == 429
+    assert front.post("/v2/events", batch(custom("Small"))).status_code == 202
+    stall.release.set()
+    front.settle()
+    assert [event["event"] for event in heap_mock.events()] == ["Big", "Small"]
+
+
 def test_lineage_shows_throttled_retried_and_failed_deliveries(front: FrontUnderTest, heap_mock: MockClient) -> None:
     heap_mock.add_fault(path="/api/track", status=429, retry_after=2, times=1)
     first = front.post("/v2/events", batch(custom("Throttled once")))
