@@ -7,16 +7,24 @@ Measured side by side in one run against one in-process simulator with its limit
 - deliver: from the first POST until the queue is empty; Heap events/s stored in the simulator.
 - added latency: one batch at a time, POST to the front and wait until it is delivered, against
   the same batch delivered by a Forwarder directly; the medians and their difference and ratio.
+
+Accept and deliver are measured twice: with everything in this process (waitress for both, the
+client threads beside them, all sharing one interpreter lock) and, as `make run` runs them, with
+`heap-mock serve` (granian) and `heap-forward serve` as processes of their own.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
+import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import requests
@@ -52,37 +60,80 @@ def pipeline(capacity: int) -> Iterator[tuple[HeapMockServer, FrontServer]]:
             simulator.stop()
 
 
+def post_batches(front_url: str, batches: int) -> None:
+    """POST `batches` single batches from CLIENT_THREADS threads; every one must be answered 202."""
+    numbers = iter(range(batches))
+    lock = threading.Lock()
+
+    def client() -> None:
+        session = requests.Session()
+        while True:
+            with lock:
+                n = next(numbers, None)
+            if n is None:
+                return
+            response = session.post(f"{front_url}/v2/events", json=make_batch(n), auth=("bench", "s"), timeout=30)
+            assert response.status_code == 202, response.text
+
+    threads = [threading.Thread(target=client) for _ in range(CLIENT_THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def rates(prefix: str, batches: int, front_url: str, simulator_url: str, wait_idle: Callable[[], None]) -> dict[str, float]:
+    started = time.perf_counter()
+    post_batches(front_url, batches)
+    accepted_s = time.perf_counter() - started
+    wait_idle()
+    delivered_s = time.perf_counter() - started
+    stored = MockClient(simulator_url).health()["counts"]["events"]
+    assert stored == batches * EVENTS_PER_BATCH, f"{stored} of {batches * EVENTS_PER_BATCH} events stored"
+    return {
+        f"{prefix}accepted_batches_per_s": round(batches / accepted_s, 1),
+        f"{prefix}accepted_events_per_s": round(batches * EVENTS_PER_BATCH / accepted_s, 1),
+        f"{prefix}delivered_heap_events_per_s": round(stored / delivered_s, 1),
+    }
+
+
 def accept_and_deliver(batches: int) -> dict[str, float]:
     with pipeline(capacity=batches) as (simulator, front):
-        numbers = iter(range(batches))
-        lock = threading.Lock()
+        return rates("in_process_", batches, front.url, simulator.url, lambda: _assert(front.front.queue.wait_idle(600)))
 
-        def client() -> None:
-            session = requests.Session()
-            while True:
-                with lock:
-                    n = next(numbers, None)
-                if n is None:
-                    return
-                response = session.post(f"{front.url}/v2/events", json=make_batch(n), auth=("bench", "s"), timeout=30)
-                assert response.status_code == 202, response.text
 
-        started = time.perf_counter()
-        threads = [threading.Thread(target=client) for _ in range(CLIENT_THREADS)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        accepted_s = time.perf_counter() - started
-        assert front.front.queue.wait_idle(600), "the front did not deliver its queue"
-        delivered_s = time.perf_counter() - started
-        stored = MockClient(simulator.url).health()["counts"]["events"]
-    return {
-        "accepted_batches_per_s": round(batches / accepted_s, 1),
-        "accepted_events_per_s": round(batches * EVENTS_PER_BATCH / accepted_s, 1),
-        "delivered_heap_events_per_s": round(stored / delivered_s, 1),
-        "heap_events_stored": float(stored),
-    }
+def _assert(ok: bool) -> None:
+    assert ok, "the front did not deliver its queue"
+
+
+def _first_line(command: list[str]) -> tuple[subprocess.Popen[str], str]:
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    assert process.stdout is not None
+    return process, process.stdout.readline().strip()
+
+
+def accept_and_deliver_in_processes(batches: int) -> dict[str, float]:
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as config:
+        json.dump({"limits_enabled": False, "log_requests": False, "journal_limit": 1000}, config)
+        config.flush()
+        simulator, simulator_url = _first_line([sys.executable, "-m", "heap_mock", "serve", "--port", "0", "--config", config.name])
+        front, front_url = _first_line(
+            [sys.executable, "-m", "forwarder", "serve", "--heap-url", simulator_url, "--app-id", SETTINGS.app_id, "--port", "0", "--queue-size", str(batches)]
+        )
+        try:
+            return rates("processes_", batches, front_url, simulator_url, lambda: _wait_for_empty_queue(front_url))
+        finally:
+            for process in (front, simulator):
+                process.terminate()
+                process.communicate(timeout=30)
+
+
+def _wait_for_empty_queue(front_url: str) -> None:
+    session = requests.Session()
+    deadline = time.monotonic() + 600
+    while session.get(f"{front_url}/_front/api/status", timeout=10).json()["queue"]["depth"]:
+        assert time.monotonic() < deadline, "the front did not deliver its queue"
+        time.sleep(0.01)
 
 
 def added_latency(rounds: int) -> dict[str, float]:
@@ -108,9 +159,10 @@ def added_latency(rounds: int) -> dict[str, float]:
 
 
 def run(quick: bool) -> dict[str, float]:
-    figures = {**accept_and_deliver(60 if quick else 5000), **added_latency(10 if quick else 300)}
+    batches = 60 if quick else 5000
+    figures = {**accept_and_deliver(batches), **accept_and_deliver_in_processes(batches), **added_latency(10 if quick else 300)}
     for name, value in figures.items():
-        print(f"{name:30} {value}")
+        print(f"{name:42} {value}")
     return figures
 
 
