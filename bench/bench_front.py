@@ -42,7 +42,10 @@ CLIENT_THREADS = 4
 
 def make_batch(n: int) -> dict[str, Any]:
     events = [
-        {"event_type": "custom_event", "data": {"event_name": f"Clicked {k}", "custom_event_type": "navigation", "custom_attributes": {"n": n, "k": k}}}
+        {
+            "event_type": "custom_event",
+            "data": {"event_name": f"Clicked {k}", "custom_event_type": "navigation", "custom_attributes": {"n": n, "k": k}},
+        }
         for k in range(EVENTS_PER_BATCH)
     ]
     return {"source_request_id": f"bench-{n}", "mpid": str(10_000_000 + n), "device_info": {"platform": "iOS"}, "events": events}
@@ -107,7 +110,9 @@ def _assert(ok: bool) -> None:
 
 
 def _first_line(command: list[str]) -> tuple[subprocess.Popen[str], str]:
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"}
+    )
     assert process.stdout is not None
     return process, process.stdout.readline().strip()
 
@@ -116,9 +121,24 @@ def accept_and_deliver_in_processes(batches: int) -> dict[str, float]:
     with tempfile.NamedTemporaryFile("w", suffix=".json") as config:
         json.dump({"limits_enabled": False, "log_requests": False, "journal_limit": 1000}, config)
         config.flush()
-        simulator, simulator_url = _first_line([sys.executable, "-m", "heap_mock", "serve", "--port", "0", "--config", config.name])
+        simulator, simulator_url = _first_line(
+            [sys.executable, "-m", "heap_mock", "serve", "--port", "0", "--config", config.name]
+        )
         front, front_url = _first_line(
-            [sys.executable, "-m", "forwarder", "serve", "--heap-url", simulator_url, "--app-id", SETTINGS.app_id, "--port", "0", "--queue-size", str(batches)]
+            [
+                sys.executable,
+                "-m",
+                "forwarder",
+                "serve",
+                "--heap-url",
+                simulator_url,
+                "--app-id",
+                SETTINGS.app_id,
+                "--port",
+                "0",
+                "--queue-size",
+                str(batches),
+            ]
         )
         try:
             return rates("processes_", batches, front_url, simulator_url, lambda: _wait_for_empty_queue(front_url))

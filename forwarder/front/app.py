@@ -192,7 +192,9 @@ def _render_error(error: FrontError) -> Response:
 def _render_http_error(error: HTTPException) -> Response:
     if isinstance(error, WerkzeugMethodNotAllowed):
         allowed = sorted(error.valid_methods or [])
-        return _render_error(MethodNotAllowed(f"{request.method} is not allowed on {request.path}; use {', '.join(allowed)}", allowed))
+        return _render_error(
+            MethodNotAllowed(f"{request.method} is not allowed on {request.path}; use {', '.join(allowed)}", allowed)
+        )
     if isinstance(error, RequestEntityTooLarge):
         return _render_error(BodyTooLarge(f"the body is over the limit of {MAX_BODY_BYTES} bytes"))
     if error.code == 404:

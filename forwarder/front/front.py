@@ -66,7 +66,9 @@ class Front:
             max_attempts=options.max_attempts, limits=options.limits, headers_for=self.lineage_header,
         )  # fmt: skip
         self.queue = DeliveryQueue(forwarder, self.lineage, capacity=options.queue_capacity, max_bytes=options.queue_max_bytes)
-        self.recorder = Recorder(options.record_dir or DEFAULT_RECORD_DIR, options.settings, recording=options.record_dir is not None)
+        self.recorder = Recorder(
+            options.record_dir or DEFAULT_RECORD_DIR, options.settings, recording=options.record_dir is not None
+        )
 
     def start(self) -> Front:
         self.queue.start()

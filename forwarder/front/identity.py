@@ -27,7 +27,15 @@ USER_IDENTITY_ORDER = (
     "mobile_number", "phone_number_2", "phone_number_3", "facebook", "facebookcustomaudienceid", "google", "twitter",
     "microsoft", "yahoo",
 )  # fmt: skip
-DEVICE_IDENTITY_ORDER = ("device_application_stamp", "ios_idfv", "ios_idfa", "android_uuid", "android_aaid", "push_token", "roku_publisher_id")
+DEVICE_IDENTITY_ORDER = (
+    "device_application_stamp",
+    "ios_idfv",
+    "ios_idfa",
+    "android_uuid",
+    "android_aaid",
+    "push_token",
+    "roku_publisher_id",
+)
 
 
 def known_identities(body: Any) -> dict[str, str]:

@@ -114,7 +114,11 @@ class BatchTrace:
     def to_json(self) -> dict[str, Any]:
         requests = [request.to_json() for request in self.requests]
         events = [
-            {**event, "anchor": event_anchor(self.id, event["index"]), "heap_requests": _of_event(requests, self.requests, event["index"])}
+            {
+                **event,
+                "anchor": event_anchor(self.id, event["index"]),
+                "heap_requests": _of_event(requests, self.requests, event["index"]),
+            }
             for event in self.events
         ]
         return {**self.summary(), "events": events}
@@ -244,7 +248,12 @@ def _event_rows(batch: Mapping[str, Any], mapped: MappingResult) -> list[dict[st
     events = batch.get("events") or []
     reasons = {skip.index: skip.reason for skip in mapped.skipped}
     rows = [
-        {"index": index, "event_type": _short(str(event.get("event_type"))), "name": _short(_event_name(event)), "skip_reason": _short(reasons.get(index))}
+        {
+            "index": index,
+            "event_type": _short(str(event.get("event_type"))),
+            "name": _short(_event_name(event)),
+            "skip_reason": _short(reasons.get(index)),
+        }
         for index, event in enumerate(events)
     ]
     if None in reasons or any(request.event_index is None for request in mapped.requests):
@@ -264,4 +273,3 @@ def _event_name(event: Mapping[str, Any]) -> str | None:
     if isinstance(product_action, Mapping) and isinstance(product_action.get("action"), str):
         return f"product action {product_action['action']}"
     return None
-

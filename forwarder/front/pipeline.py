@@ -26,7 +26,9 @@ DRAIN_S = 10.0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m forwarder.front.pipeline", description="The simulator and the front together, with demo data.")
+    parser = argparse.ArgumentParser(
+        prog="python -m forwarder.front.pipeline", description="The simulator and the front together, with demo data."
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address both bind (default: 127.0.0.1)")
     parser.add_argument("--mock-port", type=int, default=8080, help="the simulator's port; 0 picks a free one (default: 8080)")
     parser.add_argument("--front-port", type=int, default=8081, help="the front's port; 0 picks a free one (default: 8081)")
@@ -40,7 +42,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     simulator = subprocess.Popen(
-        [sys.executable, "-m", "heap_mock", "serve", "--host", args.host, "--port", str(args.mock_port)], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-m", "heap_mock", "serve", "--host", args.host, "--port", str(args.mock_port)],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         return _run(args, simulator, stop)
@@ -61,7 +65,14 @@ def _run(args: argparse.Namespace, simulator: subprocess.Popen[str], stop: threa
     except OSError as error:
         print(f"make run: the front cannot bind {args.host}:{args.front_port}: {error.strerror or error}", file=sys.stderr)
         return 2
-    print(mock_url, front.url, f"simulator console: {mock_url}/   (Heap's API at {mock_url}/api/...)", how_to_point(front.url), sep="\n", flush=True)
+    print(
+        mock_url,
+        front.url,
+        f"simulator console: {mock_url}/   (Heap's API at {mock_url}/api/...)",
+        how_to_point(front.url),
+        sep="\n",
+        flush=True,
+    )
     if not args.no_demo:
         print(send_demo(front.url).line(front.url), flush=True)
     stop.wait()

@@ -41,7 +41,9 @@ _NULL_MEANS_ABSENT = ("mpid", "timestamp_unixtime_ms")
 class Recorder:
     """Appends received batches to fixture files in `directory`; `recording` turns it on and off."""
 
-    def __init__(self, directory: Path, settings: Settings, *, recording: bool = True, max_batches_per_file: int = MAX_BATCHES_PER_FILE) -> None:
+    def __init__(
+        self, directory: Path, settings: Settings, *, recording: bool = True, max_batches_per_file: int = MAX_BATCHES_PER_FILE
+    ) -> None:
         self.directory = directory
         self.settings = settings
         self.max_batches_per_file = max_batches_per_file

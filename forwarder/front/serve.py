@@ -34,18 +34,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--heap-url", required=True, help="Heap's base URL, e.g. a heap-mock URL or https://heapanalytics.com")
     parser.add_argument("--app-id", required=True, help="the numeric Heap environment ID (app_id)")
-    parser.add_argument("--external-id", choices=["mpid", "customer_id"], default="mpid", help="the identity sent to Heap (default: mpid)")
+    parser.add_argument(
+        "--external-id", choices=["mpid", "customer_id"], default="mpid", help="the identity sent to Heap (default: mpid)"
+    )
     parser.add_argument("--forward-user-attributes", action="store_true", help="send user attributes to /api/add_user_properties")
-    parser.add_argument("--no-forward-web-server-side", action="store_true", help="skip web batches (their events go client-side)")
-    parser.add_argument("--max-attempts", type=_positive_int, default=6, help="attempts per request on 5xx and connection errors (default: 6)")
-    parser.add_argument("--time-scale", type=_positive_number, default=1.0, help="pace to Heap's windows divided by N (default: 1)")
+    parser.add_argument(
+        "--no-forward-web-server-side", action="store_true", help="skip web batches (their events go client-side)"
+    )
+    parser.add_argument(
+        "--max-attempts", type=_positive_int, default=6, help="attempts per request on 5xx and connection errors (default: 6)"
+    )
+    parser.add_argument(
+        "--time-scale", type=_positive_number, default=1.0, help="pace to Heap's windows divided by N (default: 1)"
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to bind; 0 picks a free one (default: {DEFAULT_PORT})")
+    parser.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"port to bind; 0 picks a free one (default: {DEFAULT_PORT})"
+    )
     parser.add_argument("--api-key", help="accept only this API key (default: any non-empty key)")
     parser.add_argument("--api-secret", help="with --api-key: accept only this secret on the Events API")
-    parser.add_argument("--queue-size", type=_positive_int, default=1000, help="batches waiting for delivery before 429 (default: 1000)")
     parser.add_argument(
-        "--drain-timeout", type=float, default=DEFAULT_DRAIN_S, help=f"seconds to keep delivering after SIGTERM (default: {DEFAULT_DRAIN_S:g})"
+        "--queue-size", type=_positive_int, default=1000, help="batches waiting for delivery before 429 (default: 1000)"
+    )
+    parser.add_argument(
+        "--drain-timeout",
+        type=float,
+        default=DEFAULT_DRAIN_S,
+        help=f"seconds to keep delivering after SIGTERM (default: {DEFAULT_DRAIN_S:g})",
     )
     parser.add_argument("--record", metavar="DIR", type=Path, help="save received batches as conformance fixtures in DIR")
     return parser

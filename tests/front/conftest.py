@@ -57,7 +57,9 @@ def make_front(heap_mock: MockClient) -> Iterator[FrontFactory]:
     """Start fronts with chosen options (settings, api_key, queue_capacity, sleep, ...); all stop at the end."""
     servers: list[FrontServer] = []
 
-    def start(settings: Settings | None = None, *, sleep: Callable[[float], None] | None = None, **options: Any) -> FrontUnderTest:
+    def start(
+        settings: Settings | None = None, *, sleep: Callable[[float], None] | None = None, **options: Any
+    ) -> FrontUnderTest:
         time = SimulatorTime(heap_mock.url)
         front_options = FrontOptions(heap_mock.url, settings or Settings(APP_ID), **options)
         server = FrontServer(front_options, clock=time.now, sleep=sleep or time.sleep, drain_s=5.0)
@@ -80,7 +82,10 @@ def batch(*events: dict[str, Any], **fields: Any) -> dict[str, Any]:
 
 
 def custom(name: str = "Clicked", **attributes: Any) -> dict[str, Any]:
-    return {"event_type": "custom_event", "data": {"event_name": name, "custom_event_type": "navigation", "custom_attributes": attributes}}
+    return {
+        "event_type": "custom_event",
+        "data": {"event_name": name, "custom_event_type": "navigation", "custom_attributes": attributes},
+    }
 
 
 from tests.console.conftest import browser  # noqa: E402, F401  (one headless Chromium per worker, as the console tests use)

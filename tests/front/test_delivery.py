@@ -32,7 +32,9 @@ class BlockingSleep:
         assert self.release.wait(20), "the test never released the delivery thread"
 
 
-def test_a_full_queue_answers_429_with_retry_after_and_takes_nothing_half(make_front: FrontFactory, heap_mock: MockClient) -> None:
+def test_a_full_queue_answers_429_with_retry_after_and_takes_nothing_half(
+    make_front: FrontFactory, heap_mock: MockClient
+) -> None:
     heap_mock.add_fault(path="/api/track", status=429, retry_after=1, times=1)
     stall = BlockingSleep()
     front = make_front(queue_capacity=3, sleep=stall)
@@ -86,7 +88,10 @@ def test_lineage_shows_throttled_retried_and_failed_deliveries(front: FrontUnder
 
 def test_lineage_gives_every_skip_its_reason(make_front: FrontFactory) -> None:
     front = make_front(Settings(APP_ID, forward_web_requests_server_side=False, forward_user_attributes=True))
-    front.post("/v2/events", batch(custom("Kept"), {"event_type": "application_state_transition", "data": {}}, user_attributes={"plan": "pro"}))
+    front.post(
+        "/v2/events",
+        batch(custom("Kept"), {"event_type": "application_state_transition", "data": {}}, user_attributes={"plan": "pro"}),
+    )
     front.post("/v2/events", batch(custom("From a toaster"), device_info={"platform": "Toaster"}))
     front.post("/v2/events", batch(custom("From the web"), device_info={"platform": "web"}))
     front.post("/v2/events", {"device_info": {"platform": "iOS"}, "events": [custom("Nobody")]})
@@ -116,7 +121,9 @@ def test_the_lineage_store_stays_bounded() -> None:
 
 def _serve(heap_url: str, *extra: str) -> tuple[subprocess.Popen[str], str]:
     command = [sys.executable, "-m", "forwarder", "serve", "--heap-url", heap_url, "--app-id", APP_ID, "--port", "0", *extra]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"}
+    )
     assert process.stdout is not None
     return process, process.stdout.readline().strip()
 
@@ -148,7 +155,9 @@ def test_sigterm_stops_the_command_and_reports(heap_mock: MockClient) -> None:
     process, url = _serve(heap_mock.url, "--drain-timeout", "30")
     assert url.startswith("http://127.0.0.1:")
     for n in range(5):
-        assert requests.post(f"{url}/v2/events", json=batch(custom(f"Drained {n}")), auth=("k", "s"), timeout=10).status_code == 202
+        assert (
+            requests.post(f"{url}/v2/events", json=batch(custom(f"Drained {n}")), auth=("k", "s"), timeout=10).status_code == 202
+        )
     status, report, err = _stop(process, signal.SIGTERM)
     assert (status, report["drained"], report["batches_received"]) == (0, True, 5), err
     assert sorted(event["event"] for event in heap_mock.events()) == [f"Drained {n}" for n in range(5)]

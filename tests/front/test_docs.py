@@ -22,7 +22,12 @@ def front_section() -> str:
 def test_the_usage_block_lists_exactly_the_serve_flags() -> None:
     usage = front_section().split("```sh", 1)[1].split("```", 1)[0]
     documented = set(re.findall(r"--[a-z][a-z-]+", usage))
-    flags = {option for action in build_parser()._actions for option in action.option_strings if option.startswith("--") and option != "--help"}
+    flags = {
+        option
+        for action in build_parser()._actions
+        for option in action.option_strings
+        if option.startswith("--") and option != "--help"
+    }
     assert documented == flags
 
 
@@ -32,5 +37,7 @@ def test_every_mparticle_route_is_in_the_routes_table() -> None:
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith("ingest."):
             shown = re.sub(r"<any\([^)]*\):method>", "{identify,login,logout}", rule.rule).replace("<mpid>", "<mpid>")
-            shown = shown.replace("/identity/v1/{identify,login,logout}", "/identity/v1/").replace("/identity/v1/<mpid>/modify", "/identity/v1/")
+            shown = shown.replace("/identity/v1/{identify,login,logout}", "/identity/v1/").replace(
+                "/identity/v1/<mpid>/modify", "/identity/v1/"
+            )
             assert shown in section, f"{rule.rule} is not in the README's routes table"

@@ -32,10 +32,18 @@ def _session_batches() -> list[dict[str, Any]]:
     """Batches as SDKs send them: every event with its timestamp; one without an MPID (skipped)."""
     purchase = {
         "event_type": "commerce_event",
-        "data": {"product_action": {"action": "purchase", "products": [{"id": "sku-1", "name": "Mug", "price": 9.5, "quantity": 1}]}},
+        "data": {
+            "product_action": {"action": "purchase", "products": [{"id": "sku-1", "name": "Mug", "price": 9.5, "quantity": 1}]}
+        },
     }
     session_start = {"event_type": "session_start", "data": {"session_id": 7}}
-    events = [custom("Anonymous"), session_start, custom("Opened"), purchase, {"event_type": "screen_view", "data": {"screen_name": "Cart"}}]
+    events = [
+        custom("Anonymous"),
+        session_start,
+        custom("Opened"),
+        purchase,
+        {"event_type": "screen_view", "data": {"screen_name": "Cart"}},
+    ]
     events += [{"event_type": "crash_report", "data": {}}, custom("Liked")]
     for n, event in enumerate(events):
         event["data"]["timestamp_unixtime_ms"] = 1767225600000 + n * 1000
@@ -46,7 +54,9 @@ def _session_batches() -> list[dict[str, Any]]:
     ]
 
 
-def test_recorded_traffic_replays_with_heap_conformance_and_becomes_a_golden_test(make_front: FrontFactory, tmp_path: Path) -> None:
+def test_recorded_traffic_replays_with_heap_conformance_and_becomes_a_golden_test(
+    make_front: FrontFactory, tmp_path: Path
+) -> None:
     front = make_front(Settings(APP_ID, forward_user_attributes=True), record_dir=tmp_path / "recorded")
     for item in _session_batches():
         assert front.post("/v2/events", item).status_code == 202
@@ -75,7 +85,9 @@ def test_a_recording_file_rolls_over_and_stays_valid(tmp_path: Path) -> None:
     assert all(schema_errors(json.loads(path.read_text()), fixture_schema()) == [] for path in files)
 
 
-def test_the_record_button_on_the_lineage_page_starts_and_stops_recording(make_front: FrontFactory, browser: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_record_button_on_the_lineage_page_starts_and_stops_recording(
+    make_front: FrontFactory, browser: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)  # without --record, the button records into ./recorded-fixtures
     front = make_front()
     context = browser.new_context()

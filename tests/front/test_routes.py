@@ -21,7 +21,11 @@ def test_one_batch_is_answered_202_and_its_events_reach_heap(front: FrontUnderTe
     assert response.content == b""
     front.settle()
     [event] = front.heap.events()
-    assert (event["identity"], event["event"], event["properties"]) == ("42", "Played Song", {"genre": "jazz", "event_type": "navigation"})
+    assert (event["identity"], event["event"], event["properties"]) == (
+        "42",
+        "Played Song",
+        {"genre": "jazz", "event_type": "navigation"},
+    )
 
 
 def test_a_bulk_upload_delivers_every_batch_in_order(front: FrontUnderTest) -> None:
@@ -117,7 +121,12 @@ def test_unknown_paths_wrong_methods_and_huge_bodies_get_json_errors(front: Fron
 @pytest.mark.parametrize("path", WEB_EVENT_PATHS)
 def test_web_sdk_batches_are_accepted_at_both_url_styles_with_cors(front: FrontUnderTest, path: str) -> None:
     body = batch(custom("Web Click"), device_info={"platform": "web"})
-    response = front.http.post(front.url + path, data=repr_json(body), headers={"Origin": "http://localhost:5000", "Content-Type": "text/plain;charset=UTF-8"}, timeout=10)
+    response = front.http.post(
+        front.url + path,
+        data=repr_json(body),
+        headers={"Origin": "http://localhost:5000", "Content-Type": "text/plain;charset=UTF-8"},
+        timeout=10,
+    )
     assert response.status_code == 202
     assert response.headers["Access-Control-Allow-Origin"] == "http://localhost:5000"
     front.settle()
@@ -131,18 +140,24 @@ def test_only_the_web_sdk_paths_answer_cors(front: FrontUnderTest) -> None:
     own = front.http.get(front.url + "/_front/api/batches", headers=origin, timeout=10)
     assert "Access-Control-Allow-Origin" not in own.headers
     preflight = front.http.options(
-        front.url + "/identity/v1/identify", headers={**origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "x-mp-key"}, timeout=10
+        front.url + "/identity/v1/identify",
+        headers={**origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "x-mp-key"},
+        timeout=10,
     )
     assert preflight.status_code == 204
     assert "x-mp-key" in preflight.headers["Access-Control-Allow-Headers"]
-    no_preflight = front.http.options(front.url + "/v2/events", headers={**origin, "Access-Control-Request-Method": "POST"}, timeout=10)
+    no_preflight = front.http.options(
+        front.url + "/v2/events", headers={**origin, "Access-Control-Request-Method": "POST"}, timeout=10
+    )
     assert "Access-Control-Allow-Origin" not in no_preflight.headers
 
 
 @pytest.mark.parametrize("prefix", IDENTITY_PREFIXES)
 def test_identity_calls_give_a_stable_mpid_per_identity_set(front: FrontUnderTest, prefix: str) -> None:
     def call(method: str, **known: str) -> dict[str, Any]:
-        response = front.http.post(f"{front.url}{prefix}/{method}", json={"known_identities": known}, headers={"x-mp-key": "k"}, timeout=10)
+        response = front.http.post(
+            f"{front.url}{prefix}/{method}", json={"known_identities": known}, headers={"x-mp-key": "k"}, timeout=10
+        )
         assert response.status_code == 200, response.text
         result: dict[str, Any] = response.json()
         return result
@@ -192,8 +207,16 @@ def repr_json(body: Any) -> bytes:
 def test_the_own_pages_refuse_other_hosts_and_cross_site_writes(front: FrontUnderTest) -> None:
     rebound = front.http.get(front.url + "/_front/api/batches", headers={"Host": "evil.example"}, timeout=10)
     assert rebound.status_code == 403
-    cross_site = front.http.post(front.url + "/_front/api/recording", json={"recording": False}, headers={"Origin": "http://evil.example"}, timeout=10)
+    cross_site = front.http.post(
+        front.url + "/_front/api/recording", json={"recording": False}, headers={"Origin": "http://evil.example"}, timeout=10
+    )
     assert cross_site.status_code == 403
-    same_origin = front.http.post(front.url + "/_front/api/recording", json={"recording": False}, headers={"Origin": front.url}, timeout=10)
+    same_origin = front.http.post(
+        front.url + "/_front/api/recording", json={"recording": False}, headers={"Origin": front.url}, timeout=10
+    )
     assert same_origin.status_code == 200
-    assert requests.get(front.url + "/_front/lineage", timeout=10).headers["Content-Security-Policy"].startswith("default-src 'none'")
+    assert (
+        requests.get(front.url + "/_front/lineage", timeout=10)
+        .headers["Content-Security-Policy"]
+        .startswith("default-src 'none'")
+    )

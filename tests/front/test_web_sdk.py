@@ -29,7 +29,7 @@ MAPPED = ["Session Start", "Clicked Buy", "Viewed: Home Page", "Product Action E
 
 
 class _PageHandler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_GET(self) -> None:
         path, content_type = FILES.get(self.path.split("?")[0], (None, ""))
         if path is None:
             self.send_error(404)
@@ -90,7 +90,9 @@ def test_the_web_sdk_reaches_heap_through_the_front(mode: str, front: FrontUnder
     traced = [front.lineage(s["id"]) for s in front.batches() if s["status"] != "refused"]
     assert {batch["route"] for batch in traced} == {prefix}
     rows = [event for batch in traced for event in batch["events"]]
-    delivered = {name for row in rows for request in row["heap_requests"] if request["outcome"] == "delivered" for name in request["names"]}
+    delivered = {
+        name for row in rows for request in row["heap_requests"] if request["outcome"] == "delivered" for name in request["names"]
+    }
     assert delivered >= set(MAPPED)
     skipped = {row["event_type"] for row in rows if row["skip_reason"]}
     assert "application_state_transition" in skipped
