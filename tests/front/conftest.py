@@ -86,6 +86,3 @@ def custom(name: str = "Clicked", **attributes: Any) -> dict[str, Any]:
         "event_type": "custom_event",
         "data": {"event_name": name, "custom_event_type": "navigation", "custom_attributes": attributes},
     }
-
-
-from tests.console.conftest import browser  # noqa: E402, F401  (one headless Chromium per worker, as the console tests use)
