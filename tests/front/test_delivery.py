@@ -174,3 +174,28 @@ def test_sigint_with_an_unreachable_heap_reports_what_it_could_not_send(tmp_path
     assert report["drained"] is False
     assert report["unsent_heap_events"] == 3 and report["unsent_batches"] == 3
     assert "Traceback" not in err
+
+
+def test_a_busy_port_is_refused_with_exit_status_2() -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        command = [
+            sys.executable,
+            "-m",
+            "forwarder",
+            "serve",
+            "--heap-url",
+            "http://127.0.0.1:1",
+            "--app-id",
+            APP_ID,
+            "--port",
+            str(port),
+        ]
+        result = subprocess.run(command, check=False, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2
+    assert f"cannot bind 127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr
