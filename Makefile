@@ -6,19 +6,26 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8080
+FRONT_PORT ?= 8081
+# `make run` sends the bundled demo batches through the front so the console has something to
+# show; `make run DEMO=--no-demo` starts both empty.
+DEMO ?=
 
 .PHONY: run test test-properties bench clean
 
-$(STAMP): pyproject.toml tests/realclients/package-lock.json
+$(STAMP): pyproject.toml tests/realclients/package-lock.json tests/mparticle_web/package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	# Heap's own Node client, for tests/simulator/test_real_clients.py (skipped where there is no npm).
 	if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/realclients --no-audit --no-fund --silent; fi
+	# mParticle's web SDK, loaded in Chromium by tests/front/test_web_sdk.py.
+	if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/mparticle_web --no-audit --no-fund --silent; fi
 	touch $(STAMP)
 
+# The simulator and the mParticle-compatible front (heap-forward serve) together.
 run: $(STAMP)
-	$(BIN)/heap-mock serve --host $(HOST) --port $(PORT)
+	$(BIN)/python -m forwarder.front.pipeline --host $(HOST) --mock-port $(PORT) --front-port $(FRONT_PORT) $(DEMO)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n auto -q

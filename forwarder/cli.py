@@ -42,7 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="heap-forward",
         description="Forward mParticle Events API batches to Heap, as mParticle's Heap integration documents it.",
-        epilog="Each FILE holds a batch object, a JSON array of batches, or one batch per line (NDJSON); '-' reads stdin.",
+        epilog="Each FILE holds a batch object, a JSON array of batches, or one batch per line (NDJSON); '-' reads stdin. "
+        "`heap-forward serve --help`: run as an mParticle-compatible front instead.",
     )
     add_version_option(parser)
     parser.add_argument("--heap-url", required=True, help="Heap's base URL, e.g. https://heapanalytics.com or a heap-mock URL")
@@ -89,6 +90,11 @@ def _positive_int(text: str) -> int:
 
 def main(argv: Sequence[str] | None = None, *, stdin: Any = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
     """Run the CLI; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["serve"]:  # `heap-forward serve ...`: the mParticle-compatible front
+        from forwarder.front.serve import main as serve
+
+        return serve(argv[1:], stdout=stdout, stderr=stderr)
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     parser = build_parser()
     args = parser.parse_args(argv)

@@ -18,7 +18,7 @@ import json
 import random
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -133,6 +133,7 @@ class Forwarder:
         retry: RetryPolicy | None = None,
         limits: dict[str, Limit] | None = None,
         on_request: Callable[[HeapRequest, int | None], None] | None = None,
+        headers_for: Callable[[HeapRequest], Mapping[str, str]] | None = None,
     ) -> None:
         self.settings = settings
         self.heap_url = heap_url.rstrip("/")
@@ -145,6 +146,7 @@ class Forwarder:
         self.pacer = Pacer(limits)
         self.stats = DeliveryStats()
         self.on_request = on_request
+        self.headers_for = headers_for  # extra headers per request, e.g. the front's lineage link
 
     # --- batches ---------------------------------------------------------------------------------
     def forward(self, batch: Any) -> BatchResult:
@@ -287,7 +289,8 @@ class Forwarder:
     def _post(self, request: HeapRequest) -> _Answer:
         url = self.heap_url + request.path
         try:
-            response = self.session.post(url, data=_encode(request.body), headers=_JSON_HEADERS, timeout=self.timeout)
+            headers = _JSON_HEADERS if self.headers_for is None else {**_JSON_HEADERS, **self.headers_for(request)}
+            response = self.session.post(url, data=_encode(request.body), headers=headers, timeout=self.timeout)
         except _RETRYABLE_ERRORS as error:
             return _Answer(Verdict.RETRYABLE, None, f"{type(error).__name__}: {_first_line(error)}")
         except requests.RequestException as error:

@@ -121,7 +121,7 @@ class _BatchMapper:
         events = [self._heap_event(name, properties, common, index, sub) for sub, (name, properties) in enumerate(expand_commerce(data))]
         for start in range(0, len(events), MAX_BULK_EVENTS):
             body = {"app_id": self.app_id, "events": events[start : start + MAX_BULK_EVENTS]}
-            self.requests.append(HeapRequest(TRACK_PATH, body))
+            self.requests.append(HeapRequest(TRACK_PATH, body, index))
         return None
 
     _handlers: ClassVar[dict[str, Callable[[_BatchMapper, int, Mapping[str, Any]], str | None]]] = {
@@ -135,7 +135,7 @@ class _BatchMapper:
     # --- building bodies -----------------------------------------------------------------------
     def _track(self, index: int, data: Mapping[str, Any], name: str, properties: dict[str, HeapValue]) -> None:
         body = self._heap_event(name, properties, self._common_fields(data), index, 0)
-        self.requests.append(HeapRequest(TRACK_PATH, {"app_id": self.app_id, **body}))
+        self.requests.append(HeapRequest(TRACK_PATH, {"app_id": self.app_id, **body}, index))
 
     def _common_fields(self, data: Mapping[str, Any]) -> dict[str, str]:
         """identity, timestamp and session_id: the same on an event and on all its commerce sub-events."""

@@ -34,6 +34,8 @@ class HeapRequest:
 
     path: str
     body: dict[str, Any]
+    # Which event of the batch it was mapped from (None: the batch's user attributes), for lineage.
+    event_index: int | None = field(default=None, compare=False)
 
     @property
     def kind(self) -> str:

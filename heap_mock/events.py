@@ -26,7 +26,7 @@ from heap_mock.clock import to_iso
 from heap_mock.validators.track import TrackEvent
 from heap_mock.seq_index import IndexedLog
 
-_APP_ID, _IDENTITY, _USER_ID, _EVENT, _IDEMPOTENCY_KEY, _ENDPOINT, _SEARCH = 0, 1, 2, 3, 7, 8, 10  # in a stored tuple
+_APP_ID, _IDENTITY, _USER_ID, _EVENT, _IDEMPOTENCY_KEY, _ENDPOINT, _SEARCH = 0, 1, 2, 3, 7, 8, 11  # in a stored tuple
 _INDEXED = {"app_id": _APP_ID, "identity": _IDENTITY, "user_id": _USER_ID, "event": _EVENT, "endpoint": _ENDPOINT}
 _KEPT_INDEXED = ("app_id", "identity", "user_id", "event")  # endpoint has two values: a filter on it walks the others' indexes
 
@@ -51,15 +51,16 @@ class StoredEvent(NamedTuple):
     idempotency_key: str | None
     endpoint: str
     request_id: str
+    lineage: str | None = None  # the sender's X-Heap-Sim-Lineage, opaque (heap_mock.lineage)
 
     @staticmethod
-    def freeze(event: TrackEvent, endpoint: str, request_id: str) -> list[Any]:
+    def freeze(event: TrackEvent, endpoint: str, request_id: str, lineage: str | None = None) -> list[Any]:
         """The stored form (a tuple once `IndexedLog.append` has shared its strings): these
         fields, then the text a search looks in (see `search_text`)."""
         # As text: the bytes orjson returns keep its 4 KiB working buffer; decoding copies them to size.
         properties = orjson.dumps(event.properties).decode()
         search = search_text(event.event, event.identity, event.user_id, properties)
-        return [*event[:5], properties, event.session_id, event.idempotency_key, endpoint, request_id, search]
+        return [*event[:5], properties, event.session_id, event.idempotency_key, endpoint, request_id, lineage, search]
 
     @classmethod
     def thaw(cls, stored: tuple[Any, ...]) -> StoredEvent:
@@ -68,6 +69,8 @@ class StoredEvent(NamedTuple):
     def to_json(self) -> dict[str, Any]:
         data = self._asdict()
         data["timestamp"] = to_iso(self.timestamp)
+        if self.lineage is None:
+            del data["lineage"]  # only events whose sender gave lineage carry the field
         return data
 
 
@@ -123,7 +126,7 @@ class EventStore:
             self._idempotency_keys = {}
             self.duplicates_ignored = self.dropped = 0
 
-    def store(self, events: Iterable[TrackEvent], endpoint: str, request_id: str) -> list[TrackEvent]:
+    def store(self, events: Iterable[TrackEvent], endpoint: str, request_id: str, lineage: str | None = None) -> list[TrackEvent]:
         """Store each event unless its idempotency key was seen for its app; returns those that were new."""
         stored: list[TrackEvent] = []
         log, keys = self._log, self._idempotency_keys
@@ -136,7 +139,7 @@ class EventStore:
                         self.duplicates_ignored += 1
                         continue
                     seen.add(key)
-                log.append(StoredEvent.freeze(event, endpoint, request_id))
+                log.append(StoredEvent.freeze(event, endpoint, request_id, lineage))
                 stored.append(event)
             while log.live > self.max_events:
                 self._forget_key(log.evict_oldest())

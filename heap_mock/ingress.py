@@ -29,6 +29,7 @@ from heap_mock.faults import FaultRule
 from heap_mock.journal import Exchange
 from heap_mock.paths import is_simulator_path, request_path
 from heap_mock.routes import find_heap_route
+from heap_mock.lineage import lineage_of
 from heap_mock.simulator import Simulator
 from heap_mock.views.heap_api import HeapCall
 
@@ -81,6 +82,7 @@ class Ingress:
             return self._simulator_page(environ, start_response, path)
         sim = self.sim
         exchange = Exchange(sim.state.next_request_id(), environ["REQUEST_METHOD"].upper(), path, sim.clock.now())
+        exchange.lineage = lineage_of(environ)  # lineage hook: opaque text from the sender
         answer = self._answer(exchange, environ)
         exchange.finish(answer.status)
         sim.state.journal.record(exchange)

@@ -33,6 +33,7 @@ class Exchange:
         "error",
         "fault",
         "ignored_by",
+        "lineage",
         "method",
         "path",
         "raw",
@@ -55,6 +56,7 @@ class Exchange:
         self.fault: FaultRule | None = None
         self.stored: int | None = None
         self.ignored_by: str | None = None
+        self.lineage: str | None = None  # the sender's X-Heap-Sim-Lineage, opaque (heap_mock.lineage)
 
     @property
     def rule_id(self) -> str | None:
@@ -83,10 +85,10 @@ class Exchange:
         a list that `IndexedLog.append` freezes into a tuple."""
         if self.error is None and self.fault is None and self.ignored_by is None:  # the common case, kept short
             return [self.request_id, self.method, self.path, self.received_at, self.status, self.duration_ms,
-                    self.raw or None, None, None, self.stored, None]  # fmt: skip
+                    self.raw or None, None, None, self.stored, None, self.lineage]  # fmt: skip
         return [
             self.request_id, self.method, self.path, self.received_at, self.status, self.duration_ms,
-            self.raw or None, self.rule_id, self.message, self.stored, self._details(),
+            self.raw or None, self.rule_id, self.message, self.stored, self._details(), self.lineage,
         ]  # fmt: skip
 
     def _details(self) -> bytes | None:
@@ -104,7 +106,7 @@ class Exchange:
 
 
 # Positions in a journal entry (Exchange.freeze).
-REQUEST_ID, METHOD, PATH, RECEIVED_AT, STATUS, DURATION_MS, RAW, RULE_ID, MESSAGE, STORED, DETAILS = range(11)
+REQUEST_ID, METHOD, PATH, RECEIVED_AT, STATUS, DURATION_MS, RAW, RULE_ID, MESSAGE, STORED, DETAILS, LINEAGE = range(12)
 FILTERS = {"path": PATH, "method": METHOD, "rule_id": RULE_ID, "status": STATUS}
 # Counted: the console's counts and filters (few values each). A path or method filter walks the journal.
 COUNTED = ("rule_id", "status")
@@ -127,6 +129,8 @@ def entry_json(entry: tuple[Any, ...]) -> dict[str, Any]:
         rendered.update(orjson.loads(entry[DETAILS]))
     if entry[STORED] is not None:
         rendered["stored_events"] = entry[STORED]
+    if entry[LINEAGE] is not None:
+        rendered["lineage"] = entry[LINEAGE]
     return rendered
 
 

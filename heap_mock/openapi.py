@@ -304,7 +304,9 @@ def inspection_schemas() -> dict[str, Schema]:
             "timestamp": {"type": "string", "format": "date-time"},
             "properties": {"type": "object", "additionalProperties": stored_value},
             "session_id": nullable_text, "idempotency_key": nullable_text,
-            "endpoint": {"type": "string", "enum": ["track", "bulk_track"]}, "request_id": TEXT}),
+            "endpoint": {"type": "string", "enum": ["track", "bulk_track"]}, "request_id": TEXT,
+            "lineage": {"type": "string", "description": "The sender's X-Heap-Sim-Lineage header, as opaque text."}},
+            required=["app_id", "identity", "user_id", "event", "timestamp", "properties", "session_id", "idempotency_key", "endpoint", "request_id"]),
         "EventsPage": page("events", "StoredEvent"),
         "User": strict_object({"app_id": TEXT, "identity": TEXT, "properties": {"type": "object", "additionalProperties": stored_value},
                                "user_ids": {"type": "array", "items": TEXT}}),
@@ -336,6 +338,7 @@ def journal_schemas() -> dict[str, Schema]:
         "rule_id": nullable(TEXT), "message": nullable(TEXT),
         "violations": {"type": "array", "items": strict_object({"rule_id": TEXT, "path": TEXT, "message": TEXT})},
         "limit": TEXT, "retry_after": {"type": "integer"}, "fault_id": {"type": "integer"}, "stored_events": {"type": "integer"},
+        "lineage": {"type": "string", "description": "The sender's X-Heap-Sim-Lineage header, as opaque text."},
     }, required=["id", "method", "path", "status", "received_at", "duration_ms", "body", "rule_id", "message"])
     return {"JournalEntry": entry, "RequestsPage": page("requests", "JournalEntry")}
 

@@ -57,11 +57,11 @@ class SimulatorState:
     def next_request_id(self) -> str:
         return f"req-{next(self._request_seq)}"  # itertools.count: atomic under the GIL
 
-    def ingest_track(self, request: TrackRequest, request_id: str, now: float, clock_rate: float) -> int:
+    def ingest_track(self, request: TrackRequest, request_id: str, now: float, clock_rate: float, lineage: str | None = None) -> int:
         """Admit the request under the limits, then store its events once each. Returns how many were new."""
         if self.config.limits_enabled:
             self.limits.admit(track_demands(request), now, clock_rate)
-        stored = self.events.store(request.events, "bulk_track" if request.bulk else "track", request_id)
+        stored = self.events.store(request.events, "bulk_track" if request.bulk else "track", request_id, lineage)
         self.identities.ensure_users(request.app_id, map(_identity, stored))
         return len(stored)
 

@@ -59,7 +59,7 @@ def track(call: HeapCall) -> Answer:
     parsed = validate_track(
         call.json_body(), now=now, max_bulk_items=config.max_bulk_items, truncate_long=config.truncates_long_values
     )
-    call.exchange.stored = sim.state.ingest_track(parsed, call.exchange.request_id, now, sim.clock.rate)
+    call.exchange.stored = sim.state.ingest_track(parsed, call.exchange.request_id, now, sim.clock.rate, call.exchange.lineage)
     return EMPTY_JSON
 
 

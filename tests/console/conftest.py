@@ -27,15 +27,8 @@ CHROMIUM_ARGS = [
 TEST_POLL_MS = 150
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
-    if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}: install Debian's chromium (.ci/run does) or set HEAP_SIM_CHROMIUM")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+# The session's `browser` fixture lives in tests/conftest.py: one Playwright per process, shared
+# with tests/front (two sync Playwright instances cannot run in one process).
 
 
 class ConsolePage:

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m tests.console.make_screenshot [OUTPUT.png]
 
-The data comes from the bundled demo batches (forwarder/demo_data) mapped by the forwarder; a refused body, a
+The data comes from the demo (the bundled batches sent through the front); a refused body, a
 burst over the track limit and an injected fault are added so the refusal counts show too.
 """
 
@@ -13,9 +13,9 @@ from pathlib import Path
 
 from playwright.sync_api import expect, sync_playwright
 
-import orjson
-
-from forwarder import Settings, map_batch
+from forwarder.front import demo
+from forwarder.front.front import FrontOptions
+from forwarder.front.server import FrontServer
 from heap_mock import HeapMockServer
 from heap_mock.testing import MockClient
 from tests.console.conftest import CHROMIUM, CHROMIUM_ARGS
@@ -35,16 +35,10 @@ def populate(client: MockClient) -> None:
     client.add_fault(path="/api/add_user_properties", status=503, retry_after=2, times=1)
     client.post("/api/add_user_properties", {"app_id": APP, "identity": JONAS, "properties": {"plan": "family"}})
     client.post("/api/add_account_properties", {"app_id": APP, "account_id": "fernwood-retail", "properties": {"tier": "enterprise", "seats": 120}})
-    replay_demo(client)
-
-
-def replay_demo(client: MockClient) -> None:
-    """The bundled batches through our forwarder, as customer_id identities (they read better than MPIDs)."""
-    settings = Settings(app_id=APP, external_id="customer_id", forward_user_attributes=True)
-    for path in sorted(DEMO_DATA.glob("*.json")):
-        for request in map_batch(orjson.loads(path.read_bytes()), settings).requests:
-            if client.post(request.path, request.body).status_code != 200:
-                raise SystemExit(f"the simulator refused a demo request to {request.path}")
+    with FrontServer(FrontOptions(client.url, demo.DEMO_SETTINGS)) as front:
+        summary = demo.send_demo(front.url)
+        if summary.error is not None or not front.front.queue.wait_idle(30):
+            raise SystemExit(f"the demo could not go through the front: {summary.line(front.url)}")
 
 
 def shoot(url: str, output: Path) -> None:

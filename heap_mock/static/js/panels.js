@@ -5,6 +5,7 @@ import {
   el, formatCount, formatDuration, jsonBlock, propertyChips, propertyList, propertyPreview,
   replaceChildren, setText, timeCell,
 } from "./dom.js";
+import { lineageSection } from "./lineage.js";
 import { PagedTable } from "./table.js";
 
 const $ = (selector) => document.querySelector(selector);
@@ -30,7 +31,8 @@ export function eventsPanel(onChange) {
         event: event.event, timestamp: event.timestamp, identity: event.identity, user_id: event.user_id,
         session_id: event.session_id, idempotency_key: event.idempotency_key, endpoint: event.endpoint,
         request: event.request_id,
-      }))),
+      })),
+      lineageSection(event.lineage)),
   }, onChange);
 }
 
@@ -52,7 +54,8 @@ export function requestsPanel(onChange, kind) {
     ],
     detail: (entry) => el("div", { className: "detail-grid" },
       el("section", {}, el("h3", {}, "Outcome"), outcome(entry)),
-      el("section", {}, el("h3", {}, "Request body"), jsonBlock(entry.body))),
+      el("section", {}, el("h3", {}, "Request body"), jsonBlock(entry.body)),
+      lineageSection(entry.lineage)),
   }, onChange);
 }
 

@@ -1,0 +1,17 @@
+"""`heap-forward serve`: an mParticle-compatible front for the forwarder.
+
+mParticle's own SDKs (server SDKs through the Events API, the web SDK through its batch and
+identity calls) point at this front instead of mParticle; what they send is mapped and delivered
+to Heap (or the simulator) by the same `Forwarder` the CLI uses, and every event's fate is kept
+as lineage.
+
+Modules, pure ones first:
+- `errors`: the front's errors, one class per answer, rendered in one place.
+- `requests`: parsing and checking what SDKs send (credentials, batch bodies), no I/O.
+- `identity`: the MPIDs the identity endpoints hand out, stable per identity set, no I/O.
+- `lineage`: a bounded store of received batches and what became of each event.
+- `recorder`: received batches saved as conformance fixture files.
+- `delivery`: the bounded queue and the thread that delivers through `Forwarder`.
+- `app`: the thin Flask app (routes, CORS for the web SDK paths, the lineage page).
+- `serve`: the `heap-forward serve` command.
+"""

@@ -1,0 +1,275 @@
+"""Lineage: every batch the front received, and for each of its events the Heap requests it
+became (and how their delivery went) or why it was skipped. Kept in memory, bounded.
+
+The store keeps the newest `max_batches` batches and at most `max_events` traced events in all,
+forgetting the oldest first, so a front that runs for days stays flat in memory. Thread-safe:
+request threads add batches, the delivery thread records attempts, readers take snapshots.
+Pure apart from its lock: no I/O, and times are passed in.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from forwarder.model import USER_PROPERTIES_PATH, HeapRequest, MappingResult
+
+DEFAULT_MAX_BATCHES = 1000
+DEFAULT_MAX_EVENTS = 50_000
+NAMES_SHOWN = 20  # Heap event names listed per request; a bulk request of 1000 says "and 980 more"
+TEXT_KEPT = 300  # characters of any received text (names, identities, reasons) the store keeps
+
+
+@dataclass(frozen=True)
+class TracedRequest(HeapRequest):
+    """A Heap request that knows where it came from: its batch and its place among the batch's requests."""
+
+    batch_id: int = field(default=0, compare=False)
+    position: int = field(default=0, compare=False)
+
+    def trace_fragment(self) -> str:
+        """The lineage page's anchor for the event this request came from."""
+        return event_anchor(self.batch_id, self.event_index)
+
+
+def event_anchor(batch_id: int, event_index: int | None) -> str:
+    return f"batch-{batch_id}-" + ("user-attributes" if event_index is None else f"event-{event_index}")
+
+
+@dataclass
+class RequestTrace:
+    """One Heap request of a batch and how its delivery went."""
+
+    path: str
+    event_index: int | None
+    heap_events: int
+    names: list[str]
+    attempts: list[int | None] = field(default_factory=list)
+    outcome: str = "queued"  # queued | delivered | failed | unsent
+    reason: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        throttled = sum(1 for status in self.attempts if status == 429)
+        errors = sum(1 for status in self.attempts if status != 429 and not (status is not None and 200 <= status < 300))
+        return {
+            "path": self.path,
+            "heap_events": self.heap_events,
+            "names": self.names,
+            "outcome": self.outcome,
+            "attempts": list(self.attempts),
+            "throttled": throttled,
+            "errors": errors,  # attempts answered 5xx or 4xx, or not answered at all; each was retried or ended it
+            "reason": self.reason,
+        }
+
+
+@dataclass
+class BatchTrace:
+    """A received batch (or a refused upload, with `refused` set) and its events' fates."""
+
+    id: int
+    received_at: str
+    route: str
+    client: str
+    identity: str | None = None
+    events: list[dict[str, Any]] = field(default_factory=list)
+    requests: list[RequestTrace] = field(default_factory=list)
+    refused: dict[str, Any] | None = None
+    unsent: bool = False
+
+    @property
+    def weight(self) -> int:
+        return max(1, len(self.events))
+
+    @property
+    def status(self) -> str:
+        if self.refused is not None:
+            return "refused"
+        outcomes = {request.outcome for request in self.requests}
+        if not outcomes:
+            return "skipped"
+        for status in ("queued", "unsent", "failed"):
+            if status in outcomes:
+                return status
+        return "delivered"
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "received_at": self.received_at,
+            "route": self.route,
+            "client": self.client,
+            "identity": self.identity,
+            "status": self.status,
+            "events_in": len(self.events),
+            "skipped": sum(1 for event in self.events if event["skip_reason"] is not None),
+            "heap_requests": len(self.requests),
+            "heap_events": sum(request.heap_events for request in self.requests),
+            "refused": self.refused,
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        requests = [request.to_json() for request in self.requests]
+        events = [
+            {
+                **event,
+                "anchor": event_anchor(self.id, event["index"]),
+                "heap_requests": _of_event(requests, self.requests, event["index"]),
+            }
+            for event in self.events
+        ]
+        return {**self.summary(), "events": events}
+
+
+def _of_event(rendered: list[dict[str, Any]], traces: list[RequestTrace], index: int | None) -> list[dict[str, Any]]:
+    return [json for json, trace in zip(rendered, traces, strict=True) if trace.event_index == index]
+
+
+class LineageStore:
+    """The newest batches' lineage, bounded by batch count and by traced events."""
+
+    def __init__(self, max_batches: int = DEFAULT_MAX_BATCHES, max_events: int = DEFAULT_MAX_EVENTS) -> None:
+        self.max_batches, self.max_events = max_batches, max_events
+        self._lock = threading.Lock()
+        self._batches: OrderedDict[int, BatchTrace] = OrderedDict()
+        self._next_id = 1
+        self._events_kept = 0
+        self.received = 0
+
+    def add_batch(
+        self, received_at: str, route: str, client: str, batch: Mapping[str, Any], mapped: MappingResult
+    ) -> tuple[int, list[TracedRequest]]:
+        """Record an accepted batch; returns its lineage ID and its Heap requests, each traced back to it."""
+        with self._lock:
+            trace = BatchTrace(self._take_id(), received_at, route, client, _short(mapped.identity))
+            trace.events = _event_rows(batch, mapped)
+            traced = [_traced(request, trace.id, position) for position, request in enumerate(mapped.requests)]
+            trace.requests = [_request_trace(request) for request in traced]
+            self._keep(trace)
+        return trace.id, traced
+
+    def add_refused(self, received_at: str, route: str, client: str, status: int, message: str, path: str | None) -> int:
+        """Record an upload that was refused whole (a 4xx or the full queue), so the developer sees why."""
+        with self._lock:
+            refused = {"status": status, "message": _short(message), "path": _short(path)}
+            trace = BatchTrace(self._take_id(), received_at, route, client, refused=refused)
+            self._keep(trace)
+            return trace.id
+
+    def attempted(self, request: HeapRequest, status: int | None) -> None:
+        """One HTTP attempt of a traced request came back with `status` (None: no answer)."""
+        with self._lock:
+            trace = self._request(request)
+            if trace is not None:
+                trace.attempts.append(status)
+                if status is not None and 200 <= status < 300:
+                    trace.outcome, trace.reason = "delivered", None
+
+    def finished(self, request: HeapRequest, failure: str | None) -> None:
+        """Delivery of a traced request ended: delivered (`failure` None) or given up with the reason."""
+        with self._lock:
+            trace = self._request(request)
+            if trace is not None:
+                trace.outcome, trace.reason = ("delivered", None) if failure is None else ("failed", _short(failure))
+
+    def unsent(self, request: HeapRequest, reason: str) -> None:
+        """The front stopped before this request could be delivered."""
+        with self._lock:
+            trace = self._request(request)
+            if trace is not None and trace.outcome == "queued":
+                trace.outcome, trace.reason = "unsent", reason
+
+    def batches(self, limit: int = 100) -> list[dict[str, Any]]:
+        """Summaries of the newest `limit` batches, newest first."""
+        with self._lock:
+            newest = list(self._batches.values())[-limit:] if limit > 0 else []
+            return [trace.summary() for trace in reversed(newest)]
+
+    def batch(self, batch_id: int) -> dict[str, Any] | None:
+        with self._lock:
+            trace = self._batches.get(batch_id)
+            return trace.to_json() if trace is not None else None
+
+    def counts(self) -> dict[str, int]:
+        with self._lock:
+            return {"received": self.received, "kept": len(self._batches), "events_kept": self._events_kept}
+
+    # --- internals, called with the lock held ----------------------------------------------------
+    def _take_id(self) -> int:
+        batch_id, self._next_id = self._next_id, self._next_id + 1
+        self.received += 1
+        return batch_id
+
+    def _keep(self, trace: BatchTrace) -> None:
+        self._batches[trace.id] = trace
+        self._events_kept += trace.weight
+        while len(self._batches) > 1 and (len(self._batches) > self.max_batches or self._events_kept > self.max_events):
+            _, oldest = self._batches.popitem(last=False)
+            self._events_kept -= oldest.weight
+
+    def _request(self, request: HeapRequest) -> RequestTrace | None:
+        if not isinstance(request, TracedRequest):
+            return None
+        trace = self._batches.get(request.batch_id)
+        if trace is None or request.position >= len(trace.requests):
+            return None  # forgotten already: the store keeps only the newest batches
+        return trace.requests[request.position]
+
+
+def _short(text: str | None) -> str | None:
+    """Received text cut to TEXT_KEPT characters, so the store's size does not depend on what clients send."""
+    return text if text is None or len(text) <= TEXT_KEPT else text[:TEXT_KEPT] + "…"
+
+
+def _traced(request: HeapRequest, batch_id: int, position: int) -> TracedRequest:
+    return TracedRequest(request.path, request.body, request.event_index, batch_id, position)
+
+
+def _request_trace(request: HeapRequest) -> RequestTrace:
+    return RequestTrace(request.path, request.event_index, request.heap_events, _heap_names(request))
+
+
+def _heap_names(request: HeapRequest) -> list[str]:
+    if request.path == USER_PROPERTIES_PATH:
+        properties = request.body.get("properties") or {}
+        return [_short(f"user properties: {', '.join(list(properties)[:NAMES_SHOWN])}") or ""]
+    events = request.body.get("events")
+    shown = events[:NAMES_SHOWN] if isinstance(events, list) else [request.body]
+    names = [_short(str(event.get("event"))) or "" for event in shown]
+    more = request.heap_events - len(names)
+    return [*names, f"and {more} more"] if more > 0 else names
+
+
+def _event_rows(batch: Mapping[str, Any], mapped: MappingResult) -> list[dict[str, Any]]:
+    """One row per mParticle event (and one for user attributes when they were mapped or skipped)."""
+    events = batch.get("events") or []
+    reasons = {skip.index: skip.reason for skip in mapped.skipped}
+    rows = [
+        {
+            "index": index,
+            "event_type": _short(str(event.get("event_type"))),
+            "name": _short(_event_name(event)),
+            "skip_reason": _short(reasons.get(index)),
+        }
+        for index, event in enumerate(events)
+    ]
+    if None in reasons or any(request.event_index is None for request in mapped.requests):
+        rows.append({"index": None, "event_type": "user_attributes", "name": None, "skip_reason": _short(reasons.get(None))})
+    return rows
+
+
+def _event_name(event: Mapping[str, Any]) -> str | None:
+    data = event.get("data")
+    if not isinstance(data, Mapping):
+        return None
+    for key in ("event_name", "screen_name"):
+        value = data.get(key)
+        if isinstance(value, str) and value.strip():
+            return value
+    product_action = data.get("product_action")
+    if isinstance(product_action, Mapping) and isinstance(product_action.get("action"), str):
+        return f"product action {product_action['action']}"
+    return None

@@ -1,0 +1,134 @@
+"""Received batches saved as conformance fixture files (fixtures/fixture.schema.json), so a
+session of real SDK traffic replays with `heap-conformance --fixtures DIR` and becomes a
+regression test with `--update-golden`.
+
+One file per recording session, rewritten whole (to a temporary file, then renamed) after each
+batch, so it is always a complete, valid fixture. A session file holds at most
+`max_batches_per_file` batches; the next batch starts a new file. Only the current file's
+batches are held in memory.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from forwarder.settings import Settings
+
+MAX_BATCHES_PER_FILE = 200
+# Rule IDs of the conformance catalogue (conformance/rules.py) each event type exercises; the suite
+# judges a fixture only on the rules it names. tests/front/test_recorder.py checks them against the catalogue.
+RULES_ALWAYS = ("EVENT-IDENTITY", "DELIVER-ALL", "EXACTLY-ONCE")
+RULES_BY_EVENT_TYPE = {
+    "custom_event": ("MAP-CUSTOM-EVENT",),
+    "screen_view": ("MAP-SCREEN-NAME",),
+    "session_start": ("MAP-SESSION",),
+    "session_end": ("MAP-SESSION",),
+    "commerce_event": ("COMMERCE-FANOUT", "COMMERCE-NAMES"),
+}
+RULE_UNLISTED = "MAP-UNLISTED"
+RULE_USER_ATTRIBUTES = "USER-ATTRIBUTES"
+# Fields the fixture schema types strictly; null means the same as absent to the mapping.
+_NULL_MEANS_ABSENT = ("mpid", "timestamp_unixtime_ms")
+
+
+class Recorder:
+    """Appends received batches to fixture files in `directory`; `recording` turns it on and off."""
+
+    def __init__(
+        self, directory: Path, settings: Settings, *, recording: bool = True, max_batches_per_file: int = MAX_BATCHES_PER_FILE
+    ) -> None:
+        self.directory = directory
+        self.settings = settings
+        self.max_batches_per_file = max_batches_per_file
+        self.recording = recording
+        self._lock = threading.Lock()
+        self._batches: list[dict[str, Any]] = []
+        self._path: Path | None = None
+        self.files_written: list[Path] = []
+
+    def set_recording(self, on: bool) -> None:
+        """Turn recording on or off; turning it on again starts a new file."""
+        with self._lock:
+            if on and not self.recording:
+                self._batches, self._path = [], None
+            self.recording = on
+
+    def record(self, batches: Iterable[Mapping[str, Any]]) -> None:
+        """Add accepted batches to the current session file (no-op while not recording)."""
+        with self._lock:
+            if not self.recording:
+                return
+            for batch in batches:
+                if self._path is None or len(self._batches) >= self.max_batches_per_file:
+                    if self._path is not None:
+                        self._write()  # the full file, before the next one starts
+                    self._batches, self._path = [], self._new_path()
+                self._batches.append(fixture_batch(batch))
+            self._write()
+
+    def status(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "recording": self.recording,
+                "directory": str(self.directory),
+                "file": str(self._path) if self._path else None,
+                "batches_in_file": len(self._batches),
+            }
+
+    def _new_path(self) -> Path:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+        for n in range(1, 10_000):
+            path = self.directory / f"recorded_{stamp}_{n:03d}.json"
+            if not path.exists() and path not in self.files_written:
+                self.files_written.append(path)
+                return path
+        raise OSError(f"too many recordings in {self.directory} this second")
+
+    def _write(self) -> None:
+        assert self._path is not None
+        document = fixture_document(self._batches, self.settings)
+        temporary = self._path.with_suffix(".json.tmp")
+        temporary.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
+        os.replace(temporary, self._path)
+
+
+def fixture_document(batches: list[dict[str, Any]], settings: Settings) -> dict[str, Any]:
+    """A fixture holding `batches`, the settings in force and the rules its events exercise."""
+    return {
+        "description": f"Recorded by heap-forward serve: {len(batches)} batch(es) of real SDK traffic.",
+        "settings": {
+            "app_id": settings.app_id,
+            "external_id": settings.external_id,
+            "forward_user_attributes": settings.forward_user_attributes,
+            "forward_web_requests_server_side": settings.forward_web_requests_server_side,
+        },
+        "rules": rules_for(batches, settings),
+        "batches": batches,
+    }
+
+
+def rules_for(batches: list[dict[str, Any]], settings: Settings) -> list[str]:
+    rules: dict[str, None] = dict.fromkeys(RULES_ALWAYS)
+    for batch in batches:
+        for event in batch.get("events") or []:
+            for rule in RULES_BY_EVENT_TYPE.get(str(event.get("event_type")).lower(), (RULE_UNLISTED,)):
+                rules[rule] = None
+        if settings.forward_user_attributes and batch.get("user_attributes"):
+            rules[RULE_USER_ATTRIBUTES] = None
+    return list(rules)
+
+
+def fixture_batch(batch: Mapping[str, Any]) -> dict[str, Any]:
+    """The batch as the fixture schema wants it: `events` present, no nulls where the schema types a field."""
+    copy = {key: value for key, value in batch.items() if not (key in _NULL_MEANS_ABSENT and value is None)}
+    if copy.get("events") is None:
+        copy["events"] = []
+    return copy

@@ -1,0 +1,108 @@
+"""Recorded fixtures: received batches saved as conformance fixtures that heap-conformance replays."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from contextlib import redirect_stdout
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance import cli as conformance_cli
+from conformance.fixtures import FIXTURES_DIR, SCHEMA_NAME, fixture_schema, schema_errors
+from conformance.rules import CATALOGUE
+from forwarder import Settings
+from forwarder.front import recorder
+from tests.front.conftest import APP_ID, FrontFactory, batch, custom
+
+pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
+from playwright.sync_api import expect
+
+
+def test_every_rule_the_recorder_names_is_in_the_catalogue() -> None:
+    named = {*recorder.RULES_ALWAYS, recorder.RULE_UNLISTED, recorder.RULE_USER_ATTRIBUTES}
+    named |= {rule for rules in recorder.RULES_BY_EVENT_TYPE.values() for rule in rules}
+    assert named <= {rule.id for rule in CATALOGUE}
+
+
+def _session_batches() -> list[dict[str, Any]]:
+    """Batches as SDKs send them: every event with its timestamp; one without an MPID (skipped)."""
+    purchase = {
+        "event_type": "commerce_event",
+        "data": {
+            "product_action": {"action": "purchase", "products": [{"id": "sku-1", "name": "Mug", "price": 9.5, "quantity": 1}]}
+        },
+    }
+    session_start = {"event_type": "session_start", "data": {"session_id": 7}}
+    events = [
+        custom("Anonymous"),
+        session_start,
+        custom("Opened"),
+        purchase,
+        {"event_type": "screen_view", "data": {"screen_name": "Cart"}},
+    ]
+    events += [{"event_type": "crash_report", "data": {}}, custom("Liked")]
+    for n, event in enumerate(events):
+        event["data"]["timestamp_unixtime_ms"] = 1767225600000 + n * 1000
+    return [
+        batch(events[0], mpid=None, user_identities={"customerid": "c-1"}),
+        batch(*events[1:6]),
+        batch(events[6], user_attributes={"plan": "pro"}),
+    ]
+
+
+def test_recorded_traffic_replays_with_heap_conformance_and_becomes_a_golden_test(
+    make_front: FrontFactory, tmp_path: Path
+) -> None:
+    front = make_front(Settings(APP_ID, forward_user_attributes=True), record_dir=tmp_path / "recorded")
+    for item in _session_batches():
+        assert front.post("/v2/events", item).status_code == 202
+    front.settle()
+    [path] = sorted((tmp_path / "recorded").glob("*.json"))
+    document = json.loads(path.read_text())
+    assert schema_errors(document, fixture_schema()) == []
+    assert document["settings"]["forward_user_attributes"] is True
+    assert len(document["batches"]) == 3
+    assert {"MAP-CUSTOM-EVENT", "COMMERCE-FANOUT", "MAP-SESSION", "MAP-UNLISTED", "USER-ATTRIBUTES"} <= set(document["rules"])
+
+    # heap-conformance on this branch reads the schema from the fixture folder itself.
+    shutil.copy(FIXTURES_DIR / SCHEMA_NAME, tmp_path / "recorded" / SCHEMA_NAME)
+    with redirect_stdout(io.StringIO()) as out:
+        assert conformance_cli.main(["--fixtures", str(tmp_path / "recorded"), "--update-golden"]) == 0, out.getvalue()
+    assert (tmp_path / "recorded" / "golden" / path.name).exists()
+    with redirect_stdout(io.StringIO()) as out:
+        assert conformance_cli.main(["--fixtures", str(tmp_path / "recorded")]) == 0, out.getvalue()
+
+
+def test_a_recording_file_rolls_over_and_stays_valid(tmp_path: Path) -> None:
+    rec = recorder.Recorder(tmp_path, Settings(APP_ID), max_batches_per_file=2)
+    rec.record([batch(custom(f"E{n}")) for n in range(5)])
+    files = sorted(tmp_path.glob("*.json"))
+    assert [len(json.loads(path.read_text())["batches"]) for path in files] == [2, 2, 1]
+    assert all(schema_errors(json.loads(path.read_text()), fixture_schema()) == [] for path in files)
+
+
+def test_the_record_button_on_the_lineage_page_starts_and_stops_recording(
+    make_front: FrontFactory, browser: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # without --record, the button records into ./recorded-fixtures
+    front = make_front()
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{front.url}/_front/lineage?poll=100")
+    button = page.locator("#record")
+    expect(button).to_have_text("Start recording fixtures")
+    button.click()
+    expect(button).to_have_text("Stop recording")
+    front.post("/v2/events", batch(custom("Recorded")))
+    expect(page.locator("#record-state")).to_contain_text("(1 batches)")
+    button.click()
+    expect(button).to_have_text("Start recording fixtures")
+    front.post("/v2/events", batch(custom("Not recorded")))
+    front.settle()
+    context.close()
+    [path] = (tmp_path / "recorded-fixtures").glob("*.json")
+    assert [b["events"][0]["data"]["event_name"] for b in json.loads(path.read_text())["batches"]] == ["Recorded"]

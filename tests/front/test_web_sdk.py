@@ -1,0 +1,104 @@
+"""mParticle's web SDK (npm @mparticle/web-sdk) in headless Chromium, loaded by a test page on
+another local origin and pointed at the front: as a CNAME customer (`domain`) and with per-service
+URLs, both with `forceHttps: false`. It identifies, logs a custom event, a page view and a
+purchase; the mapped Heap events arrive in the simulator, and lineage shows each one."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from forwarder.front.identity import mpid_of
+from tests.front.conftest import FrontUnderTest
+
+pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
+from playwright.sync_api import expect
+
+ROOT = Path(__file__).resolve().parents[1]
+SDK_BUNDLE = ROOT / "mparticle_web" / "node_modules" / "@mparticle" / "web-sdk" / "dist" / "mparticle.js"
+PAGE = Path(__file__).parent / "web" / "sdk_page.html"
+FILES = {"/": (PAGE, "text/html; charset=utf-8"), "/mparticle.js": (SDK_BUNDLE, "text/javascript; charset=utf-8")}
+WAIT_S = 15.0
+MAPPED = ["Session Start", "Clicked Buy", "Viewed: Home Page", "Product Action Event", "Item"]
+
+
+class _PageHandler(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        path, content_type = FILES.get(self.path.split("?")[0], (None, ""))
+        if path is None:
+            self.send_error(404)
+            return
+        body = path.read_bytes()
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def page_origin() -> Iterator[str]:
+    """The test page's own origin: `localhost`, while the front is addressed as 127.0.0.1."""
+    if not SDK_BUNDLE.exists():
+        pytest.fail(f"{SDK_BUNDLE} is missing: run `npm ci --prefix tests/mparticle_web` (make test does)")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _PageHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://localhost:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def eventually(check: Callable[[], bool], what: str) -> None:
+    """Wait for the browser's asynchronous uploads to have arrived (polls state; no fixed sleep)."""
+    deadline = time.monotonic() + WAIT_S
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.02)
+
+
+@pytest.mark.parametrize("mode", ["domain", "urls"])
+def test_the_web_sdk_reaches_heap_through_the_front(mode: str, front: FrontUnderTest, browser: Any, page_origin: str) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    front_host = front.url.removeprefix("http://")
+    page.goto(f"{page_origin}/?mode={mode}&front={front_host}")
+    page.wait_for_function("window.done === true", timeout=WAIT_S * 1000)
+    expected_mpid = mpid_of(("customerid", "web-cust-1"))
+    assert page.evaluate("window.mpid") == expected_mpid
+    eventually(lambda: {e["event"] for e in front.heap.events()} >= set(MAPPED), "the mapped events in the simulator")
+    front.settle()
+    events = front.heap.events(identity=expected_mpid)
+    # The SDK uploads one batch per event, several at once, so their order of arrival varies.
+    assert sorted(event["event"] for event in events if event["event"] in MAPPED) == sorted(MAPPED)
+    click = next(event for event in events if event["event"] == "Clicked Buy")
+    assert click["properties"] == {"color": "red", "event_type": "navigation"}
+    item = next(event for event in events if event["event"] == "Item")
+    assert (item["properties"]["product_id"], item["properties"]["product_quantity"]) == ("sku-1", 2)
+
+    prefix = "/webevents/v3/JS/web-key/events" if mode == "domain" else "/v3/JS/web-key/events"
+    traced = [front.lineage(s["id"]) for s in front.batches() if s["status"] != "refused"]
+    assert {batch["route"] for batch in traced} == {prefix}
+    rows = [event for batch in traced for event in batch["events"]]
+    delivered = {
+        name for row in rows for request in row["heap_requests"] if request["outcome"] == "delivered" for name in request["names"]
+    }
+    assert delivered >= set(MAPPED)
+    skipped = {row["event_type"] for row in rows if row["skip_reason"]}
+    assert "application_state_transition" in skipped
+
+    page.goto(click["lineage"])  # the simulator's link back to the front's lineage page
+    expect(page.locator(".event.target")).to_contain_text("Clicked Buy")
+    expect(page.locator(".event.target")).to_contain_text("delivered")
+    context.close()
+    assert errors == []
