@@ -24,8 +24,8 @@ from forwarder.delivery import BatchResult, Forwarder
 from forwarder.inputs import InputBatch, InputError, open_input
 from forwarder.mapping import map_batch
 from forwarder.model import BatchRejected, HeapRequest, MappingResult
-from forwarder.pacing import DOCUMENTED_LIMITS, Limit
-from forwarder.settings import Settings, SettingsError
+from forwarder.options import add_settings_options, scaled_limits, settings_from_args
+from forwarder.settings import Settings
 from heap_facts.entry import add_version_option, guarded
 
 EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
@@ -46,46 +46,16 @@ def build_parser() -> argparse.ArgumentParser:
         "`heap-forward serve --help`: run as an mParticle-compatible front instead.",
     )
     add_version_option(parser)
-    parser.add_argument("--heap-url", required=True, help="Heap's base URL, e.g. https://heapanalytics.com or a heap-mock URL")
-    parser.add_argument("--app-id", required=True, help="the numeric Heap environment ID (app_id)")
-    parser.add_argument("--external-id", choices=["mpid", "customer_id"], default="mpid", help="the identity sent to Heap (default: mpid)")
-    parser.add_argument("--forward-user-attributes", action="store_true", help="send user attributes to /api/add_user_properties")
-    parser.add_argument("--no-forward-web-server-side", action="store_true", help="skip web batches (their events go client-side)")
+    add_settings_options(parser)
     parser.add_argument("--dry-run", action="store_true", help="print the Heap requests that would be sent; send nothing")
-    parser.add_argument("--max-attempts", type=_positive_int, default=6, help="attempts per request on 5xx and connection errors (default: 6)")
-    parser.add_argument(
-        "--time-scale",
-        type=_positive_number,
-        default=1.0,
-        help="pace to Heap's windows divided by N, for a simulator whose clock runs N times faster (default: 1)",
-    )
     parser.add_argument("files", nargs="+", metavar="FILE", help="input files ('-' for stdin)")
     return parser
 
 
-def _positive_number(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be above 0, got {text}")
-    return value
 
 
-def scaled_limits(time_scale: float) -> dict[str, Limit]:
-    """Heap's documented limits with their windows shortened for a clock running `time_scale` times faster."""
-    return {name: Limit(limit.limit, limit.window_s / time_scale) for name, limit in DOCUMENTED_LIMITS.items()}
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 def main(argv: Sequence[str] | None = None, *, stdin: Any = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
@@ -98,7 +68,7 @@ def main(argv: Sequence[str] | None = None, *, stdin: Any = None, stdout: TextIO
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     parser = build_parser()
     args = parser.parse_args(argv)
-    settings = _settings(parser, args)
+    settings = settings_from_args(parser, args)
     if not args.heap_url.startswith(("http://", "https://")):
         parser.error(f"--heap-url must be an http:// or https:// URL, got {args.heap_url!r}")
     with contextlib.ExitStack() as closing:
@@ -119,17 +89,6 @@ def _exit_status(summary: dict[str, Any]) -> int:
     return EXIT_OK if not summary["failed"]["count"] and not summary["rejected_count"] else EXIT_FAILED
 
 
-def _settings(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Settings:
-    try:
-        return Settings(
-            app_id=args.app_id,
-            external_id=args.external_id,
-            forward_user_attributes=args.forward_user_attributes,
-            forward_web_requests_server_side=not args.no_forward_web_server_side,
-        )
-    except SettingsError as error:
-        parser.error(str(error))
-        raise  # unreachable: parser.error exits
 
 
 def _dry_run(inputs: Iterable[InputBatch], settings: Settings, stdout: TextIO) -> int:

@@ -69,12 +69,17 @@ def options_in_help(command: list[str]) -> set[str]:
     return set(re.findall(r"(--[a-z][a-z0-9-]*)", result.stdout))
 
 
+SUBCOMMANDS = ("heap-mock serve", "heap-forward serve")
+
+
 def synopsis_options(program: str) -> set[str]:
-    """Every --option on README code lines that run `program` (with their continuation lines)."""
+    """Every --option on README code lines that run `program` (with their continuation lines),
+    a subcommand's lines counting for the subcommand alone."""
     options: set[str] = set()
+    others = [sub for sub in SUBCOMMANDS if sub.startswith(program + " ")]
     for block in re.findall(r"```sh\n(.*?)```", README, re.DOTALL):
         for command in re.split(r"(?<!\\)\n", block):
-            if command.startswith(program + " "):
+            if command.startswith(program + " ") and not command.startswith(tuple(sub + " " for sub in others)):
                 options |= set(re.findall(r"(--[a-z][a-z0-9-]*)", command.split("#")[0]))
     return options
 
@@ -86,7 +91,14 @@ def test_the_simulator_synopsis_is_its_help() -> None:
     assert options_in_help(["-m", "heap_mock", "serve"]) == shown
 
 
-@pytest.mark.parametrize(("program", "command"), [("heap-forward", ["-m", "forwarder"]), ("heap-conformance", ["-c", "from conformance.cli import main; main()"])])
+@pytest.mark.parametrize(
+    ("program", "command"),
+    [
+        ("heap-forward", ["-m", "forwarder"]),
+        ("heap-forward serve", ["-m", "forwarder", "serve"]),
+        ("heap-conformance", ["-c", "from conformance.cli import main; main()"]),
+    ],
+)
 def test_every_option_a_synopsis_shows_is_in_the_commands_help(program: str, command: list[str]) -> None:
     shown = synopsis_options(program)
     assert shown, f"no synopsis of {program} in the README"

@@ -19,7 +19,7 @@ from typing import TextIO
 
 import orjson
 
-from forwarder.cli import _positive_int, _positive_number, _settings, scaled_limits
+from forwarder.options import add_settings_options, positive_int, scaled_limits, settings_from_args
 from forwarder.front.front import LINEAGE_PAGE, FrontOptions
 from forwarder.front.server import DEFAULT_DRAIN_S, FrontServer
 
@@ -32,21 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="heap-forward serve",
         description="Accept what mParticle's SDKs send (Events API, web SDK) and forward it to Heap, with lineage.",
     )
-    parser.add_argument("--heap-url", required=True, help="Heap's base URL, e.g. a heap-mock URL or https://heapanalytics.com")
-    parser.add_argument("--app-id", required=True, help="the numeric Heap environment ID (app_id)")
-    parser.add_argument(
-        "--external-id", choices=["mpid", "customer_id"], default="mpid", help="the identity sent to Heap (default: mpid)"
-    )
-    parser.add_argument("--forward-user-attributes", action="store_true", help="send user attributes to /api/add_user_properties")
-    parser.add_argument(
-        "--no-forward-web-server-side", action="store_true", help="skip web batches (their events go client-side)"
-    )
-    parser.add_argument(
-        "--max-attempts", type=_positive_int, default=6, help="attempts per request on 5xx and connection errors (default: 6)"
-    )
-    parser.add_argument(
-        "--time-scale", type=_positive_number, default=1.0, help="pace to Heap's windows divided by N (default: 1)"
-    )
+    add_settings_options(parser)
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
     parser.add_argument(
         "--port", type=int, default=DEFAULT_PORT, help=f"port to bind; 0 picks a free one (default: {DEFAULT_PORT})"
@@ -54,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--api-key", help="accept only this API key (default: any non-empty key)")
     parser.add_argument("--api-secret", help="with --api-key: accept only this secret on the Events API")
     parser.add_argument(
-        "--queue-size", type=_positive_int, default=1000, help="batches waiting for delivery before 429 (default: 1000)"
+        "--queue-size", type=positive_int, default=1000, help="batches waiting for delivery before 429 (default: 1000)"
     )
     parser.add_argument(
         "--drain-timeout",
@@ -77,7 +63,7 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
     if args.drain_timeout < 0:
         parser.error(f"--drain-timeout must be 0 or more, got {args.drain_timeout}")
     options = FrontOptions(
-        heap_url=args.heap_url, settings=_settings(parser, args), api_key=args.api_key, api_secret=args.api_secret,
+        heap_url=args.heap_url, settings=settings_from_args(parser, args), api_key=args.api_key, api_secret=args.api_secret,
         queue_capacity=args.queue_size, record_dir=args.record, max_attempts=args.max_attempts, limits=scaled_limits(args.time_scale),
     )  # fmt: skip
     server = FrontServer(options, host=args.host, port=args.port, drain_s=args.drain_timeout)

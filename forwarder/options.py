@@ -1,0 +1,64 @@
+"""The command-line options `heap-forward` and `heap-forward serve` share: where to send, the
+integration's settings and how to deliver, written once so the two commands cannot drift."""
+
+from __future__ import annotations
+
+import argparse
+
+from forwarder.pacing import DOCUMENTED_LIMITS, Limit
+from forwarder.settings import Settings, SettingsError
+
+
+def add_settings_options(parser: argparse.ArgumentParser) -> None:
+    """Heap's URL and app_id, the integration's settings, and the delivery knobs."""
+    parser.add_argument("--heap-url", required=True, help="Heap's base URL, e.g. https://heapanalytics.com or a heap-mock URL")
+    parser.add_argument("--app-id", required=True, help="the numeric Heap environment ID (app_id)")
+    parser.add_argument("--external-id", choices=["mpid", "customer_id"], default="mpid", help="the identity sent to Heap (default: mpid)")
+    parser.add_argument("--forward-user-attributes", action="store_true", help="send user attributes to /api/add_user_properties")
+    parser.add_argument("--no-forward-web-server-side", action="store_true", help="skip web batches (their events go client-side)")
+    parser.add_argument("--max-attempts", type=positive_int, default=6, help="attempts per request on 5xx and connection errors (default: 6)")
+    parser.add_argument(
+        "--time-scale",
+        type=positive_number,
+        default=1.0,
+        help="pace to Heap's windows divided by N, for a simulator whose clock runs N times faster (default: 1)",
+    )
+
+
+def settings_from_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Settings:
+    """The integration's settings from the parsed options; a bad one ends the command as argparse does."""
+    try:
+        return Settings(
+            app_id=args.app_id,
+            external_id=args.external_id,
+            forward_user_attributes=args.forward_user_attributes,
+            forward_web_requests_server_side=not args.no_forward_web_server_side,
+        )
+    except SettingsError as error:
+        parser.error(str(error))
+        raise  # unreachable: parser.error exits
+
+
+def scaled_limits(time_scale: float) -> dict[str, Limit]:
+    """Heap's documented limits with their windows shortened for a clock running `time_scale` times faster."""
+    return {name: Limit(limit.limit, limit.window_s / time_scale) for name, limit in DOCUMENTED_LIMITS.items()}
+
+
+def positive_number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be above 0, got {text}")
+    return value
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
