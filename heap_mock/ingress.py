@@ -21,10 +21,11 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from heap_mock.answers import Answer, StartResponse, json_answer, status_line
-from heap_mock.errors import BodyIncomplete, BodyTooLarge, HeapMockError, MethodNotAllowed, RouteNotFound
+from heap_mock.errors import BodyIncomplete, BodyTooLarge, HeapMockError, MethodNotAllowed, RouteNotFound, Throttled
 from heap_mock.faults import FaultRule
 from heap_mock.journal import Exchange
 from heap_mock.simulator import Simulator
+from heap_mock.unknowns import throttle_answer
 from heap_mock.views.heap_api import HeapCall, find_heap_route
 
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -148,7 +149,7 @@ class Ingress:
             answer = self._route(exchange, environ)
         except HeapMockError as error:
             exchange.error = error
-            answer = error.answer()
+            answer = throttle_answer(error, self.sim.config) if isinstance(error, Throttled) else error.answer()
         except Exception as error:  # a bug in the simulator: log the traceback, answer without it
             error_log.exception("unexpected error on %s %s", exchange.method, exchange.path)
             answer = json_answer({"error": "internal error", "message": f"{type(error).__name__} in the simulator; see its log"}, 500)

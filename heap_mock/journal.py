@@ -15,6 +15,7 @@ import orjson
 from heap_mock.clock import to_iso
 from heap_mock.errors import HeapMockError, PayloadRejected, Throttled
 from heap_mock.faults import FaultRule
+from heap_mock.leniency import RequestWarning, warnings_json
 
 PREVIEW_BYTES = 1024 * 1024  # a larger body is journaled as the first MiB of its text
 
@@ -35,6 +36,7 @@ class Exchange:
         "started",
         "status",
         "stored",
+        "warnings",
     )
 
     def __init__(self, request_id: str, method: str, path: str, received_at: float) -> None:
@@ -49,6 +51,7 @@ class Exchange:
         self.fault: FaultRule | None = None
         self.stored: int | None = None
         self.ignored_by: str | None = None
+        self.warnings: tuple[RequestWarning, ...] = ()  # accepted anyway under `observed` fidelity
 
     @property
     def rule_id(self) -> str | None:
@@ -90,7 +93,7 @@ class Exchange:
         which had been pausing the simulator for tens of milliseconds."""
         return (
             self.request_id, self.method, self.path, self.received_at, self.started, self.status,
-            self.duration_ms, self.raw, self.error, self.fault, self.stored, self.ignored_by,
+            self.duration_ms, self.raw, self.error, self.fault, self.stored, self.ignored_by, self.warnings,
         )  # fmt: skip
 
     @staticmethod
@@ -105,6 +108,7 @@ class Exchange:
         (
             exchange.request_id, exchange.method, exchange.path, exchange.received_at, exchange.started, exchange.status,
             exchange.duration_ms, exchange.raw, exchange.error, exchange.fault, exchange.stored, exchange.ignored_by,
+            exchange.warnings,
         ) = frozen  # fmt: skip
         return exchange
 
@@ -119,6 +123,7 @@ class Exchange:
             "body": self.body,
             "rule_id": self.rule_id,
             "message": self.message,
+            "warnings": warnings_json(self.warnings),
         }
         if isinstance(self.error, PayloadRejected):
             entry["violations"] = [{"rule_id": v.rule_id, "path": v.path, "message": v.message} for v in self.error.violations]
@@ -149,5 +154,7 @@ class RequestLog:
         if now != self._second:
             self._second, self._stamp = now, time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(now))
         rule = exchange.error.rule_id if exchange.error is not None else ""
+        if exchange.warnings:
+            rule = f"warnings: {','.join(sorted({w.rule_id for w in exchange.warnings}))}"
         line = f"{self._stamp} {exchange.method} {exchange.path} {exchange.status} {exchange.duration_ms:.1f}ms {exchange.request_id} {rule}"
         (self._stream or sys.stderr).write(line.rstrip() + "\n")

@@ -14,6 +14,7 @@ from enum import Enum
 class Evidence(str, Enum):
     DOCUMENTED = "documented"  # Heap's own documentation says it
     OBSERVED = "observed"  # a real client saw the live server do it
+    CLIENTS = "clients"  # seen only in clients (they send it; no live answer is on record)
     ASSUMED = "assumed"  # Heap is silent; this is our choice, configurable where it matters
 
 
@@ -41,8 +42,9 @@ _RULES = [
     Rule("user_id.format", "`user_id` is an integer in 0..2^53-1, as a string (or a number, as Heap's own examples send).", "D-track, D-ident; D-del example", Evidence.DOCUMENTED),
     Rule("properties.object", "`properties` is a JSON object.", "PHP1 issue #4 (observed 400)", Evidence.OBSERVED),
     Rule("properties.key_length", "A property name is at most 1024 characters.", "D-track, D-aup, D-aap", Evidence.DOCUMENTED),
-    Rule("properties.value_type", "A property value is a string or a number; on track an array of them is joined with `||`. Booleans, nulls and objects are rejected.", "D-track, D-aup, D-aap: number or string", Evidence.DOCUMENTED),
-    Rule("properties.value_length", "A string property value is at most 1024 characters (arrays on track are cut to 1024 instead).", "D-track: fewer than 1024 characters; arrays truncated", Evidence.DOCUMENTED),
+    Rule("properties.value_type", "A property value is a string or a number; on track an array of them is joined with `||`. Nulls and objects are rejected.", "D-track, D-aup, D-aap: number or string", Evidence.DOCUMENTED),
+    Rule("properties.boolean", "A property value is not a boolean (Heap documents numbers and strings).", "D-track, D-aup, D-aap: number or string", Evidence.DOCUMENTED),
+    Rule("properties.value_length", "A string property value is fewer than 1024 characters (arrays on track are cut to 1024 instead).", "D-track: fewer than 1024 characters; arrays truncated", Evidence.DOCUMENTED),
     Rule("user_properties.reserved_id", "A user property name is not any casing of `id`.", "D-aup, D-baup", Evidence.DOCUMENTED),
     Rule("timestamp.format", "`timestamp` is ISO 8601 (any offset; none means UTC) or epoch milliseconds; absent means now.", "D-track (ISO 8601); TEAL, SEG2, I18N (epoch ms)", Evidence.DOCUMENTED),
     Rule("session_id.format", "`session_id` is a string.", "D-track", Evidence.DOCUMENTED),

@@ -29,6 +29,7 @@ from heap_mock.endpoints.user_properties import UserPropertiesRequest
 from heap_mock.errors import DeletionNotFound, DeletionUnauthorized, Throttled
 from heap_mock.faults import FaultInjector
 from heap_mock.journal import Exchange
+from heap_mock.leniency import RequestWarning, warnings_json
 from heap_mock.ratelimit import Demand, RateLimiter, Refusal
 
 _LIMIT_TEXT = {
@@ -62,12 +63,13 @@ class StoredEvent(NamedTuple):
     idempotency_key: str | None
     endpoint: str
     request_id: str
+    warnings: tuple[RequestWarning, ...] = ()  # the documented rules this event broke, accepted anyway
 
     @staticmethod
     def freeze(event: TrackEvent, endpoint: str, request_id: str) -> tuple[Any, ...]:
         # As text: the bytes orjson returns keep its 4 KiB working buffer; decoding copies them to size.
         properties = orjson.dumps(event.properties).decode()
-        return (*event[:5], properties, event.session_id, event.idempotency_key, endpoint, request_id)
+        return (*event[:5], properties, event.session_id, event.idempotency_key, endpoint, request_id, event.warnings)
 
     @classmethod
     def thaw(cls, stored: tuple[Any, ...]) -> StoredEvent:
@@ -76,6 +78,7 @@ class StoredEvent(NamedTuple):
     def to_json(self) -> dict[str, Any]:
         data = self._asdict()
         data["timestamp"] = to_iso(self.timestamp)
+        data["warnings"] = warnings_json(self.warnings)
         return data
 
 
@@ -152,10 +155,10 @@ class SimulatorState:
 
     # --- ingestion -------------------------------------------------------------------------
 
-    def ingest_track(self, request: TrackRequest, request_id: str, now: float, clock_rate: float) -> int:
+    def ingest_track(self, request: TrackRequest, request_id: str, now: float, clock_rate: float, endpoint: str | None = None) -> int:
         """Admit the request under the limits, then store its events once each. Returns how many were new."""
         demands = self._track_demands(request)
-        endpoint = "bulk_track" if request.bulk else "track"
+        endpoint = endpoint or ("bulk_track" if request.bulk else "track")
         with self.lock:
             self._admit_or_throttle(demands, now, clock_rate)
             stored = 0

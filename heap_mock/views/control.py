@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 import heap_mock
 from heap_mock.clock import LATEST, MAX_RATE, parse_iso, to_iso
 from heap_mock.errors import ControlError
+from heap_mock.fidelity import rule_json
 from heap_mock.rules import RULES
 from heap_mock.simulator import Simulator, current_simulator, json_response
 from heap_mock.state import EventQuery, iter_json
@@ -169,7 +170,7 @@ def limits() -> Response:
 
 @control.get("/rules")
 def rules() -> Response:
-    return json_response({"rules": [{**vars(rule), "evidence": rule.evidence.value} for rule in RULES.values()]})
+    return json_response({"rules": [rule_json(rule) for rule in RULES.values()]})
 
 
 @control.get("/config")

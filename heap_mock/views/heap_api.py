@@ -24,7 +24,12 @@ from heap_mock.errors import PayloadRejected, Violation
 from heap_mock.journal import Exchange
 from heap_mock.simulator import Simulator
 
-EMPTY_JSON = json_answer({})
+SUCCESS_ANSWERS = {"{}": json_answer({}), "OK": text_answer("OK"), "": Answer(200, b"", "text/plain; charset=utf-8")}
+
+
+def success_answer(setting: str) -> Answer:
+    """The configured success body (`success_body`): Heap's own for these endpoints is undocumented."""
+    return SUCCESS_ANSWERS[setting]
 
 
 class HeapCall:
@@ -60,29 +65,35 @@ def track(call: HeapCall) -> Answer:
     now = sim.clock.now()
     config = sim.config
     parsed = validate_track(
-        call.json_body(), now=now, max_bulk_items=config.max_bulk_items, truncate_long=config.truncates_long_values
+        call.json_body(), now=now, max_bulk_items=config.max_bulk_items, truncate_long=config.truncates_long_values,
+        fidelity=config.fidelity_mode,
     )
     call.exchange.stored = sim.state.ingest_track(parsed, call.exchange.request_id, now, sim.clock.rate)
-    return EMPTY_JSON
+    call.exchange.warnings = parsed.warnings  # set once stored: a throttled request keeps none
+    return success_answer(config.success_body)
 
 
 def add_user_properties(call: HeapCall) -> Answer:
     sim = call.sim
     config = sim.config
     parsed = validate_user_properties(
-        call.json_body(), max_bulk_items=config.max_bulk_items, truncate_long=config.truncates_long_values
+        call.json_body(), max_bulk_items=config.max_bulk_items, truncate_long=config.truncates_long_values,
+        fidelity=config.fidelity_mode,
     )
     sim.state.ingest_user_properties(parsed, sim.clock.now(), sim.clock.rate)
-    return EMPTY_JSON
+    call.exchange.warnings = parsed.warnings
+    return success_answer(config.success_body)
 
 
 def add_account_properties(call: HeapCall) -> Answer:
     sim = call.sim
     config = sim.config
     parsed = validate_account_properties(
-        call.json_body(), max_bulk_items=config.max_bulk_items, truncate_long=config.truncates_long_values
+        call.json_body(), max_bulk_items=config.max_bulk_items, truncate_long=config.truncates_long_values,
+        fidelity=config.fidelity_mode,
     )
     sim.state.ingest_account_properties(parsed)
+    call.exchange.warnings = parsed.warnings
     return text_answer("OK")  # D-aap documents the body `OK`
 
 
@@ -92,7 +103,7 @@ def identify(call: HeapCall) -> Answer:
     outcome = sim.state.identify(validate_identify(call.json_body(), now=now), now)
     if outcome.ignored_by:
         call.exchange.ignored_by = outcome.ignored_by  # D-ident: dropped silently, but the journal says why
-    return EMPTY_JSON
+    return success_answer(sim.config.success_body)
 
 
 def auth_token(call: HeapCall) -> Answer:

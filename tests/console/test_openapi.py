@@ -117,7 +117,7 @@ HEAP_EXCHANGES = [
     ("/api/add_user_properties", {"app_id": "11", "identity": "alice", "properties": {"plan": "gold"}}, 200),
     ("/api/add_user_properties", {"app_id": "11", "users": [{"identity": "bob", "properties": {"age": 30}}]}, 200),
     ("/api/add_user_properties", {"app_id": "11", "properties": {"plan": "gold"}}, 400),
-    ("/api/add_user_properties", {"app_id": "11", "identity": "alice", "properties": {"ok": True}}, 400),
+    ("/api/add_user_properties", {"app_id": "11", "identity": "alice", "properties": {"ok": None}}, 400),
     ("/api/add_account_properties", {"app_id": "11", "account_id": "acme", "properties": {"tier": "gold"}}, 200),
     ("/api/add_account_properties", {"app_id": "11", "accounts": [{"account_id": "acme", "properties": {"seats": 5}}]}, 200),
     ("/api/add_account_properties", {"app_id": "11", "properties": {"tier": "gold"}}, 400),

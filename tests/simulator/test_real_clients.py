@@ -44,7 +44,7 @@ def test_bulk_track_is_chunked_into_1000s_and_stored(heap_client: HeapAPIClient,
 
 def test_client_surfaces_the_simulators_400(heap_client: HeapAPIClient, heap_mock: MockClient) -> None:
     with pytest.raises(requests.HTTPError) as raised:
-        heap_client.track("alice", "E", {"flag": True})
+        heap_client.track("alice", "E", {"flag": None})
     assert raised.value.response.status_code == 400
     assert "postBody.events[0].properties.flag should be string or number" in raised.value.response.text
     assert heap_mock.events() == []
