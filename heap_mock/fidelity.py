@@ -6,7 +6,7 @@ disagree, so the document can never drift from what the simulator enforces.
 
 from __future__ import annotations
 
-from heap_mock.leniency import LENIENT_RULES
+from heap_mock.leniency import LENIENT_RULES, under
 from heap_mock.rules import RULES, Evidence, Rule
 
 # Where Heap is silent, what the simulator does, and the setting that changes it (if any).
@@ -51,18 +51,6 @@ def _evidence(rule: Rule) -> str:
     return label if lenient is None else f"{label}; the other reading {_EVIDENCE_LABEL[lenient.evidence]} (below)"
 
 
-def _under(rule: Rule) -> tuple[str, str]:
-    """What the `observed` and `documented` fidelities do with the rule."""
-    lenient = LENIENT_RULES.get(rule.id)
-    if lenient is None:
-        return "as stated", "as stated"
-    return lenient.observed, lenient.documented
-
-
-def rule_json(rule: Rule) -> dict[str, str]:
-    """A rule as `GET /_mock/rules` shows it: the catalogue entry and what each fidelity does."""
-    observed, documented = _under(rule)
-    return {**vars(rule), "evidence": rule.evidence.value, "under_observed": observed, "under_documented": documented}
 
 
 def render() -> str:
@@ -85,7 +73,7 @@ def render() -> str:
         "| rule | statement | source | evidence | under `observed` | under `documented` |",
         "|---|---|---|---|---|---|",
     ]
-    lines += [f"| `{r.id}` | {r.statement} | {r.source} | {_evidence(r)} | {' | '.join(_under(r))} |" for r in RULES.values()]
+    lines += [f"| `{r.id}` | {r.statement} | {r.source} | {_evidence(r)} | {' | '.join(under(r))} |" for r in RULES.values()]
     lines += ["", "## Where Heap's docs and live Heap part (accepted with a warning under `observed`)", ""]
     lines += ["| rule | evidence | source | fix before production |", "|---|---|---|---|"]
     lines += [f"| `{w.rule_id}` | {_EVIDENCE_LABEL[w.evidence]} | {w.source} | {w.advice} |" for w in LENIENT_RULES.values()]

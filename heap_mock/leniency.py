@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, NamedTuple
 
-from heap_mock.rules import Evidence
+from heap_mock.rules import Evidence, Rule
 
 
 class Fidelity(str, Enum):
@@ -134,3 +134,17 @@ def summarise(value: Any) -> str:
     if isinstance(value, str):
         return f"string of {len(value)} characters"
     return type(value).__name__
+
+
+def under(rule: Rule) -> tuple[str, str]:
+    """What the `observed` and `documented` fidelities do with a rule of the catalogue."""
+    lenient = LENIENT_RULES.get(rule.id)
+    if lenient is None:
+        return "as stated", "as stated"
+    return lenient.observed, lenient.documented
+
+
+def rule_json(rule: Rule) -> dict[str, str]:
+    """A rule as `GET /_mock/rules` shows it: the catalogue entry and what each fidelity does."""
+    observed, documented = under(rule)
+    return {**vars(rule), "evidence": rule.evidence.value, "under_observed": observed, "under_documented": documented}

@@ -135,6 +135,12 @@ def heap_paths() -> dict[str, Any]:
         "/api/v1/identify": {"post": operation(
             "identify", HEAP_TAG, "Tie a Heap SDK user_id to an identity (over the documented caps: 200, ignored)",
             heap_responses(empty, limited=False), requestBody={"required": True, **json_body(ref("IdentifyRequest"), "")})},
+        "/api/integrations/track": {"post": operation(
+            "integrationsTrack", HEAP_TAG, "Heap's partner track (as Segment's destination sends it): up to 1000 events, limited as bulk track",
+            heap_responses(empty, limited=True), requestBody={"required": True, **json_body(ref("IntegrationsTrackRequest"), "")})},
+        "/api/integrations/add_user_properties": {"post": operation(
+            "integrationsAddUserProperties", HEAP_TAG, "Heap's partner add_user_properties: up to 1000 users, limited as add_user_properties",
+            heap_responses(empty, limited=True), requestBody={"required": True, **json_body(ref("IntegrationsUserPropertiesRequest"), "")})},
         **deletion_paths(),
     }
 
@@ -205,6 +211,16 @@ def heap_request_schemas() -> dict[str, Schema]:
             "accounts", {"account_id": {"type": ["string", "integer"], "minLength": 1}, "properties": ref("Properties")}, "account_id"),
         "IdentifyRequest": {"type": "object", "required": ["app_id", "identity", "user_id"], "properties": {
             "app_id": ref("AppId"), "identity": ref("Identity"), "user_id": ref("UserId"), "timestamp": ref("Timestamp")}},
+        "UserIdentifier": {"type": "object", "minProperties": 1, "description": (
+            "Who a partner item is about: identity, else email, else anonymous_id (each used as the identity), "
+            "else user_id (track only)."), "properties": {
+            "identity": ref("Identity"), "email": ref("Identity"), "anonymous_id": ref("Identity"), "user_id": ref("UserId")}},
+        "IntegrationsTrackRequest": bulk("events", {"type": "object", "required": ["event", "user_identifier"], "properties": {
+            "event": {"type": "string", "minLength": 1, "maxLength": MAX_NAME}, "user_identifier": ref("UserIdentifier"),
+            "properties": ref("TrackProperties"), "custom_properties": ref("TrackProperties"), "timestamp": ref("Timestamp"),
+            "session_id": {"type": "string", "minLength": 1}, "idempotency_key": {"type": "string", "minLength": 1}}}),
+        "IntegrationsUserPropertiesRequest": bulk("users", {"type": "object", "required": ["user_identifier"], "properties": {
+            "user_identifier": ref("UserIdentifier"), "properties": ref("Properties"), "custom_properties": ref("Properties")}}),
         "UserDeletionRequest": {"type": "object", "required": ["users"], "properties": {"users": {
             "type": "array", "minItems": 1, "maxItems": 10_000,
             "items": {"type": "object", "properties": {"identity": ref("Identity"), "user_id": ref("UserId")},

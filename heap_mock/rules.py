@@ -51,6 +51,7 @@ _RULES = [
     Rule("idempotency_key.format", "`idempotency_key` is a non-empty string; a repeated key is accepted and stored once.", "D-track: subsequent calls with the same key do not update data", Evidence.DOCUMENTED),
     Rule("user_properties.identity_required", "add_user_properties names an `identity`.", "D-aup: required", Evidence.DOCUMENTED),
     Rule("account_properties.account_id_required", "add_account_properties names an `account_id` (a non-empty string).", "D-aap: account_id", Evidence.DOCUMENTED),
+    Rule("integrations.user_identifier", "A partner request (`/api/integrations/*`) names each user in a `user_identifier` object: identity, email or anonymous_id (or user_id, on track).", "segmentio/action-destinations destinations/heap; Looker's Heap action (seen only in clients)", Evidence.CLIENTS),
     Rule("identify.required", "identify has `user_id` and `identity`.", "D-ident: required", Evidence.DOCUMENTED),
     Rule("identify.one_identity_per_user_id", "A user_id keeps its first identity; a later, different one is silently dropped (200).", "D-ident", Evidence.DOCUMENTED),
     Rule("identify.ten_user_ids_per_identity", "An identity takes at most 10 user_ids per 30 days; the 11th is silently ignored (200).", "D-ident: over a one-month period", Evidence.DOCUMENTED),

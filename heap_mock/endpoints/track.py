@@ -79,7 +79,7 @@ def validate_track(
 def _check_event(
     item: dict[str, Any], path: str, app_id: str, findings: Findings, now: float, truncate_long: bool
 ) -> TrackEvent | None:
-    name = _check_event_name(item, path, findings)
+    name = check_event_name(item, path, findings)
     identity, user_id = _check_subject(item, path, findings)
     return event_record(item, path, app_id, findings, now, truncate_long, name, identity, user_id)
 
@@ -116,7 +116,7 @@ def _merged_properties(
     return merged
 
 
-def _check_event_name(item: dict[str, Any], path: str, findings: Findings) -> str | None:
+def check_event_name(item: dict[str, Any], path: str, findings: Findings) -> str | None:
     name = item.get("event")
     if "event" not in item:
         findings.add("track.event.required", path, "should have required property 'event'")

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 import heap_mock
 from heap_mock.clock import LATEST, MAX_RATE, parse_iso, to_iso
 from heap_mock.errors import ControlError
-from heap_mock.fidelity import rule_json
+from heap_mock.leniency import rule_json
 from heap_mock.rules import RULES
 from heap_mock.simulator import Simulator, current_simulator, json_response
 from heap_mock.state import EventQuery, iter_json

@@ -18,6 +18,7 @@ from heap_mock.answers import Answer, json_answer, text_answer
 from heap_mock.endpoints.account_properties import validate_account_properties
 from heap_mock.endpoints.deletion import parse_basic_auth, parse_bearer, validate_deletion
 from heap_mock.endpoints.identify import validate_identify
+from heap_mock.endpoints.integrations import validate_integrations_track, validate_integrations_user_properties
 from heap_mock.endpoints.track import validate_track
 from heap_mock.endpoints.user_properties import validate_user_properties
 from heap_mock.errors import PayloadRejected, Violation
@@ -97,6 +98,33 @@ def add_account_properties(call: HeapCall) -> Answer:
     return text_answer("OK")  # D-aap documents the body `OK`
 
 
+def integrations_track(call: HeapCall) -> Answer:
+    """Heap's partner track (Segment's destination): validated and stored as bulk track is."""
+    sim = call.sim
+    now = sim.clock.now()
+    config = sim.config
+    parsed = validate_integrations_track(
+        call.json_body(), now=now, max_bulk_items=config.max_bulk_items, truncate_long=config.truncates_long_values,
+        fidelity=config.fidelity_mode,
+    )
+    call.exchange.stored = sim.state.ingest_track(parsed, call.exchange.request_id, now, sim.clock.rate, endpoint="integrations_track")
+    call.exchange.warnings = parsed.warnings
+    return success_answer(config.success_body)
+
+
+def integrations_add_user_properties(call: HeapCall) -> Answer:
+    """Heap's partner add_user_properties: validated and stored as bulk add_user_properties is."""
+    sim = call.sim
+    config = sim.config
+    parsed = validate_integrations_user_properties(
+        call.json_body(), max_bulk_items=config.max_bulk_items, truncate_long=config.truncates_long_values,
+        fidelity=config.fidelity_mode,
+    )
+    sim.state.ingest_user_properties(parsed, sim.clock.now(), sim.clock.rate)
+    call.exchange.warnings = parsed.warnings
+    return success_answer(config.success_body)
+
+
 def identify(call: HeapCall) -> Answer:
     sim = call.sim
     now = sim.clock.now()
@@ -143,6 +171,8 @@ HEAP_ROUTES = {
         HeapRoute("POST", "/api/add_user_properties", add_user_properties),
         HeapRoute("POST", "/api/add_account_properties", add_account_properties),
         HeapRoute("POST", "/api/v1/identify", identify),
+        HeapRoute("POST", "/api/integrations/track", integrations_track),
+        HeapRoute("POST", "/api/integrations/add_user_properties", integrations_add_user_properties),
         HeapRoute("POST", "/api/public/v0/auth_token", auth_token),
         HeapRoute("POST", "/api/public/v0/user_deletion", user_deletion),
     )
