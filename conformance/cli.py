@@ -7,6 +7,7 @@ matches); 1 when any fails; 2 when the arguments or fixtures cannot be used.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import shlex
 import sys
@@ -52,6 +53,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--time-scale", metavar="N", type=float, default=DEFAULT_TIME_SCALE, help=f"with --forwarder-cmd: simulated seconds per real second (default {DEFAULT_TIME_SCALE:g})"
     )
     parser.add_argument("--timeout", metavar="SECONDS", type=float, default=DEFAULT_COMMAND_TIMEOUT_S, help="with --forwarder-cmd: per-batch time limit")
+    parser.add_argument(
+        "--fail-on-warnings", action="store_true",
+        help="fail the run when the forwarder's requests drew simulator warnings (accepted like live Heap, outside Heap's docs)",
+    )
     parser.add_argument("--list-rules", action="store_true", help="print the rule catalogue and exit")
     return parser
 
@@ -95,7 +100,7 @@ def run(args: argparse.Namespace, forwarder: ForwarderUnderTest, rule_ids: list[
     with HeapMockServer(config=SIMULATOR_CONFIG) as server:
         link = SimulatorLink(MockClient(server.url), server)
         runner = ConformanceRunner(link, fixtures_dir=args.fixtures, golden_dir=args.fixtures / "golden", update_golden=args.update_golden)
-        return runner.run(forwarder, rule_ids)
+        return dataclasses.replace(runner.run(forwarder, rule_ids), fail_on_warnings=args.fail_on_warnings)
 
 
 def write_outputs(args: argparse.Namespace, report: Report, argv: Sequence[str]) -> None:

@@ -59,6 +59,7 @@ class JournalEntry:
     message: str | None
     retry_after: int | None  # the Retry-After the simulator answered with (limiter or injected fault)
     fault_id: int | None
+    warnings: tuple[dict[str, Any], ...] = field(default=(), repr=False)  # accepted, but outside Heap's docs
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> JournalEntry:
@@ -73,6 +74,7 @@ class JournalEntry:
             message=raw.get("message"),
             retry_after=raw.get("retry_after"),
             fault_id=raw.get("fault_id"),
+            warnings=tuple(raw.get("warnings") or ()),
         )
 
     @property

@@ -77,12 +77,15 @@ class ConformanceHarness:
         """A whole report, as `heap-conformance` prints it."""
         return self.runner.run(as_forwarder(forwarder), rules, fixtures)
 
-    def assert_conforms(self, fixture_id: str, forwarder: ForwarderSpec = None, rules: list[str] | None = None) -> FixtureOutcome:
-        """Run one fixture and fail the test with the full per-rule report if any rule (or golden file) fails."""
+    def assert_conforms(
+        self, fixture_id: str, forwarder: ForwarderSpec = None, rules: list[str] | None = None, *, fail_on_warnings: bool = False
+    ) -> FixtureOutcome:
+        """Run one fixture and fail the test with the full per-rule report if any rule (or golden file)
+        fails, or, with `fail_on_warnings`, if its requests drew simulator warnings."""
         outcome = self.run_fixture(fixture_id, forwarder, rules)
-        if not outcome.passed:
+        if not outcome.passed or (fail_on_warnings and outcome.warnings):
             chosen = select_rules(rules) if rules else select_rules(list(self.fixture(fixture_id).rules))
-            report = Report(as_forwarder(forwarder).name, rule_results(chosen, [outcome]), (outcome,), outcome.real_s)
+            report = Report(as_forwarder(forwarder).name, rule_results(chosen, [outcome]), (outcome,), outcome.real_s, fail_on_warnings)
             pytest.fail(render_text(report), pytrace=False)
         return outcome
 
