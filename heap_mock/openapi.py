@@ -286,7 +286,8 @@ def mock_paths() -> dict[str, Any]:
         "/_mock/requests": listing(
             "requests", "The journal of Heap requests, accepted and refused, with their bodies", "RequestsPage",
             ("status", {"type": "integer"}, "exact status"), ("path", TEXT, "exact path"), ("method", TEXT, "exact method"),
-            ("rule_id", TEXT, "exact rule, e.g. limit.track or fault.injected")),
+            ("rule_id", TEXT, "exact rule, e.g. limit.track or fault.injected"),
+            ("warned", {"type": "string", "enum": ["true", "false"]}, "true: only requests accepted with warnings; false: only those without")),
         "/_mock/limits": {"get": operation("limits", MOCK_TAG, "Rate limits and how full each window is", {"200": json_body(ref("Limits"), "")})},
         "/_mock/rules": {"get": operation("rules", MOCK_TAG, "The payload and limit rules the simulator enforces", {"200": json_body(ref("Rules"), "")})},
         "/_mock/config": {"get": operation("config", MOCK_TAG, "The simulator's settings", {"200": json_body(ref("Config"), "")})},

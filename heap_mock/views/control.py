@@ -151,8 +151,19 @@ def requests_journal() -> Response:
     status = _int_arg("status", None)
     if status is not None:
         entries = [entry for entry in entries if entry["status"] == status]
+    entries = _by_warnings(entries, request.args.get("warned"))
     page, total = _page(entries)
     return json_response({"requests": page, "total": total})
+
+
+def _by_warnings(entries: list[dict[str, Any]], warned: str | None) -> list[dict[str, Any]]:
+    """`warned=true`: the requests accepted with warnings (fidelity `observed`); `false`: the others."""
+    if warned is None:
+        return entries
+    if warned not in ("true", "false"):
+        raise ControlError(f"query parameter 'warned' should be 'true' or 'false', got {warned!r}")
+    wanted = warned == "true"
+    return [entry for entry in entries if bool(entry["warnings"]) == wanted]
 
 
 def _filtered(items: list[dict[str, Any]], keys: tuple[str, ...]) -> list[dict[str, Any]]:

@@ -37,6 +37,11 @@ def test_a_warned_request_is_marked_in_the_journal_and_opens_onto_its_warnings(c
     expect(row).to_have_count(1)
     expect(row.locator(".status")).to_have_text("200 warned")
     expect(row).to_contain_text("properties.boolean")
+    assert heap_mock.post("/api/track", {"app_id": "11", "identity": "plain", "event": "Clean"}).status_code == 200
+    page.click('[data-kind="warned"]')
+    expect(page.locator('[data-count="warned"]')).to_have_text("1")
+    expect(page.locator('[data-count="all"]')).to_have_text("2")
+    expect(row).to_have_count(1)
     row.click()
     warnings = page.locator("#requests-table tr.detail .warnings tbody tr")
     expect(warnings).to_have_count(2)

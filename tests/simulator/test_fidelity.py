@@ -10,7 +10,7 @@ import pytest
 
 from heap_mock.config import Config, ConfigError
 from heap_mock.server import HeapMockServer
-from heap_mock.testing import MockClient
+from heap_mock.testing import MockClient, MockClientError
 from tests.simulator.live_heap_replays import AIRBYTE_ACCOUNT, AIRBYTE_TRACK, REPLAYS, SEGMENT_IDENTIFY, VALUE_OF_1024, LiveReplay
 
 APP = "11"
@@ -171,3 +171,12 @@ def test_a_throttled_request_keeps_no_warnings(heap_mock: MockClient) -> None:
     assert statuses[-1] == 429
     throttled = heap_mock.requests(status=429)[0]
     assert throttled["warnings"] == [] and len(heap_mock.events()) == 30
+
+
+def test_the_journal_filters_requests_accepted_with_warnings(heap_mock: MockClient) -> None:
+    assert heap_mock.post(AIRBYTE_TRACK.path, AIRBYTE_TRACK.body).status_code == 200
+    assert heap_mock.post("/api/track", {"app_id": APP, "identity": "a", "event": "Clean"}).status_code == 200
+    assert [entry["body"]["event"] for entry in heap_mock.requests(warned="true")] == [AIRBYTE_TRACK.body["event"]]
+    assert [entry["body"]["event"] for entry in heap_mock.requests(warned="false")] == ["Clean"]
+    with pytest.raises(MockClientError, match="'warned' should be 'true' or 'false'"):
+        heap_mock.requests(warned="yes")

@@ -62,6 +62,7 @@ export function requestsPanel(onChange, kind) {
 export const REQUEST_KINDS = {
   all: {},
   accepted: { status: 200 },
+  warned: { warned: "true" },
   rejected: { status: 400 },
   throttled: { status: 429 },
   faults: { rule_id: "fault.injected" },
