@@ -32,7 +32,7 @@ def test_our_forwarder_draws_no_boolean_or_id_warnings(heap_conformance: Conform
 
 def test_assert_conforms_fails_on_warnings_only_when_asked(heap_conformance: ConformanceHarness) -> None:
     heap_conformance.assert_conforms("screen_views", warned.sends_booleans, rules=[RULES])
-    with pytest.raises(pytest.fail.Exception, match="properties.boolean: sent booleans"):
+    with pytest.raises(pytest.fail.Exception, match=r"properties\.boolean: sent booleans"):
         heap_conformance.assert_conforms("screen_views", warned.sends_booleans, rules=[RULES], fail_on_warnings=True)
 
 
