@@ -3,8 +3,12 @@ shows them beside its events and beside the request, and a stored boolean reads 
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 import pytest
 
+from heap_mock.server import HeapMockServer
 from heap_mock.testing import MockClient
 from tests.console.conftest import ConsolePage
 from tests.simulator.live_heap_replays import AIRBYTE_ACCOUNT, AIRBYTE_TRACK
@@ -19,6 +23,7 @@ def test_a_warned_event_shows_its_warning_beside_it_and_its_stored_boolean(conso
     assert heap_mock.post(AIRBYTE_TRACK.path, AIRBYTE_TRACK.body).status_code == 200
     assert heap_mock.post("/api/track", {"app_id": "11", "identity": "plain", "event": "Clean"}).status_code == 200
     page = console.open()
+    expect(page.locator("#fidelity")).to_have_text("fidelity: observed")
     warned, clean = page.locator(ROWS).nth(1), page.locator(ROWS).nth(0)
     expect(warned.locator(".warning-badge")).to_have_text("⚠ 1 warning")
     expect(warned).to_contain_text("blocked=false")
@@ -55,3 +60,14 @@ def test_stored_booleans_read_back_as_text_in_the_users_and_accounts_tabs(consol
     expect(page.locator("#users-table tbody tr.row .chip")).to_have_text(["viptrue"])
     page = console.open("accounts")
     expect(page.locator("#accounts-table tbody tr.row")).to_contain_text("email_verifiedfalse")
+
+
+def test_the_header_shows_a_documented_simulators_fidelity(browser_context: Any) -> None:
+    with HeapMockServer(config={"fidelity": "documented", "log_requests": False}) as server:
+        page = browser_context.new_page()
+        try:
+            page.goto(f"{server.url}/#events")
+            expect(page.locator("#fidelity")).to_have_text("fidelity: documented")
+            expect(page.locator("#fidelity")).to_have_attribute("title", re.compile("Everything Heap's docs forbid is refused"))
+        finally:
+            page.close()
