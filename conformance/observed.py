@@ -96,7 +96,8 @@ class JournalEntry:
         names = sorted({str(event.get("event"))[:40] for event in self.events})[:3]
         named = f" {names}" if names else ""
         refused = f" [{self.rule_id}]" if self.rule_id else ""
-        return f"{self.id}: {self.method} {self.path} -> {self.status}{refused}, {what}{named}"
+        warned = f" [warned: {', '.join(sorted({w['rule_id'] for w in self.warnings}))}]" if self.warnings else ""
+        return f"{self.id}: {self.method} {self.path} -> {self.status}{refused}{warned}, {what}{named}"
 
 
 def _short(value: Any) -> str:

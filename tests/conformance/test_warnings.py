@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from conformance.observed import JournalEntry
 from conformance.pytest_plugin import ConformanceHarness
 from tests.conformance import warned
 from tests.conformance.test_cli import run_cli
@@ -21,6 +22,8 @@ def test_a_fixture_outcome_carries_the_warnings_its_requests_drew(heap_conforman
     assert outcome.passed  # a warning is not a failure
     assert outcome.warnings and {w.rule_id for w in outcome.warnings} == {"properties.boolean"}
     first = outcome.warnings[0]
+    warned_requests = [entry for entry in heap_conformance.runner.link.client.requests() if entry["warnings"]]
+    assert warned_requests and all(entry["status"] == 200 for entry in warned_requests)
     assert first.json_path.endswith(".properties.from_mobile") and first.fact == "boolean true" and first.evidence == "observed"
     assert first.what_it_did.startswith("sent booleans: accepted by live Heap but outside the documented types")
 
@@ -50,3 +53,12 @@ def test_the_cli_reports_warnings_and_passes_unless_asked_to_fail_on_them(capsys
     assert code == 1 and "DOES NOT CONFORM" in out and "(failing: --fail-on-warnings)" in out
     failures = [case.get("name") for case in ET.parse(junit).getroot().iter("testcase") if case.find("failure") is not None]
     assert failures == ["properties.boolean"]
+
+
+def test_a_warned_request_says_so_among_the_nearest_requests() -> None:
+    raw = {"id": "req-3", "method": "POST", "path": "/api/track", "status": 200, "received_at": "2026-01-01T00:00:00.000Z",
+           "body": {"app_id": "11", "identity": "a", "event": "E", "properties": {"f": True}}, "rule_id": None, "message": None,
+           "warnings": [{"rule_id": "properties.boolean", "path": "postBody.events[0].properties.f", "fact": "boolean true",
+                         "evidence": "observed", "source": "s", "message": "m"}]}
+    summary = JournalEntry.from_json(raw).summary()
+    assert summary == "req-3: POST /api/track -> 200 [warned: properties.boolean], 1 event(s) ['E']"

@@ -159,7 +159,7 @@ def test_fidelity_defaults_to_observed_and_refuses_an_unknown_value(heap_mock: M
 
 
 def test_the_rules_endpoint_says_what_each_fidelity_does(heap_mock: MockClient) -> None:
-    rules = {rule["id"]: rule for rule in heap_mock._control("GET", "/rules")["rules"]}
+    rules = {rule["id"]: rule for rule in heap_mock.rules()}
     assert rules["properties.boolean"]["under_documented"] == "refused (400)"
     assert rules["properties.boolean"]["under_observed"].startswith("accepted with a warning")
     assert rules["track.event.required"]["under_observed"] == rules["track.event.required"]["under_documented"] == "as stated"
