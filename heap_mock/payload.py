@@ -224,10 +224,12 @@ def _check_value(value: Any, path: str, findings: Findings, truncate_long: bool)
     longest = MAX_NAME if findings.fidelity is Fidelity.OBSERVED else MAX_NAME - 1
     if truncate_long:
         return value[:longest]
+    fewer = f"should be fewer than {MAX_NAME} characters"  # D-track's own words
     if len(value) > MAX_NAME:
-        findings.add("properties.value_length", path, f"should NOT be longer than {longest} characters")
+        observed = findings.fidelity is Fidelity.OBSERVED
+        findings.add("properties.value_length", path, f"should NOT be longer than {MAX_NAME} characters" if observed else fewer)
         return None
-    if findings.tolerate("properties.value_length", path, f"should be fewer than {MAX_NAME} characters", summarise(value)):
+    if findings.tolerate("properties.value_length", path, fewer, summarise(value)):
         return value
     return None
 

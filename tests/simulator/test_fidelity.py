@@ -137,6 +137,8 @@ def test_a_value_of_1024_is_accepted_with_a_warning_and_1025_is_refused_under_ob
 def test_documented_refuses_1024_and_accepts_1023(documented: MockClient) -> None:
     refused = documented.post(VALUE_OF_1024.path, VALUE_OF_1024.body)
     assert refused.text.strip() == "postBody.events[0].properties.description should be fewer than 1024 characters"
+    over = documented.post("/api/track", {"app_id": APP, "identity": "a", "event": "E", "properties": {"p": "v" * 1025}})
+    assert over.text.strip() == "postBody.events[0].properties.p should be fewer than 1024 characters"
     accepted = documented.post("/api/add_user_properties", {"app_id": APP, "identity": "a", "properties": {"p": "v" * 1023}})
     assert accepted.status_code == 200 and documented.requests(order="desc")[0]["warnings"] == []
 
