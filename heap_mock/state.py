@@ -57,11 +57,13 @@ class SimulatorState:
     def next_request_id(self) -> str:
         return f"req-{next(self._request_seq)}"  # itertools.count: atomic under the GIL
 
-    def ingest_track(self, request: TrackRequest, request_id: str, now: float, clock_rate: float) -> int:
-        """Admit the request under the limits, then store its events once each. Returns how many were new."""
+    def ingest_track(self, request: TrackRequest, request_id: str, now: float, clock_rate: float, endpoint: str | None = None) -> int:
+        """Admit the request under the limits, then store its events once each. Returns how many were new.
+
+        `endpoint` names where they came from when it is not track or bulk track (the partner track)."""
         if self.config.limits_enabled:
             self.limits.admit(track_demands(request), now, clock_rate)
-        stored = self.events.store(request.events, "bulk_track" if request.bulk else "track", request_id)
+        stored = self.events.store(request.events, endpoint or ("bulk_track" if request.bulk else "track"), request_id)
         self.identities.ensure_users(request.app_id, map(_identity, stored))
         return len(stored)
 

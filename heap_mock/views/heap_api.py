@@ -17,13 +17,19 @@ from heap_mock.bodies import NotJSON, parse_json
 from heap_mock.validators.account_properties import validate_account_properties
 from heap_mock.validators.deletion import parse_basic_auth, parse_bearer, validate_deletion
 from heap_mock.validators.identify import validate_identify
+from heap_mock.validators.integrations import validate_integrations_track, validate_integrations_user_properties
 from heap_mock.validators.track import validate_track
 from heap_mock.validators.user_properties import validate_user_properties
 from heap_mock.errors import PayloadRejected, Violation
 from heap_mock.journal import Exchange
 from heap_mock.simulator import Simulator
 
-EMPTY_JSON = json_answer({})
+SUCCESS_ANSWERS = {"{}": json_answer({}), "OK": text_answer("OK"), "": Answer(200, b"", "text/plain; charset=utf-8")}
+
+
+def success_answer(setting: str) -> Answer:
+    """The configured success body (`success_body`): Heap's own for these endpoints is undocumented."""
+    return SUCCESS_ANSWERS[setting]
 
 
 class HeapCall:
@@ -57,30 +63,63 @@ def track(call: HeapCall) -> Answer:
     now = sim.clock.now()
     config = sim.config
     parsed = validate_track(
-        call.json_body(), now=now, max_bulk_items=config.max_bulk_items, truncate_long=config.truncates_long_values
+        call.json_body(), now=now, max_bulk_items=config.max_bulk_items, truncate_long=config.truncates_long_values,
+        fidelity=config.fidelity_mode,
     )
     call.exchange.stored = sim.state.ingest_track(parsed, call.exchange.request_id, now, sim.clock.rate)
-    return EMPTY_JSON
+    call.exchange.warnings = parsed.warnings  # set once stored: a throttled request keeps none
+    return success_answer(config.success_body)
 
 
 def add_user_properties(call: HeapCall) -> Answer:
     sim = call.sim
     config = sim.config
     parsed = validate_user_properties(
-        call.json_body(), max_bulk_items=config.max_bulk_items, truncate_long=config.truncates_long_values
+        call.json_body(), max_bulk_items=config.max_bulk_items, truncate_long=config.truncates_long_values,
+        fidelity=config.fidelity_mode,
     )
     sim.state.ingest_user_properties(parsed, sim.clock.now(), sim.clock.rate)
-    return EMPTY_JSON
+    call.exchange.warnings = parsed.warnings
+    return success_answer(config.success_body)
 
 
 def add_account_properties(call: HeapCall) -> Answer:
     sim = call.sim
     config = sim.config
     parsed = validate_account_properties(
-        call.json_body(), max_bulk_items=config.max_bulk_items, truncate_long=config.truncates_long_values
+        call.json_body(), max_bulk_items=config.max_bulk_items, truncate_long=config.truncates_long_values,
+        fidelity=config.fidelity_mode,
     )
     sim.state.ingest_account_properties(parsed)
+    call.exchange.warnings = parsed.warnings
     return text_answer("OK")  # D-aap documents the body `OK`
+
+
+def integrations_track(call: HeapCall) -> Answer:
+    """Heap's partner track (Segment's destination): validated and stored as bulk track is."""
+    sim = call.sim
+    now = sim.clock.now()
+    config = sim.config
+    parsed = validate_integrations_track(
+        call.json_body(), now=now, max_bulk_items=config.max_bulk_items, truncate_long=config.truncates_long_values,
+        fidelity=config.fidelity_mode,
+    )
+    call.exchange.stored = sim.state.ingest_track(parsed, call.exchange.request_id, now, sim.clock.rate, endpoint="integrations_track")
+    call.exchange.warnings = parsed.warnings
+    return success_answer(config.success_body)
+
+
+def integrations_add_user_properties(call: HeapCall) -> Answer:
+    """Heap's partner add_user_properties: validated and stored as bulk add_user_properties is."""
+    sim = call.sim
+    config = sim.config
+    parsed = validate_integrations_user_properties(
+        call.json_body(), max_bulk_items=config.max_bulk_items, truncate_long=config.truncates_long_values,
+        fidelity=config.fidelity_mode,
+    )
+    sim.state.ingest_user_properties(parsed, sim.clock.now(), sim.clock.rate)
+    call.exchange.warnings = parsed.warnings
+    return success_answer(config.success_body)
 
 
 def identify(call: HeapCall) -> Answer:
@@ -89,7 +128,7 @@ def identify(call: HeapCall) -> Answer:
     outcome = sim.state.identify(validate_identify(call.json_body(), now=now), now)
     if outcome.ignored_by:
         call.exchange.ignored_by = outcome.ignored_by  # D-ident: dropped silently, but the journal says why
-    return EMPTY_JSON
+    return success_answer(sim.config.success_body)
 
 
 def auth_token(call: HeapCall) -> Answer:
