@@ -24,8 +24,8 @@ import orjson
 
 from heap_mock.clock import to_iso
 from heap_mock.leniency import RequestWarning, freeze_warnings, thaw_warnings, warnings_json
-from heap_mock.validators.track import TrackEvent
 from heap_mock.seq_index import IndexedLog
+from heap_mock.validators.track import TrackEvent
 
 _APP_ID, _IDENTITY, _USER_ID, _EVENT, _IDEMPOTENCY_KEY, _ENDPOINT, _WARNINGS, _SEARCH = 0, 1, 2, 3, 7, 8, 10, 11  # in a stored tuple
 _INDEXED = {"app_id": _APP_ID, "identity": _IDENTITY, "user_id": _USER_ID, "event": _EVENT, "endpoint": _ENDPOINT}

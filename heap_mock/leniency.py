@@ -131,14 +131,6 @@ def thaw_warnings(frozen: str | None) -> tuple[RequestWarning, ...]:
     return tuple(RequestWarning(*warning) for warning in orjson.loads(frozen)) if frozen else ()
 
 
-def parse_fidelity(value: Any) -> Fidelity:
-    """A config value as a Fidelity; ValueError names the choices."""
-    try:
-        return Fidelity(value)
-    except ValueError:
-        raise ValueError(f"fidelity must be one of {', '.join(FIDELITIES)}, got {value!r}") from None
-
-
 def summarise(value: Any) -> str:
     """A short description of a property value for a warning's `fact` (never the whole value)."""
     if isinstance(value, bool):

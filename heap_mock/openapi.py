@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from heap_mock.version import VERSION
 from heap_mock.config import CHOICES, THROTTLE_STATUS_RANGE, Config
 from heap_mock.faults import DELAY_MS_RANGE, RETRY_AFTER_RANGE, SEED_RANGE, STATUS_RANGE, TIMES_RANGE
 from heap_mock.payload import MAX_IDENTITY, MAX_NAME, MAX_USER_ID
+from heap_mock.version import VERSION
 
 Schema = dict[str, Any]
 

@@ -22,17 +22,16 @@ from typing import Any
 
 from heap_mock.config import Config
 from heap_mock.deletions import DeletionRecord, Deletions
-from heap_mock.validators.account_properties import AccountPropertiesRequest
-from heap_mock.validators.deletion import DeletionTarget
-from heap_mock.validators.identify import IdentifyOutcome, IdentifyRequest
-from heap_mock.validators.track import TrackRequest
-from heap_mock.validators.user_properties import UserPropertiesRequest
 from heap_mock.events import EventStore
 from heap_mock.faults import FaultInjector
 from heap_mock.identities import Identities
 from heap_mock.journal import Journal
 from heap_mock.limits import Limits, track_demands, user_properties_demands
-
+from heap_mock.validators.account_properties import AccountPropertiesRequest
+from heap_mock.validators.deletion import DeletionTarget
+from heap_mock.validators.identify import IdentifyOutcome, IdentifyRequest
+from heap_mock.validators.track import TrackRequest
+from heap_mock.validators.user_properties import UserPropertiesRequest
 
 _identity = attrgetter("identity")
 

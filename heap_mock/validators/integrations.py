@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from heap_mock.validators.track import TrackRequest, check_event_name, event_record
-from heap_mock.validators.user_properties import UserPropertiesRequest, UserPropertiesUpdate
 from heap_mock.leniency import Fidelity
 from heap_mock.payload import (
     Findings,
@@ -26,6 +24,8 @@ from heap_mock.payload import (
     child,
     require_object,
 )
+from heap_mock.validators.track import TrackRequest, check_event_name, event_record
+from heap_mock.validators.user_properties import UserPropertiesRequest, UserPropertiesUpdate
 
 PROPERTY_KEYS = ("properties", "custom_properties")  # Segment sends either or both; later keys win
 # Keys that name a user as an identity, in order of preference; `user_id` (Heap's numeric id) is apart.

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,20 +13,6 @@ from heap_mock.testing import MockClient, MockClientError
 from tests.simulator.live_heap_replays import AIRBYTE_ACCOUNT, AIRBYTE_TRACK, REPLAYS, SEGMENT_IDENTIFY, VALUE_OF_1024, LiveReplay
 
 APP = "11"
-
-
-@pytest.fixture(scope="module")
-def documented_server() -> Iterator[HeapMockServer]:
-    with HeapMockServer(config={"fidelity": "documented", "log_requests": False}) as server:
-        yield server
-
-
-@pytest.fixture
-def documented(documented_server: HeapMockServer) -> MockClient:
-    client = MockClient(documented_server.url)
-    client.reset()
-    client.set_clock("2026-01-01T00:00:00Z")
-    return client
 
 
 def only_warning(entry: dict[str, Any]) -> dict[str, Any]:

@@ -3,12 +3,8 @@ like their public twins, under both fidelities."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-
-from heap_mock.server import HeapMockServer
 from heap_mock.testing import MockClient
 
 APP = "123456789"
@@ -27,20 +23,6 @@ def segment_event(name: str = "Test Event", who: dict[str, str] | None = None, *
         "user_identifier": who or {"identity": "alice"},
         "timestamp": "2021-08-17T15:21:15.449Z",
     }
-
-
-@pytest.fixture(scope="module")
-def documented_server() -> Iterator[HeapMockServer]:
-    with HeapMockServer(config={"fidelity": "documented", "log_requests": False}) as server:
-        yield server
-
-
-@pytest.fixture
-def documented(documented_server: HeapMockServer) -> MockClient:
-    client = MockClient(documented_server.url)
-    client.reset()
-    client.set_clock("2026-01-01T00:00:00Z")
-    return client
 
 
 def test_segments_track_is_stored_as_its_public_twin_would_be(heap_mock: MockClient) -> None:
