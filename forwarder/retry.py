@@ -18,6 +18,8 @@ import enum
 import random
 from dataclasses import dataclass
 
+from heap_facts.limits import LONGEST_WINDOW_S
+
 
 class Verdict(enum.Enum):
     DELIVERED = "delivered"
@@ -45,7 +47,7 @@ class RetryPolicy:
     base_delay_s: float = 0.5
     max_delay_s: float = 30.0
     max_throttle_waits: int = 100
-    max_throttle_wait_s: float = 60.0  # D-btrack: the longest documented rate-limit window
+    max_throttle_wait_s: float = LONGEST_WINDOW_S  # D-btrack's minute: the longest documented rate-limit window
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:

@@ -8,6 +8,7 @@ names the key, so a typo never silently leaves a default in force.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,8 +104,9 @@ class Config:
     def truncates_long_values(self) -> bool:
         return self.long_values == "truncate"
 
-    @property
+    @functools.cached_property
     def fidelity_mode(self) -> Fidelity:
+        """`fidelity` as the validators take it; looked up once, not on every request."""
         return Fidelity(self.fidelity)
 
     def to_json(self) -> dict[str, Any]:
