@@ -9,6 +9,7 @@ choices where the seed is silent) count for our own forwarder; for any other the
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import shlex
 import sys
@@ -69,6 +70,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--time-scale", metavar="N", type=float, default=DEFAULT_TIME_SCALE, help=f"with --forwarder-cmd: simulated seconds per real second (default {DEFAULT_TIME_SCALE:g})"
     )
     parser.add_argument("--timeout", metavar="SECONDS", type=float, default=DEFAULT_COMMAND_TIMEOUT_S, help="with --forwarder-cmd: per-batch time limit")
+    parser.add_argument(
+        "--fail-on-warnings", action="store_true",
+        help="fail the run when the forwarder's requests drew simulator warnings (accepted like live Heap, outside Heap's docs)",
+    )
     parser.add_argument("--list-rules", action="store_true", help="print the rule catalogue, with the readings each rule accepts, and exit")
     add_version_option(parser)
     return parser
@@ -131,7 +136,8 @@ def run(args: argparse.Namespace, forwarder: ForwarderUnderTest, rule_ids: list[
         link = SimulatorLink(MockClient(server.url), server)
         runner = ConformanceRunner(link, fixtures_dir=folders, update_golden=args.update_golden)
         kind = Kind(args.kind) if args.kind else None
-        return runner.run(forwarder, rule_ids, kind=kind, conventions=args.conventions)
+        report = runner.run(forwarder, rule_ids, kind=kind, conventions=args.conventions)
+        return dataclasses.replace(report, fail_on_warnings=args.fail_on_warnings)
 
 
 def write_outputs(args: argparse.Namespace, report: Report, argv: Sequence[str]) -> None:

@@ -59,6 +59,7 @@ class JournalEntry:
     message: str | None
     retry_after: int | None  # the Retry-After the simulator answered with (limiter or injected fault)
     fault_id: int | None
+    warnings: tuple[dict[str, Any], ...] = field(default=(), repr=False)  # accepted, but outside Heap's docs
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> JournalEntry:
@@ -73,6 +74,7 @@ class JournalEntry:
             message=raw.get("message"),
             retry_after=raw.get("retry_after"),
             fault_id=raw.get("fault_id"),
+            warnings=tuple(raw.get("warnings") or ()),
         )
 
     @property
@@ -94,7 +96,8 @@ class JournalEntry:
         names = sorted({str(event.get("event"))[:40] for event in self.events})[:3]
         named = f" {names}" if names else ""
         refused = f" [{self.rule_id}]" if self.rule_id else ""
-        return f"{self.id}: {self.method} {self.path} -> {self.status}{refused}, {what}{named}"
+        warned = f" [warned: {', '.join(sorted({w['rule_id'] for w in self.warnings}))}]" if self.warnings else ""
+        return f"{self.id}: {self.method} {self.path} -> {self.status}{refused}{warned}, {what}{named}"
 
 
 def _short(value: Any) -> str:

@@ -91,9 +91,16 @@ class ConformanceHarness:
         return self.runner.run(as_forwarder(forwarder), rules, fixtures, kind=kind, conventions=conventions)
 
     def assert_conforms(
-        self, fixture_id: str, forwarder: ForwarderSpec = None, rules: list[str] | None = None, *, conventions: bool | None = None
+        self,
+        fixture_id: str,
+        forwarder: ForwarderSpec = None,
+        rules: list[str] | None = None,
+        *,
+        conventions: bool | None = None,
+        fail_on_warnings: bool = False,
     ) -> FixtureOutcome:
-        """Run one fixture and fail the test with the full per-rule report if any judged rule (or golden file) fails.
+        """Run one fixture and fail the test with the full per-rule report if any judged rule (or golden file) fails,
+        or, with `fail_on_warnings`, if its requests drew simulator warnings.
 
         Conventions count for our forwarder, or when `conventions` is True; otherwise they are only reported.
         """
@@ -101,7 +108,9 @@ class ConformanceHarness:
         outcome = self.run_fixture(fixture_id, under_test, rules)
         chosen = select_rules(rules) if rules else select_rules(list(self.fixture(fixture_id).rules))
         judged = judges_conventions(under_test, conventions)
-        report = Report(under_test.name, rule_results(chosen, [outcome], conventions=judged), (outcome,), outcome.real_s, judged)
+        report = Report(
+            under_test.name, rule_results(chosen, [outcome], conventions=judged), (outcome,), outcome.real_s, judged, fail_on_warnings
+        )
         if not report.passed:
             pytest.fail(render_text(report), pytrace=False)
         return outcome

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 from conformance.results import Finding, FixtureOutcome, RuleResult, Status
 from conformance.runner import Report
+from conformance.warnings import RequestWarningFinding, by_rule
 
 MAX_FINDINGS = 5  # per rule; the rest are counted
 DIFFERS_NOTE = "differs from heap-sim's convention (reported only; --conventions judges conventions)"
@@ -21,11 +22,13 @@ def summary_line(report: Report) -> str:
     counts = Counter(result.status for result in report.rules)
     golden_bad = sum(1 for outcome in report.outcomes if outcome.golden is not None and not outcome.golden.matched)
     golden = f", {golden_bad} golden mismatch(es)" if golden_bad else ""
+    warned = len(report.warnings)
+    warnings = f", {warned} warning(s){' (failing: --fail-on-warnings)' if report.fail_on_warnings else ''}" if warned else ""
     verdict = "CONFORMS" if report.passed else "DOES NOT CONFORM"
     differs = f", {counts[Status.DIFFERS]} differ from heap-sim's conventions" if counts[Status.DIFFERS] else ""
     return (
         f"{verdict}: {counts[Status.PASS]} passed, {counts[Status.FAIL]} failed{differs}, {counts[Status.NOT_EXERCISED]} not exercised"
-        f"{golden} ({len(report.outcomes)} fixtures, {report.real_s:.2f} s)"
+        f"{golden}{warnings} ({len(report.outcomes)} fixtures, {report.real_s:.2f} s)"
     )
 
 
@@ -40,9 +43,32 @@ def render_text(report: Report) -> str:
     differing = [result for result in report.rules if result.status == Status.DIFFERS]
     if differing:
         lines += [f"CONVENTIONS NOT KEPT: each {DIFFERS_NOTE}", ""] + [line for result in differing for line in _failure_text(result)]
-    lines += _golden_text(report) + _notes_text(report)
+    lines += _golden_text(report) + _warnings_text(report) + _notes_text(report)
     lines.append(summary_line(report))
     return "\n".join(lines)
+
+
+def _warnings_text(report: Report) -> list[str]:
+    """Warnings: requests the simulator (like live Heap) accepted although Heap's docs forbid them."""
+    grouped = by_rule(report.warnings)
+    if not grouped:
+        return []
+    label = "WARNINGS (failing the run: --fail-on-warnings)" if report.fail_on_warnings else "WARNINGS (accepted, but fix before production; --fail-on-warnings fails on them)"
+    lines = [label, ""]
+    for rule_id, findings in grouped:
+        lines += list(_warning_group(rule_id, findings, indent="       ", head="[WARN] "))
+    return lines
+
+
+def _warning_group(rule_id: str, findings: list[RequestWarningFinding], indent: str, head: str = "") -> Iterator[str]:
+    first = findings[0]
+    yield f"{head}{rule_id}: {first.what_it_did} ({len(findings)} time(s))"
+    yield f"{indent}evidence: {first.evidence}: {first.source}"
+    for finding in findings[:MAX_FINDINGS]:
+        yield f"{indent}- fixture {finding.fixture_id}: {finding.line()}"
+    if len(findings) > MAX_FINDINGS:
+        yield f"{indent}... and {len(findings) - MAX_FINDINGS} more"
+    yield ""
 
 
 def _table(results: tuple[RuleResult, ...]) -> list[str]:
@@ -127,6 +153,12 @@ def render_markdown(report: Report, command: str | None = None) -> str:
             if len(result.findings) > MAX_FINDINGS:
                 lines.append(f"... and {len(result.findings) - MAX_FINDINGS} more")
             lines.append("```")
+    grouped = by_rule(report.warnings)
+    if grouped:
+        lines += ["", "## Warnings", "", "Accepted by the simulator, as by live Heap, but outside Heap's docs: fix before production."
+                  + (" This run fails on them (`--fail-on-warnings`)." if report.fail_on_warnings else " They fail a run only with `--fail-on-warnings`."), ""]
+        for rule_id, findings in grouped:
+            lines += ["```text", *list(_warning_group(rule_id, findings, indent="  "))[:-1], "```", ""]
     lines += _fixtures_markdown(report)
     return "\n".join(lines) + "\n"
 
@@ -155,6 +187,7 @@ def _fixtures_markdown(report: Report) -> list[str]:
 def render_junit(report: Report) -> str:
     """One testcase per rule (skipped when not exercised) and one per golden file."""
     cases = [_rule_case(result) for result in report.rules] + [_golden_case(outcome) for outcome in report.outcomes if outcome.golden]
+    cases += [_warning_case(rule_id, findings, report.fail_on_warnings) for rule_id, findings in by_rule(report.warnings)]
     suite = ET.Element(
         "testsuite",
         name="heap-conformance",
@@ -181,6 +214,17 @@ def _rule_case(result: RuleResult) -> ET.Element:
         out = ET.SubElement(case, "system-out")
         lines = [f"{result.rule.id} {DIFFERS_NOTE}"] + [line for fixture_id, finding in result.findings for line in _finding_lines(fixture_id, finding, "")]
         out.text = "\n".join(lines)
+    return case
+
+
+def _warning_case(rule_id: str, findings: list[RequestWarningFinding], failing: bool) -> ET.Element:
+    """One testcase per warned rule: a failure with --fail-on-warnings, else passed with the warning in its output."""
+    case = ET.Element("testcase", classname="heap-conformance.warnings", name=rule_id)
+    text = "\n".join(_warning_group(rule_id, findings, indent="  "))
+    if failing:
+        ET.SubElement(case, "failure", message=f"{rule_id}: {findings[0].what_it_did}").text = text
+    else:
+        ET.SubElement(case, "system-out").text = text
     return case
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from conformance.rules import Kind, Rule
+from conformance.warnings import RequestWarningFinding
 
 
 class Status(StrEnum):
@@ -101,6 +102,7 @@ class FixtureOutcome:
     real_s: float = 0.0
     simulated_s: float = 0.0
     notes: tuple[str, ...] = ()
+    warnings: tuple[RequestWarningFinding, ...] = ()  # accepted, but outside Heap's docs
 
     @property
     def passed(self) -> bool:

@@ -21,6 +21,7 @@ from conformance.golden import compare_golden
 from conformance.observed import Observation, parse_instant
 from conformance.results import BatchDelivery, CheckResult, FixtureOutcome, RuleResult, rule_results
 from conformance.rules import Kind, Rule, select_rules
+from conformance.warnings import RequestWarningFinding, warnings_in
 from heap_facts.limits import limits_table
 from heap_mock.server import HeapMockServer
 from heap_mock.testing import MockClient
@@ -75,12 +76,17 @@ class Report:
     outcomes: tuple[FixtureOutcome, ...]
     real_s: float
     conventions_judged: bool = True
+    fail_on_warnings: bool = False  # warnings are findings; they fail the run only when asked
+
+    @property
+    def warnings(self) -> tuple[RequestWarningFinding, ...]:
+        return tuple(warning for outcome in self.outcomes for warning in outcome.warnings)
 
     @property
     def passed(self) -> bool:
         rules_ok = all(result.status != "fail" for result in self.rules)
         golden_ok = all(outcome.golden is None or outcome.golden.matched for outcome in self.outcomes)
-        return rules_ok and golden_ok
+        return rules_ok and golden_ok and not (self.fail_on_warnings and self.warnings)
 
 
 class ConformanceRunner:
@@ -135,7 +141,8 @@ class ConformanceRunner:
         if forwarder.is_ours and fixture.golden and (self.update_golden or golden_dir.is_dir()):
             golden = compare_golden(fixture.id, observed, update=self.update_golden, directory=golden_dir)
         notes = _notes(fixture, deliveries, observed, self.link.client)
-        return FixtureOutcome(fixture.id, checks, tuple(deliveries), golden, time.perf_counter() - started, simulated_s, notes)
+        warnings = warnings_in(fixture.id, observed.journal)
+        return FixtureOutcome(fixture.id, checks, tuple(deliveries), golden, time.perf_counter() - started, simulated_s, notes, warnings)
 
     def _prepare(self, fixture: Fixture, scale: float) -> None:
         """Reset, set the clock, add the fixture's faults."""

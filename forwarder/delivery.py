@@ -271,7 +271,7 @@ class Forwarder:
         if pending.failures >= self.retry.max_attempts:
             return self._failure(pending)
         self.stats.retries += 1
-        pending.not_before = at + self.retry.backoff_s(pending.failures, self.rng)
+        pending.not_before = at + self.retry.retry_wait_s(answer.retry_after, pending.failures, self.rng)
         return None
 
     def _after_throttle(self, pending: _Pending, answer: _Answer, at: float) -> FailedRequest | None:

@@ -4,7 +4,11 @@
 - 429: wait `Retry-After`, then try again; does not use up the attempt budget (it is Heap asking
   us to slow down, not a failure), though a separate, generous cap stops an endless loop.
 - 5xx, 408, timeouts and dropped connections: retry with capped exponential backoff and jitter,
-  up to `max_attempts` attempts in all.
+  up to `max_attempts` attempts in all; a `Retry-After` on such an answer (RFC 9110 allows it on
+  503, and a throttle Heap answers that way would carry it) lengthens the wait to what it asks.
+- Heap's throttle answer is undocumented, so a `Retry-After` is never taken past
+  `max_throttle_wait_s` (60 s, the longest documented window: no wait beyond it can be needed). A
+  server counting in milliseconds ("30000") would otherwise stall a forwarder for eight hours.
 - any other 4xx: not retried; the failure carries the server's own message.
 """
 
@@ -13,6 +17,8 @@ from __future__ import annotations
 import enum
 import random
 from dataclasses import dataclass
+
+from heap_facts.limits import LONGEST_WINDOW_S
 
 
 class Verdict(enum.Enum):
@@ -41,6 +47,7 @@ class RetryPolicy:
     base_delay_s: float = 0.5
     max_delay_s: float = 30.0
     max_throttle_waits: int = 100
+    max_throttle_wait_s: float = LONGEST_WINDOW_S  # D-btrack's minute: the longest documented rate-limit window
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
@@ -59,7 +66,13 @@ class RetryPolicy:
         seconds = parse_retry_after(retry_after)
         if seconds is None:
             return self.backoff_s(throttles, rng)
-        return seconds
+        return min(seconds, self.max_throttle_wait_s)
+
+    def retry_wait_s(self, retry_after: str | None, failures: int, rng: random.Random) -> float:
+        """The wait after a retryable failure: the backoff, or the answer's Retry-After (capped) if longer."""
+        backoff = self.backoff_s(failures, rng)
+        seconds = parse_retry_after(retry_after)
+        return backoff if seconds is None else max(backoff, min(seconds, self.max_throttle_wait_s))
 
 
 def parse_retry_after(value: str | None) -> float | None:

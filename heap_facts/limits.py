@@ -51,6 +51,8 @@ DOCUMENTED_LIMITS: dict[str, DocumentedLimit] = {
     )
 }
 
+LONGEST_WINDOW_S = max(spec.window_s for spec in DOCUMENTED_LIMITS.values())  # no documented wait is longer
+
 
 def limits_table() -> dict[str, dict[str, float]]:
     """The limits as plain data (`{"track": {"limit": 30, "window_s": 30.0}, ...}`), as the simulator's config shows them."""

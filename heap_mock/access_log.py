@@ -28,5 +28,7 @@ class AccessLog:
         if now != self._second:
             self._second, self._stamp = now, time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(now))
         rule = exchange.error.rule_id if exchange.error is not None else ""
+        if exchange.warnings:
+            rule = f"warnings: {','.join(sorted({w.rule_id for w in exchange.warnings}))}"
         line = f"{self._stamp} {exchange.method} {exchange.path} {exchange.status} {exchange.duration_ms:.1f}ms {exchange.request_id} {rule}"
         (self._stream or sys.stderr).write(line.rstrip() + "\n")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import socket
 import sys
 import threading
@@ -10,6 +11,7 @@ import time
 
 from heap_facts.entry import add_version_option, guarded
 from heap_mock.config import Config, ConfigError
+from heap_mock.leniency import FIDELITIES
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,6 +24,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--config", metavar="FILE", help="a JSON file of settings (see README, 'Configuration')")
     serve.add_argument("--server", choices=("granian", "waitress"), default="granian", help="WSGI server (default: granian)")
     serve.add_argument("--threads", type=int, default=2, help="request threads (default: 2; one is fastest, two keep serving while a delay fault sleeps)")
+    serve.add_argument(
+        "--fidelity", choices=FIDELITIES, default=None,
+        help="observed: accept with a warning what live Heap accepted although its docs forbid it (the default); documented: refuse it",
+    )
     return parser
 
 
@@ -29,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         config = Config.from_file(args.config) if args.config else Config()
+        if args.fidelity is not None:
+            config = dataclasses.replace(config, fidelity=args.fidelity)  # the flag wins over the file
     except ConfigError as error:
         print(f"heap-mock: {error}", file=sys.stderr)
         return 2

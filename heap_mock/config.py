@@ -8,6 +8,7 @@ names the key, so a typo never silently leaves a default in force.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ import orjson
 
 from heap_facts.lengths import MAX_BULK_ITEMS, MAX_DELETION_USERS
 from heap_facts.limits import DOCUMENTED_LIMITS
+from heap_mock.leniency import FIDELITIES, Fidelity
 
 
 class ConfigError(ValueError):
@@ -61,6 +63,17 @@ class Config:
     deletion_api_key: str | None = None
     deletion_completes_after_s: float = 60.0
     log_requests: bool = True
+    # Where Heap's docs and the live server part (heap_mock.leniency): "observed" accepts with a
+    # warning what live Heap was seen to accept; "documented" refuses everything the docs forbid.
+    fidelity: str = "observed"
+    # Heap's throttle answer is undocumented (heap-api.md §7.2): status, Retry-After ("seconds",
+    # "milliseconds" or "none") and body ("text", "json" or "empty") match it once it is known.
+    throttle_status: int = 429
+    throttle_retry_after: str = "seconds"
+    throttle_body: str = "text"
+    # The success body of track, add_user_properties, identify and the partner endpoints is
+    # undocumented: "{}" (JSON), "OK" (text) or "" (empty). add_account_properties documents `OK`.
+    success_body: str = "{}"
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any] | None) -> Config:
@@ -91,12 +104,24 @@ class Config:
     def truncates_long_values(self) -> bool:
         return self.long_values == "truncate"
 
+    @functools.cached_property
+    def fidelity_mode(self) -> Fidelity:
+        """`fidelity` as the validators take it; looked up once, not on every request."""
+        return Fidelity(self.fidelity)
+
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
 
 _BOOLS = {"limits_enabled", "log_requests"}
 _POSITIVE_INTS = {"identify_max_user_ids", "max_bulk_items", "max_deletion_users", "max_body_bytes", "journal_limit", "journal_max_bytes", "max_events"}
+THROTTLE_STATUS_RANGE = (400, 599)  # any HTTP error status a client might be answered with
+CHOICES = {
+    "fidelity": FIDELITIES,
+    "throttle_retry_after": ("seconds", "milliseconds", "none"),
+    "throttle_body": ("text", "json", "empty"),
+    "success_body": ("{}", "OK", ""),
+}
 _NUMBERS = {"identify_window_days", "deletion_token_ttl_s", "deletion_completes_after_s"}
 
 
@@ -111,6 +136,13 @@ def _coerce(key: str, value: Any) -> Any:
         return float(_expect(key, value, ok, "a number of seconds (or days) >= 0"))
     if key == "long_values":
         return _expect(key, value, value in ("reject", "truncate"), '"reject" or "truncate"')
+    if key in CHOICES:
+        choices = CHOICES[key]
+        return _expect(key, value, value in choices, " or ".join(f'"{choice}"' for choice in choices))
+    if key == "throttle_status":
+        low, high = THROTTLE_STATUS_RANGE
+        ok = isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+        return _expect(key, value, ok, f"an HTTP error status from {low} to {high}")
     if key == "deletion_api_key":
         return _expect(key, value, value is None or (isinstance(value, str) and value != ""), "a non-empty string or null")
     return _coerce_limits(value)

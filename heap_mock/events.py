@@ -23,10 +23,11 @@ from typing import Any, NamedTuple
 import orjson
 
 from heap_mock.clock import to_iso
-from heap_mock.validators.track import TrackEvent
+from heap_mock.leniency import RequestWarning, freeze_warnings, thaw_warnings, warnings_json
 from heap_mock.seq_index import IndexedLog
+from heap_mock.validators.track import TrackEvent
 
-_APP_ID, _IDENTITY, _USER_ID, _EVENT, _IDEMPOTENCY_KEY, _ENDPOINT, _SEARCH = 0, 1, 2, 3, 7, 8, 11  # in a stored tuple
+_APP_ID, _IDENTITY, _USER_ID, _EVENT, _IDEMPOTENCY_KEY, _ENDPOINT, _WARNINGS, _LINEAGE, _SEARCH = 0, 1, 2, 3, 7, 8, 10, 11, 12  # in a stored tuple
 _INDEXED = {"app_id": _APP_ID, "identity": _IDENTITY, "user_id": _USER_ID, "event": _EVENT, "endpoint": _ENDPOINT}
 _KEPT_INDEXED = ("app_id", "identity", "user_id", "event")  # endpoint has two values: a filter on it walks the others' indexes
 
@@ -51,24 +52,27 @@ class StoredEvent(NamedTuple):
     idempotency_key: str | None
     endpoint: str
     request_id: str
+    warnings: tuple[RequestWarning, ...] = ()  # the documented rules this event broke, accepted anyway
     lineage: str | None = None  # the sender's X-Heap-Sim-Lineage, opaque (heap_mock.lineage)
 
     @staticmethod
     def freeze(event: TrackEvent, endpoint: str, request_id: str, lineage: str | None = None) -> list[Any]:
         """The stored form (a tuple once `IndexedLog.append` has shared its strings): these
-        fields, then the text a search looks in (see `search_text`)."""
+        fields (the warnings as JSON text, or None), then the text a search looks in (see `search_text`)."""
         # As text: the bytes orjson returns keep its 4 KiB working buffer; decoding copies them to size.
         properties = orjson.dumps(event.properties).decode()
         search = search_text(event.event, event.identity, event.user_id, properties)
-        return [*event[:5], properties, event.session_id, event.idempotency_key, endpoint, request_id, lineage, search]
+        warnings = freeze_warnings(event.warnings)
+        return [*event[:5], properties, event.session_id, event.idempotency_key, endpoint, request_id, warnings, lineage, search]
 
     @classmethod
     def thaw(cls, stored: tuple[Any, ...]) -> StoredEvent:
-        return cls._make((*stored[:5], orjson.loads(stored[5]), *stored[6:_SEARCH]))
+        return cls._make((*stored[:5], orjson.loads(stored[5]), *stored[6:_WARNINGS], thaw_warnings(stored[_WARNINGS]), stored[_LINEAGE]))
 
     def to_json(self) -> dict[str, Any]:
         data = self._asdict()
         data["timestamp"] = to_iso(self.timestamp)
+        data["warnings"] = warnings_json(self.warnings)
         if self.lineage is None:
             del data["lineage"]  # only events whose sender gave lineage carry the field
         return data

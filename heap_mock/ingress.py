@@ -24,13 +24,15 @@ from werkzeug.exceptions import HTTPException
 
 from heap_mock.answers import Answer, StartResponse, status_line
 from heap_mock.bodies import read_body
-from heap_mock.errors import MethodNotAllowed, RouteNotFound, as_simulator_error, internal_error
+from heap_mock.config import Config
+from heap_mock.errors import MethodNotAllowed, RouteNotFound, Throttled, as_simulator_error, internal_error
 from heap_mock.faults import FaultRule
 from heap_mock.journal import Exchange
 from heap_mock.paths import is_simulator_path, request_path
 from heap_mock.routes import find_heap_route
 from heap_mock.lineage import lineage_of
 from heap_mock.simulator import Simulator
+from heap_mock.unknowns import throttle_answer
 from heap_mock.views.heap_api import HeapCall
 
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -106,7 +108,7 @@ class Ingress:
                 return fault_answer(refusing)
             answer = self._route(exchange, environ)
         except Exception as error:
-            answer = render_error(error, exchange)
+            answer = render_error(error, exchange, self.sim.config)
         rule = exchange.fault
         if rule is not None and rule.answers and rule.after_processing:
             answer = fault_answer(rule)  # processed and stored, then the answer is lost
@@ -153,7 +155,7 @@ class Ingress:
         try:
             body = self.pages(environ, start_and_record)
         except Exception as error:
-            answer = render_error(error, exchange)
+            answer = render_error(error, exchange, sim.config)
             exchange.finish(answer.status)
             body = answer.send(start_response, head_only=method == "HEAD")
         if logged:
@@ -161,14 +163,15 @@ class Ingress:
         return body
 
 
-def render_error(error: Exception, exchange: Exchange) -> Answer:
+def render_error(error: Exception, exchange: Exchange, config: Config) -> Answer:
     """Every error of every request, Heap's or the simulator's own, as the client sees it.
 
-    The exchange keeps the error so the journal and the access log name its rule.
+    The exchange keeps the error so the journal and the access log name its rule. A throttled
+    request gets the answer the config shapes (`heap_mock.unknowns`): Heap never documented it.
     """
     if isinstance(error, HTTPException):
         ours = as_simulator_error(error, exchange.method, exchange.path)
         exchange.error = ours
-        return ours.answer()
+        return throttle_answer(ours, config) if isinstance(ours, Throttled) else ours.answer()
     error_log.exception("unexpected error on %s %s", exchange.method, exchange.path)  # a bug: the traceback is for us
     return internal_error(error)

@@ -20,6 +20,7 @@ import orjson
 from heap_mock.clock import to_iso
 from heap_mock.errors import HeapMockError, PayloadRejected, Throttled
 from heap_mock.faults import FaultRule
+from heap_mock.leniency import RequestWarning, freeze_warnings, thaw_warnings, warnings_json
 from heap_mock.seq_index import IndexedLog
 
 PREVIEW_BYTES = 1024 * 1024  # a larger body is journaled as the first MiB of its text
@@ -42,6 +43,7 @@ class Exchange:
         "started",
         "status",
         "stored",
+        "warnings",
     )
 
     def __init__(self, request_id: str, method: str, path: str, received_at: float) -> None:
@@ -57,6 +59,7 @@ class Exchange:
         self.stored: int | None = None
         self.ignored_by: str | None = None
         self.lineage: str | None = None  # the sender's X-Heap-Sim-Lineage, opaque (heap_mock.lineage)
+        self.warnings: tuple[RequestWarning, ...] = ()  # accepted anyway under `observed` fidelity
 
     @property
     def rule_id(self) -> str | None:
@@ -83,12 +86,13 @@ class Exchange:
     def freeze(self) -> list[Any]:
         """The journal entry, plain values only (positions below) whatever was raised on the way;
         a list that `IndexedLog.append` freezes into a tuple."""
-        if self.error is None and self.fault is None and self.ignored_by is None:  # the common case, kept short
+        if self.error is None and self.fault is None and self.ignored_by is None and not self.warnings:  # the common case, kept short
             return [self.request_id, self.method, self.path, self.received_at, self.status, self.duration_ms,
-                    self.raw or None, None, None, self.stored, None, self.lineage]  # fmt: skip
+                    self.raw or None, None, None, self.stored, None, None, False, self.lineage]  # fmt: skip
         return [
             self.request_id, self.method, self.path, self.received_at, self.status, self.duration_ms,
-            self.raw or None, self.rule_id, self.message, self.stored, self._details(), self.lineage,
+            self.raw or None, self.rule_id, self.message, self.stored, self._details(),
+            freeze_warnings(self.warnings), bool(self.warnings), self.lineage,
         ]  # fmt: skip
 
     def _details(self) -> bytes | None:
@@ -106,10 +110,10 @@ class Exchange:
 
 
 # Positions in a journal entry (Exchange.freeze).
-REQUEST_ID, METHOD, PATH, RECEIVED_AT, STATUS, DURATION_MS, RAW, RULE_ID, MESSAGE, STORED, DETAILS, LINEAGE = range(12)
-FILTERS = {"path": PATH, "method": METHOD, "rule_id": RULE_ID, "status": STATUS}
+REQUEST_ID, METHOD, PATH, RECEIVED_AT, STATUS, DURATION_MS, RAW, RULE_ID, MESSAGE, STORED, DETAILS, WARNINGS, WARNED, LINEAGE = range(14)
+FILTERS = {"path": PATH, "method": METHOD, "rule_id": RULE_ID, "status": STATUS, "warned": WARNED}
 # Counted: the console's counts and filters (few values each). A path or method filter walks the journal.
-COUNTED = ("rule_id", "status")
+COUNTED = ("rule_id", "status", "warned")
 
 
 def entry_json(entry: tuple[Any, ...]) -> dict[str, Any]:
@@ -124,6 +128,7 @@ def entry_json(entry: tuple[Any, ...]) -> dict[str, Any]:
         "body": body_json(entry[RAW]),
         "rule_id": entry[RULE_ID],
         "message": entry[MESSAGE],
+        "warnings": warnings_json(thaw_warnings(entry[WARNINGS])),
     }
     if entry[DETAILS] is not None:
         rendered.update(orjson.loads(entry[DETAILS]))

@@ -11,16 +11,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from heap_mock.version import VERSION
-from heap_mock.config import Config
+from heap_mock.config import CHOICES, THROTTLE_STATUS_RANGE, Config
 from heap_mock.faults import DELAY_MS_RANGE, RETRY_AFTER_RANGE, SEED_RANGE, STATUS_RANGE, TIMES_RANGE
 from heap_mock.payload import MAX_IDENTITY, MAX_NAME, MAX_USER_ID
+from heap_mock.version import VERSION
 
 Schema = dict[str, Any]
 
 HEAP_TAG, MOCK_TAG, CONSOLE_TAG = "Heap API", "Mock control", "Console"
 DEFAULTS = Config()
 MAX_BULK = DEFAULTS.max_bulk_items  # the documented default (D-btrack, D-baup, D-baap)
+WARNINGS = {"type": "array", "items": {"$ref": "#/components/schemas/Warning"},
+            "description": "Documented rules broken and accepted anyway under fidelity `observed` (see FIDELITY.md)."}
 
 
 def int_range(bounds: tuple[int, int]) -> Schema:
@@ -38,7 +40,14 @@ def openapi_document() -> dict[str, Any]:
             "description": (
                 "Heap's server-side endpoints as the simulator implements them, and the simulator's own "
                 "/_mock/ API for inspecting what arrived and controlling the clock, limits and faults. "
-                "Any Heap path may also answer with an injected fault (see /_mock/faults)."
+                "Any Heap path may also answer with an injected fault (see /_mock/faults). "
+                "A Heap request has three outcomes: refused (400, nothing stored), accepted with warnings, or "
+                "accepted. A warning names a documented rule that live Heap was seen to let through: under the "
+                "`fidelity` setting `observed` (the default) such a request is accepted and its warnings (rule ID, "
+                "JSON path, the fact that triggered it, the evidence and its source) are kept with the request in "
+                "the journal (/_mock/requests) and with each stored event (/_mock/events); under `documented` it is "
+                "refused. The rules: booleans as property values (stored as \"true\"/\"false\"), a user property "
+                "named any casing of `id` (not stored), a string value of exactly 1024 characters. See FIDELITY.md."
             ),
         },
         "servers": [{"url": "/"}],
@@ -95,20 +104,30 @@ RETRY_AFTER = {"Retry-After": {"description": "Whole seconds until the window ha
 FAULT_RESPONSE = text_body("An injected fault: any status, plain text, with Retry-After if the rule set one.")
 
 
+WARNED = (
+    " Under fidelity `observed`, a body breaking a documented rule that live Heap accepts (booleans, a user"
+    " property `id`, a 1024-character value) is accepted too, with warnings in the journal and on its events."
+)
+
+
 def heap_responses(ok: dict[str, Any], *, limited: bool) -> dict[str, Any]:
     """The answers every Heap ingestion endpoint shares: 400 lists each broken rule on a line."""
     responses = {
-        "200": ok,
+        "200": {**ok, "description": ok["description"] + WARNED},
         "400": text_body("The body breaks payload rules; one line per violation, `path expectation`. Nothing is stored."),
         "413": json_body(ref("Error"), "The body is over `max_body_bytes`."),
     }
     if limited:
-        responses["429"] = {**text_body("Over a documented rate limit; stores nothing and uses no budget."), "headers": RETRY_AFTER}
+        responses["429"] = {**text_body(
+            "Over a documented rate limit; stores nothing and uses no budget. Heap's own throttle answer is undocumented: "
+            "`throttle_status`, `throttle_retry_after` (seconds, milliseconds, none) and `throttle_body` (text, json, empty) "
+            "reshape this one."), "headers": RETRY_AFTER}
     return {**responses, "default": FAULT_RESPONSE}
 
 
 def heap_paths() -> dict[str, Any]:
-    empty = json_body(ref("Empty"), "Accepted.")
+    empty = {"description": "Accepted; the body is `success_body` (default `{}`; Heap's is undocumented).", "content": {
+        "application/json": {"schema": ref("Empty")}, "text/plain": {"schema": {"type": "string", "enum": ["OK", ""]}}}}
     return {
         "/api/track": {"post": operation(
             "track", HEAP_TAG, "Track one event, or up to 1000 in `events` (bulk track)",
@@ -123,6 +142,12 @@ def heap_paths() -> dict[str, Any]:
         "/api/v1/identify": {"post": operation(
             "identify", HEAP_TAG, "Tie a Heap SDK user_id to an identity (over the documented caps: 200, ignored)",
             heap_responses(empty, limited=False), requestBody={"required": True, **json_body(ref("IdentifyRequest"), "")})},
+        "/api/integrations/track": {"post": operation(
+            "integrationsTrack", HEAP_TAG, "Heap's partner track (as Segment's destination sends it): up to 1000 events, limited as bulk track",
+            heap_responses(empty, limited=True), requestBody={"required": True, **json_body(ref("IntegrationsTrackRequest"), "")})},
+        "/api/integrations/add_user_properties": {"post": operation(
+            "integrationsAddUserProperties", HEAP_TAG, "Heap's partner add_user_properties: up to 1000 users, limited as add_user_properties",
+            heap_responses(empty, limited=True), requestBody={"required": True, **json_body(ref("IntegrationsUserPropertiesRequest"), "")})},
         **deletion_paths(),
     }
 
@@ -193,6 +218,16 @@ def heap_request_schemas() -> dict[str, Schema]:
             "accounts", {"account_id": {"type": ["string", "integer"], "minLength": 1}, "properties": ref("Properties")}, "account_id"),
         "IdentifyRequest": {"type": "object", "required": ["app_id", "identity", "user_id"], "properties": {
             "app_id": ref("AppId"), "identity": ref("Identity"), "user_id": ref("UserId"), "timestamp": ref("Timestamp")}},
+        "UserIdentifier": {"type": "object", "minProperties": 1, "description": (
+            "Who a partner item is about: identity, else email, else anonymous_id (each used as the identity), "
+            "else user_id (track only)."), "properties": {
+            "identity": ref("Identity"), "email": ref("Identity"), "anonymous_id": ref("Identity"), "user_id": ref("UserId")}},
+        "IntegrationsTrackRequest": bulk("events", {"type": "object", "required": ["event", "user_identifier"], "properties": {
+            "event": {"type": "string", "minLength": 1, "maxLength": MAX_NAME}, "user_identifier": ref("UserIdentifier"),
+            "properties": ref("TrackProperties"), "custom_properties": ref("TrackProperties"), "timestamp": ref("Timestamp"),
+            "session_id": {"type": "string", "minLength": 1}, "idempotency_key": {"type": "string", "minLength": 1}}}),
+        "IntegrationsUserPropertiesRequest": bulk("users", {"type": "object", "required": ["user_identifier"], "properties": {
+            "user_identifier": ref("UserIdentifier"), "properties": ref("Properties"), "custom_properties": ref("Properties")}}),
         "UserDeletionRequest": {"type": "object", "required": ["users"], "properties": {"users": {
             "type": "array", "minItems": 1, "maxItems": DEFAULTS.max_deletion_users,
             "items": {"type": "object", "properties": {"identity": ref("Identity"), "user_id": ref("UserId")},
@@ -258,7 +293,8 @@ def mock_paths() -> dict[str, Any]:
         "/_mock/requests": listing(
             "requests", "The journal of Heap requests, accepted and refused, with their bodies", "RequestsPage",
             ("status", {"type": "integer"}, "exact status"), ("path", TEXT, "exact path"), ("method", TEXT, "exact method"),
-            ("rule_id", TEXT, "exact rule, e.g. limit.track or fault.injected")),
+            ("rule_id", TEXT, "exact rule, e.g. limit.track or fault.injected"),
+            ("warned", {"type": "string", "enum": ["true", "false"]}, "true: only requests accepted with warnings; false: only those without")),
         "/_mock/limits": {"get": operation("limits", MOCK_TAG, "Rate limits and how full each window is", {"200": json_body(ref("Limits"), "")})},
         "/_mock/rules": {"get": operation("rules", MOCK_TAG, "The payload and limit rules the simulator enforces", {"200": json_body(ref("Rules"), "")})},
         "/_mock/config": {"get": operation("config", MOCK_TAG, "The simulator's settings", {"200": json_body(ref("Config"), "")})},
@@ -304,9 +340,13 @@ def inspection_schemas() -> dict[str, Schema]:
             "timestamp": {"type": "string", "format": "date-time"},
             "properties": {"type": "object", "additionalProperties": stored_value},
             "session_id": nullable_text, "idempotency_key": nullable_text,
-            "endpoint": {"type": "string", "enum": ["track", "bulk_track"]}, "request_id": TEXT,
-            "lineage": {"type": "string", "description": "The sender's X-Heap-Sim-Lineage header, as opaque text."}},
-            required=["app_id", "identity", "user_id", "event", "timestamp", "properties", "session_id", "idempotency_key", "endpoint", "request_id"]),
+            "endpoint": {"type": "string", "enum": ["track", "bulk_track", "integrations_track"]}, "request_id": TEXT,
+            "warnings": WARNINGS,
+            "lineage": {"type": "string", "description": "The sender's X-Heap-Sim-Lineage header, as opaque text."}}),
+        "Warning": strict_object({
+            "rule_id": TEXT, "path": TEXT, "fact": TEXT,
+            "evidence": {"type": "string", "enum": ["documented", "observed", "clients", "assumed"]},
+            "source": TEXT, "message": TEXT}, required=["rule_id", "path", "fact", "evidence", "source", "message"]),
         "EventsPage": page("events", "StoredEvent"),
         "User": strict_object({"app_id": TEXT, "identity": TEXT, "properties": {"type": "object", "additionalProperties": stored_value},
                                "user_ids": {"type": "array", "items": TEXT}}),
@@ -317,7 +357,8 @@ def inspection_schemas() -> dict[str, Schema]:
             {name: {"type": "integer", "minimum": 0} for name in ("events", "users", "accounts", "requests", "duplicates_ignored", "events_dropped")})}),
         "Rules": strict_object({"rules": {"type": "array", "items": strict_object({
             "id": TEXT, "statement": TEXT, "source": TEXT,
-            "evidence": {"type": "string", "enum": ["documented", "observed", "assumed"]}})}}),
+            "evidence": {"type": "string", "enum": ["documented", "observed", "clients", "assumed"]},
+            "under_observed": TEXT, "under_documented": TEXT})}}),
         "Limits": strict_object({
             "enabled": {"type": "boolean"},
             "limits": {"type": "object", "additionalProperties": ref("LimitSpec")},
@@ -335,7 +376,7 @@ def journal_schemas() -> dict[str, Schema]:
         "id": TEXT, "method": TEXT, "path": TEXT, "status": {"type": "integer"},
         "received_at": {"type": "string", "format": "date-time"}, "duration_ms": {"type": "number", "minimum": 0},
         "body": {"description": "The parsed JSON body, or the raw text (a preview above 1 MiB)."},
-        "rule_id": nullable(TEXT), "message": nullable(TEXT),
+        "rule_id": nullable(TEXT), "message": nullable(TEXT), "warnings": WARNINGS,
         "violations": {"type": "array", "items": strict_object({"rule_id": TEXT, "path": TEXT, "message": TEXT})},
         "limit": TEXT, "retry_after": {"type": "integer"}, "fault_id": {"type": "integer"}, "stored_events": {"type": "integer"},
         "lineage": {"type": "string", "description": "The sender's X-Heap-Sim-Lineage header, as opaque text."},
@@ -385,6 +426,9 @@ def config_schema() -> Schema:
         "max_deletion_users": count, "max_body_bytes": count, "journal_limit": count, "journal_max_bytes": count, "max_events": count,
         "long_values": {"enum": ["reject", "truncate"]}, "deletion_token_ttl_s": seconds,
         "deletion_api_key": nullable(TEXT), "deletion_completes_after_s": seconds, "log_requests": {"type": "boolean"},
+        "fidelity": {"enum": list(CHOICES["fidelity"]), "description": "observed: accept with warnings what live Heap accepted; documented: refuse it"},
+        "throttle_status": int_range(THROTTLE_STATUS_RANGE),
+        **{key: {"enum": list(CHOICES[key])} for key in ("throttle_retry_after", "throttle_body", "success_body")},
     })
 
 

@@ -11,11 +11,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from heap_facts.lengths import ARRAY_JOINER, MAX_IDENTITY, MAX_USER_ID, MAX_VALUE
+from heap_facts.lengths import ARRAY_JOINER, KIT_CUT, MAX_IDENTITY, MAX_USER_ID, MAX_VALUE
 from heap_facts.names import is_reserved_user_property
 from heap_facts.times import MAX_EPOCH_MS
 from heap_mock.clock import parse_iso
 from heap_mock.errors import PayloadRejected, Violation
+from heap_mock.leniency import BOOLEAN_TEXT, Fidelity, RequestWarning, summarise
 
 MAX_NAME = MAX_VALUE  # event names, property names and values: the longest the simulator takes (heap_facts.lengths)
 _MAX_USER_ID_DIGITS = len(str(MAX_USER_ID))  # a longer digit string is out of range without parsing it
@@ -35,6 +36,18 @@ class Findings:
 
     violations: list[Violation] = field(default_factory=list)
     more: int = 0  # violations found past the cap
+    fidelity: Fidelity = Fidelity.OBSERVED
+    warnings: list[RequestWarning] = field(default_factory=list)  # capped like violations
+
+    def tolerate(self, rule_id: str, path: str, expectation: str, fact: str) -> bool:
+        """A lenient rule broken (see heap_mock.leniency): under `observed` a warning and True
+        (accept), under `documented` a violation and False (refuse)."""
+        if self.fidelity is Fidelity.DOCUMENTED:
+            self.add(rule_id, path, expectation)
+            return False
+        if len(self.warnings) < MAX_VIOLATIONS:
+            self.warnings.append(RequestWarning(rule_id, path, fact))
+        return True
 
     def add(self, rule_id: str, path: str, expectation: str) -> None:
         if len(self.violations) < MAX_VIOLATIONS:
@@ -144,16 +157,17 @@ def check_properties(
     join_arrays: bool,
     truncate_long: bool,
     reserved_id: bool = False,
+    key: str = "properties",
 ) -> dict[str, str | int | float]:
     """`properties`: an object of names to strings or numbers, each at most 1024 characters.
 
     `join_arrays` applies Heap's documented array rule for track; `reserved_id` refuses any
     casing of `id` as add_user_properties does; `truncate_long` cuts instead of refusing.
     """
-    if "properties" not in body or body["properties"] is None:
+    if key not in body or body[key] is None:
         return {}
-    properties = body["properties"]
-    props_path = child(path, "properties")
+    properties = body[key]
+    props_path = child(path, key)
     if not isinstance(properties, dict):
         findings.add("properties.object", props_path, "should be object")
         return {}
@@ -171,7 +185,7 @@ def check_properties(
 def _plainly_valid(name: str, value: Any, reserved_id: bool) -> bool:
     kind = type(value)
     if kind is str:
-        fits = len(value) <= MAX_NAME
+        fits = len(value) < MAX_NAME  # exactly 1024 is the documented limit's edge: see _check_value
     else:
         fits = kind is int or kind is float
     return fits and len(name) <= MAX_NAME and not (reserved_id and len(name) == 2 and is_reserved_user_property(name))
@@ -185,28 +199,54 @@ def _check_property(
         findings.add("properties.key_length", path, f"property name should NOT be longer than {MAX_NAME} characters")
         return None
     if reserved_id and is_reserved_user_property(name):
-        findings.add("user_properties.reserved_id", path, "is reserved: a user property cannot be named any casing of 'id'")
+        # Accepted but never stored under `observed`: live Heap took it (heap_mock.leniency).
+        findings.tolerate("user_properties.reserved_id", path, "is reserved: a user property cannot be named any casing of 'id'", f"user property named {name!r}")
         return None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return value
     if isinstance(value, list) and join_arrays:
         return _join_array(value, path, findings)
+    return _check_value(value, path, findings, truncate_long)
+
+
+def _check_value(value: Any, path: str, findings: Findings, truncate_long: bool) -> str | int | float | None:
+    """One scalar value: a number, a string fewer than 1024 characters, or (observed) a boolean or 1024 exactly."""
+    if isinstance(value, bool):
+        if findings.tolerate("properties.boolean", path, "should be string or number, not a boolean", summarise(value)):
+            return BOOLEAN_TEXT[value]
+        return None
+    if isinstance(value, (int, float)):
+        return value
     if not isinstance(value, str):
         findings.add("properties.value_type", path, "should be string or number")
         return None
-    if len(value) > MAX_NAME and not truncate_long:
-        findings.add("properties.value_length", path, f"should NOT be longer than {MAX_NAME} characters")
+    if len(value) < MAX_NAME:
+        return value
+    longest = MAX_NAME if findings.fidelity is Fidelity.OBSERVED else KIT_CUT  # D-track: fewer than 1024
+    if truncate_long:
+        return value[:longest]
+    fewer = f"should be fewer than {MAX_NAME} characters"  # D-track's own words
+    if len(value) > MAX_NAME:
+        observed = findings.fidelity is Fidelity.OBSERVED
+        findings.add("properties.value_length", path, f"should NOT be longer than {MAX_NAME} characters" if observed else fewer)
         return None
-    return value[:MAX_NAME]
+    if findings.tolerate("properties.value_length", path, fewer, summarise(value)):
+        return value
+    return None
 
 
 def _join_array(items: list[Any], path: str, findings: Findings) -> str | None:
     """D-track: an array value becomes its items joined with `||`, cut to 1024 characters."""
+    texts = []
     for index, item in enumerate(items):
-        if not (isinstance(item, str) or is_number(item)):
-            findings.add("properties.value_type", f"{path}[{index}]", "should be string or number")
+        item_path = f"{path}[{index}]"
+        if isinstance(item, bool) and findings.tolerate("properties.boolean", item_path, "should be string or number, not a boolean", summarise(item)):
+            texts.append(BOOLEAN_TEXT[item])
+        elif isinstance(item, str) or is_number(item):
+            texts.append(str(item))
+        else:
+            if not isinstance(item, bool):
+                findings.add("properties.value_type", item_path, "should be string or number")
             return None
-    return ARRAY_JOINER.join(str(item) for item in items)[:MAX_NAME]
+    return ARRAY_JOINER.join(texts)[:MAX_NAME]
 
 
 def check_bulk_items(body: dict[str, Any], key: str, limit: int, findings: Findings) -> list[dict[str, Any]] | None:

@@ -32,6 +32,8 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/api/add_user_properties", heap_api.add_user_properties, HEAP),
     Route("POST", "/api/add_account_properties", heap_api.add_account_properties, HEAP),
     Route("POST", "/api/v1/identify", heap_api.identify, HEAP),
+    Route("POST", "/api/integrations/track", heap_api.integrations_track, HEAP),
+    Route("POST", "/api/integrations/add_user_properties", heap_api.integrations_add_user_properties, HEAP),
     Route("POST", "/api/public/v0/auth_token", heap_api.auth_token, HEAP),
     Route("POST", "/api/public/v0/user_deletion", heap_api.user_deletion, HEAP),
     Route("GET", "/api/public/v0/deletion_status/{deletion_id}", heap_api.deletion_status, HEAP),

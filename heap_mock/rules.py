@@ -17,6 +17,7 @@ from heap_facts.limits import DOCUMENTED_LIMITS
 class Evidence(str, Enum):
     DOCUMENTED = "documented"  # Heap's own documentation says it
     OBSERVED = "observed"  # a real client saw the live server do it
+    CLIENTS = "clients"  # seen only in clients (they send it; no live answer is on record)
     ASSUMED = "assumed"  # Heap is silent; this is our choice, configurable where it matters
 
 
@@ -50,14 +51,16 @@ _RULES = [
     Rule("user_id.format", "`user_id` is an integer in 0..2^53-1, as a string (or a number, as Heap's own examples send).", "D-track, D-ident; D-del example", Evidence.DOCUMENTED),
     Rule("properties.object", "`properties` is a JSON object.", "PHP1 issue #4 (observed 400)", Evidence.OBSERVED),
     Rule("properties.key_length", f"A property name is at most {MAX_PROPERTY_NAME} characters.", "D-track, D-aup, D-aap", Evidence.DOCUMENTED),
-    Rule("properties.value_type", "A property value is a string or a number; on track an array of them is joined with `||`. Booleans, nulls and objects are rejected.", "D-track, D-aup, D-aap: number or string", Evidence.DOCUMENTED),
-    Rule("properties.value_length", f"A string property value is at most {MAX_VALUE} characters (arrays on track are cut to {MAX_VALUE} instead).", "D-track: fewer than 1024 characters; arrays truncated", Evidence.DOCUMENTED),
+    Rule("properties.value_type", "A property value is a string or a number; on track an array of them is joined with `||`. Nulls and objects are rejected.", "D-track, D-aup, D-aap: number or string", Evidence.DOCUMENTED),
+    Rule("properties.boolean", "A property value is not a boolean (Heap documents numbers and strings).", "D-track, D-aup, D-aap: number or string", Evidence.DOCUMENTED),
+    Rule("properties.value_length", f"A string property value is fewer than {MAX_VALUE} characters (arrays on track are cut to {MAX_VALUE} instead).", "D-track: fewer than 1024 characters; arrays truncated", Evidence.DOCUMENTED),
     Rule("user_properties.reserved_id", "A user property name is not any casing of `id`.", "D-aup, D-baup", Evidence.DOCUMENTED),
     Rule("timestamp.format", "`timestamp` is ISO 8601 (any offset; none means UTC) or epoch milliseconds; absent means now.", "D-track (ISO 8601); TEAL, SEG2, I18N (epoch ms)", Evidence.DOCUMENTED),
     Rule("session_id.format", "`session_id` is a string.", "D-track", Evidence.DOCUMENTED),
     Rule("idempotency_key.format", "`idempotency_key` is a non-empty string; a repeated key is accepted and stored once.", "D-track: subsequent calls with the same key do not update data", Evidence.DOCUMENTED),
     Rule("user_properties.identity_required", "add_user_properties names an `identity`.", "D-aup: required", Evidence.DOCUMENTED),
     Rule("account_properties.account_id_required", "add_account_properties names an `account_id` (a non-empty string).", "D-aap: account_id", Evidence.DOCUMENTED),
+    Rule("integrations.user_identifier", "A partner request (`/api/integrations/*`) names each user in a `user_identifier` object: identity, email or anonymous_id (or user_id, on track).", "SEG (segmentio/action-destinations destinations/heap); LOOK (Looker's Heap action); seen only in clients", Evidence.CLIENTS),
     Rule("identify.required", "identify has `user_id` and `identity`.", "D-ident: required", Evidence.DOCUMENTED),
     Rule("identify.one_identity_per_user_id", "A user_id keeps its first identity; a later, different one is silently dropped (200).", "D-ident", Evidence.DOCUMENTED),
     Rule("identify.ten_user_ids_per_identity", "An identity takes at most 10 user_ids per 30 days; the 11th is silently ignored (200).", "D-ident: over a one-month period", Evidence.DOCUMENTED),

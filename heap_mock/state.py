@@ -22,17 +22,16 @@ from typing import Any
 
 from heap_mock.config import Config
 from heap_mock.deletions import DeletionRecord, Deletions
-from heap_mock.validators.account_properties import AccountPropertiesRequest
-from heap_mock.validators.deletion import DeletionTarget
-from heap_mock.validators.identify import IdentifyOutcome, IdentifyRequest
-from heap_mock.validators.track import TrackRequest
-from heap_mock.validators.user_properties import UserPropertiesRequest
 from heap_mock.events import EventStore
 from heap_mock.faults import FaultInjector
 from heap_mock.identities import Identities
 from heap_mock.journal import Journal
 from heap_mock.limits import Limits, track_demands, user_properties_demands
-
+from heap_mock.validators.account_properties import AccountPropertiesRequest
+from heap_mock.validators.deletion import DeletionTarget
+from heap_mock.validators.identify import IdentifyOutcome, IdentifyRequest
+from heap_mock.validators.track import TrackRequest
+from heap_mock.validators.user_properties import UserPropertiesRequest
 
 _identity = attrgetter("identity")
 
@@ -57,11 +56,16 @@ class SimulatorState:
     def next_request_id(self) -> str:
         return f"req-{next(self._request_seq)}"  # itertools.count: atomic under the GIL
 
-    def ingest_track(self, request: TrackRequest, request_id: str, now: float, clock_rate: float, lineage: str | None = None) -> int:
-        """Admit the request under the limits, then store its events once each. Returns how many were new."""
+    def ingest_track(
+        self, request: TrackRequest, request_id: str, now: float, clock_rate: float, endpoint: str | None = None, lineage: str | None = None
+    ) -> int:
+        """Admit the request under the limits, then store its events once each. Returns how many were new.
+
+        `endpoint` names where they came from when it is not track or bulk track (the partner track);
+        `lineage` is the sender's X-Heap-Sim-Lineage, kept as opaque text."""
         if self.config.limits_enabled:
             self.limits.admit(track_demands(request), now, clock_rate)
-        stored = self.events.store(request.events, "bulk_track" if request.bulk else "track", request_id, lineage)
+        stored = self.events.store(request.events, endpoint or ("bulk_track" if request.bulk else "track"), request_id, lineage)
         self.identities.ensure_users(request.app_id, map(_identity, stored))
         return len(stored)
 

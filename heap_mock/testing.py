@@ -81,6 +81,11 @@ class MockClient:
         result: list[dict[str, Any]] = self._control("GET", "/requests", **filters)["requests"]
         return result
 
+    def rules(self) -> list[dict[str, Any]]:
+        """The rule catalogue, each rule with its evidence and what each fidelity does with it."""
+        result: list[dict[str, Any]] = self._control("GET", "/rules")["rules"]
+        return result
+
     def limits(self) -> dict[str, Any]:
         result: dict[str, Any] = self._control("GET", "/limits")
         return result

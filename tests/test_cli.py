@@ -98,6 +98,18 @@ def test_config_file_is_applied(tmp_path: Path) -> None:
         stop(process, signal.SIGTERM)
 
 
+def test_the_fidelity_flag_overrides_the_config_file(tmp_path: Path) -> None:
+    config = tmp_path / "heap-mock.json"
+    config.write_text(json.dumps({"fidelity": "observed", "log_requests": False}))
+    process, url = start("--config", str(config), "--fidelity", "documented", "--server", "waitress")
+    try:
+        body = {"app_id": "1", "identity": "a", "event": "E", "properties": {"flag": True}}
+        assert requests.post(f"{url}/api/track", json=body, timeout=5).status_code == 400
+        assert MockClient(url).config()["fidelity"] == "documented"
+    finally:
+        stop(process, signal.SIGTERM)
+
+
 @pytest.mark.parametrize(
     ("args", "config", "message"),
     [
@@ -106,6 +118,7 @@ def test_config_file_is_applied(tmp_path: Path) -> None:
         (["--config", "{config}"], "not json", "is not valid JSON"),
         (["--config", "/nonexistent/heap.json"], None, "cannot read config file"),
         (["--port", "70000"], None, "--port must be from 0 to 65535"),
+        (["--config", "{config}"], {"fidelity": "live"}, "'fidelity' must be \"observed\" or \"documented\""),
     ],
 )
 def test_unusable_arguments_exit_2_with_a_clear_message(tmp_path: Path, args: list[str], config: object, message: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from heap_mock.leniency import Fidelity, RequestWarning
 from heap_mock.payload import (
     Findings,
     check_app_id,
@@ -25,16 +26,19 @@ class AccountPropertiesRequest:
     app_id: str
     updates: list[AccountPropertiesUpdate]
     bulk: bool
+    warnings: tuple[RequestWarning, ...] = ()
 
 
-def validate_account_properties(body: Any, *, max_bulk_items: int, truncate_long: bool) -> AccountPropertiesRequest:
-    findings = Findings()
+def validate_account_properties(
+    body: Any, *, max_bulk_items: int, truncate_long: bool, fidelity: Fidelity = Fidelity.OBSERVED
+) -> AccountPropertiesRequest:
+    findings = Findings(fidelity=fidelity)
     body = require_object(body, findings)
     app_id = check_app_id(body, findings)
     items, bulk = single_or_bulk(body, "accounts", max_bulk_items, findings)
     updates = [_check_update(item, path, findings, truncate_long) for item, path in items]
     findings.raise_if_any()
-    return AccountPropertiesRequest(app_id, [u for u in updates if u is not None], bulk)
+    return AccountPropertiesRequest(app_id, [u for u in updates if u is not None], bulk, tuple(findings.warnings))
 
 
 def _check_update(item: dict[str, Any], path: str, findings: Findings, truncate_long: bool) -> AccountPropertiesUpdate | None:

@@ -6,6 +6,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from heap_mock.leniency import Fidelity, RequestWarning
 from heap_mock.payload import (
     MAX_IDENTITY,
     MAX_NAME,
@@ -36,6 +37,7 @@ class TrackEvent(NamedTuple):
     properties: dict[str, str | int | float]
     session_id: str | None
     idempotency_key: str | None
+    warnings: tuple[RequestWarning, ...] = ()  # the documented rules it broke and was accepted anyway
 
     @property
     def subject(self) -> tuple[str, ...]:
@@ -49,15 +51,18 @@ class TrackRequest:
     app_id: str
     events: list[TrackEvent]
     bulk: bool
+    warnings: tuple[RequestWarning, ...] = ()
 
 
 def is_bulk(body: Any) -> bool:
     return isinstance(body, dict) and "events" in body
 
 
-def validate_track(body: Any, *, now: float, max_bulk_items: int, truncate_long: bool) -> TrackRequest:
+def validate_track(
+    body: Any, *, now: float, max_bulk_items: int, truncate_long: bool, fidelity: Fidelity = Fidelity.OBSERVED
+) -> TrackRequest:
     """Validate a track body, single or bulk, all or nothing."""
-    findings = Findings()
+    findings = Findings(fidelity=fidelity)
     body = require_object(body, findings)
     app_id = check_app_id(body, findings)
     bulk = is_bulk(body)
@@ -68,27 +73,50 @@ def validate_track(body: Any, *, now: float, max_bulk_items: int, truncate_long:
         for index, item in enumerate(items or [])
     ]
     findings.raise_if_any()
-    return TrackRequest(app_id, [e for e in events if e is not None], bulk)
+    return TrackRequest(app_id, [e for e in events if e is not None], bulk, tuple(findings.warnings))
 
 
 def _check_event(
     item: dict[str, Any], path: str, app_id: str, findings: Findings, now: float, truncate_long: bool
 ) -> TrackEvent | None:
-    name = _check_event_name(item, path, findings)
+    name = check_event_name(item, path, findings)
     identity, user_id = _check_subject(item, path, findings)
-    return TrackEvent(
+    return event_record(item, path, app_id, findings, now, truncate_long, name, identity, user_id)
+
+
+def event_record(
+    item: dict[str, Any], path: str, app_id: str, findings: Findings, now: float, truncate_long: bool,
+    name: str | None, identity: str | None, user_id: str | None, property_keys: tuple[str, ...] = ("properties",),
+) -> TrackEvent:
+    """The checked event, with the warnings its own fields drew (shared with the partner endpoint)."""
+    first_warning = len(findings.warnings)
+    event = TrackEvent(
         app_id=app_id,
         identity=identity,
         user_id=user_id,
         event=sys.intern(name) if name else "",  # names repeat: one copy each keeps the store small
         timestamp=check_timestamp(item.get("timestamp"), path, findings, now),
-        properties=check_properties(item, path, findings, join_arrays=True, truncate_long=truncate_long),
+        properties=_merged_properties(item, path, findings, truncate_long, property_keys),
         session_id=check_optional_string(item, "session_id", path, "session_id.format", findings),
         idempotency_key=check_optional_string(item, "idempotency_key", path, "idempotency_key.format", findings),
     )
+    if len(findings.warnings) > first_warning:
+        event = event._replace(warnings=tuple(findings.warnings[first_warning:]))
+    return event
 
 
-def _check_event_name(item: dict[str, Any], path: str, findings: Findings) -> str | None:
+def _merged_properties(
+    item: dict[str, Any], path: str, findings: Findings, truncate_long: bool, keys: tuple[str, ...]
+) -> dict[str, str | int | float]:
+    if len(keys) == 1:
+        return check_properties(item, path, findings, join_arrays=True, truncate_long=truncate_long, key=keys[0])
+    merged: dict[str, str | int | float] = {}
+    for key in keys:  # later keys win, as a client listing both would expect
+        merged.update(check_properties(item, path, findings, join_arrays=True, truncate_long=truncate_long, key=key))
+    return merged
+
+
+def check_event_name(item: dict[str, Any], path: str, findings: Findings) -> str | None:
     name = item.get("event")
     if "event" not in item:
         findings.add("track.event.required", path, "should have required property 'event'")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from heap_mock.leniency import Fidelity, RequestWarning
 from heap_mock.payload import (
     Findings,
     check_app_id,
@@ -26,16 +27,19 @@ class UserPropertiesRequest:
     app_id: str
     updates: list[UserPropertiesUpdate]
     bulk: bool
+    warnings: tuple[RequestWarning, ...] = ()
 
 
-def validate_user_properties(body: Any, *, max_bulk_items: int, truncate_long: bool) -> UserPropertiesRequest:
-    findings = Findings()
+def validate_user_properties(
+    body: Any, *, max_bulk_items: int, truncate_long: bool, fidelity: Fidelity = Fidelity.OBSERVED
+) -> UserPropertiesRequest:
+    findings = Findings(fidelity=fidelity)
     body = require_object(body, findings)
     app_id = check_app_id(body, findings)
     items, bulk = single_or_bulk(body, "users", max_bulk_items, findings)
     updates = [_check_update(item, path, findings, truncate_long) for item, path in items]
     findings.raise_if_any()
-    return UserPropertiesRequest(app_id, [u for u in updates if u is not None], bulk)
+    return UserPropertiesRequest(app_id, [u for u in updates if u is not None], bulk, tuple(findings.warnings))
 
 
 def _check_update(item: dict[str, Any], path: str, findings: Findings, truncate_long: bool) -> UserPropertiesUpdate | None:

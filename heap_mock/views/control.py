@@ -15,6 +15,7 @@ from heap_mock.bodies import NotJSON, parse_json, read_body
 from heap_mock.clock import LATEST, MAX_RATE, parse_iso, to_iso
 from heap_mock.errors import ControlError
 from heap_mock.events import EventQuery
+from heap_mock.leniency import rule_json
 from heap_mock.rules import RULES
 from heap_mock.simulator import Simulator, current_simulator
 from heap_mock.version import VERSION
@@ -145,8 +146,20 @@ def requests_journal() -> Answer:
     status = _int_arg("status", None)
     if status is not None:
         filters["status"] = status
+    warned = _bool_arg("warned")
+    if warned is not None:
+        filters["warned"] = warned  # counted as entries arrive: the requests accepted with warnings, or the others
     page, total = current_simulator().state.journal.page(filters, **_paging())
     return json_answer({"requests": page, "total": total})
+
+
+def _bool_arg(name: str) -> bool | None:
+    value = request.args.get(name)
+    if value is None:
+        return None
+    if value not in ("true", "false"):
+        raise ControlError(f"query parameter {name!r} should be 'true' or 'false', got {value!r}")
+    return value == "true"
 
 
 def limits() -> Answer:
@@ -157,7 +170,7 @@ def limits() -> Answer:
 
 
 def rules() -> Answer:
-    return json_answer({"rules": [{**vars(rule), "evidence": rule.evidence.value} for rule in RULES.values()]})
+    return json_answer({"rules": [rule_json(rule) for rule in RULES.values()]})
 
 
 def config() -> Answer:

@@ -8,22 +8,30 @@ more per request than everything the simulator itself does (see the README's per
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from werkzeug.wsgi import get_current_url
 
 from heap_mock.answers import Answer, json_answer, text_answer
 from heap_mock.bodies import NotJSON, parse_json
-from heap_mock.validators.account_properties import validate_account_properties
-from heap_mock.validators.deletion import parse_basic_auth, parse_bearer, validate_deletion
-from heap_mock.validators.identify import validate_identify
-from heap_mock.validators.track import validate_track
-from heap_mock.validators.user_properties import validate_user_properties
 from heap_mock.errors import PayloadRejected, Violation
 from heap_mock.journal import Exchange
 from heap_mock.simulator import Simulator
+from heap_mock.validators.account_properties import validate_account_properties
+from heap_mock.validators.deletion import parse_basic_auth, parse_bearer, validate_deletion
+from heap_mock.validators.identify import validate_identify
+from heap_mock.validators.integrations import validate_integrations_track, validate_integrations_user_properties
+from heap_mock.validators.track import TrackRequest, validate_track
+from heap_mock.validators.user_properties import UserPropertiesRequest, validate_user_properties
 
-EMPTY_JSON = json_answer({})
+Parsed = TypeVar("Parsed")
+SUCCESS_ANSWERS = {"{}": json_answer({}), "OK": text_answer("OK"), "": Answer(200, b"", "text/plain; charset=utf-8")}
+
+
+def success_answer(setting: str) -> Answer:
+    """The configured success body (`success_body`): Heap's own for these endpoints is undocumented."""
+    return SUCCESS_ANSWERS[setting]
 
 
 class HeapCall:
@@ -52,34 +60,55 @@ class HeapCall:
         return get_current_url(self.environ, host_only=True).rstrip("/")
 
 
+def _validated(call: HeapCall, validate: Callable[..., Parsed], **extra: Any) -> Parsed:
+    """The body checked by `validate` under the settings every payload endpoint shares."""
+    config = call.sim.config
+    return validate(
+        call.json_body(), max_bulk_items=config.max_bulk_items, truncate_long=config.truncates_long_values,
+        fidelity=config.fidelity_mode, **extra,
+    )
+
+
 def track(call: HeapCall) -> Answer:
+    return _track(call, validate_track, None)
+
+
+def integrations_track(call: HeapCall) -> Answer:
+    """Heap's partner track (Segment's destination): validated and stored as bulk track is."""
+    return _track(call, validate_integrations_track, "integrations_track")
+
+
+def _track(call: HeapCall, validate: Callable[..., TrackRequest], endpoint: str | None) -> Answer:
     sim = call.sim
     now = sim.clock.now()
-    config = sim.config
-    parsed = validate_track(
-        call.json_body(), now=now, max_bulk_items=config.max_bulk_items, truncate_long=config.truncates_long_values
-    )
-    call.exchange.stored = sim.state.ingest_track(parsed, call.exchange.request_id, now, sim.clock.rate, call.exchange.lineage)
-    return EMPTY_JSON
+    parsed = _validated(call, validate, now=now)
+    call.exchange.stored = sim.state.ingest_track(parsed, call.exchange.request_id, now, sim.clock.rate, endpoint, call.exchange.lineage)
+    call.exchange.warnings = parsed.warnings  # set once stored: a throttled request keeps none
+    return success_answer(sim.config.success_body)
 
 
 def add_user_properties(call: HeapCall) -> Answer:
+    return _add_user_properties(call, validate_user_properties)
+
+
+def integrations_add_user_properties(call: HeapCall) -> Answer:
+    """Heap's partner add_user_properties: validated and stored as bulk add_user_properties is."""
+    return _add_user_properties(call, validate_integrations_user_properties)
+
+
+def _add_user_properties(call: HeapCall, validate: Callable[..., UserPropertiesRequest]) -> Answer:
     sim = call.sim
-    config = sim.config
-    parsed = validate_user_properties(
-        call.json_body(), max_bulk_items=config.max_bulk_items, truncate_long=config.truncates_long_values
-    )
+    parsed = _validated(call, validate)
     sim.state.ingest_user_properties(parsed, sim.clock.now(), sim.clock.rate)
-    return EMPTY_JSON
+    call.exchange.warnings = parsed.warnings
+    return success_answer(sim.config.success_body)
 
 
 def add_account_properties(call: HeapCall) -> Answer:
     sim = call.sim
-    config = sim.config
-    parsed = validate_account_properties(
-        call.json_body(), max_bulk_items=config.max_bulk_items, truncate_long=config.truncates_long_values
-    )
+    parsed = _validated(call, validate_account_properties)
     sim.state.ingest_account_properties(parsed)
+    call.exchange.warnings = parsed.warnings
     return text_answer("OK")  # D-aap documents the body `OK`
 
 
@@ -89,7 +118,7 @@ def identify(call: HeapCall) -> Answer:
     outcome = sim.state.identify(validate_identify(call.json_body(), now=now), now)
     if outcome.ignored_by:
         call.exchange.ignored_by = outcome.ignored_by  # D-ident: dropped silently, but the journal says why
-    return EMPTY_JSON
+    return success_answer(sim.config.success_body)
 
 
 def auth_token(call: HeapCall) -> Answer:

@@ -98,6 +98,9 @@ def check_exchange(method: str, path_template: str, response: requests.Response,
 
 SINGLE = {"app_id": "11", "identity": "alice", "event": "Signed Up", "properties": {"plan": "gold", "seats": 3, "tags": ["a", "b"]}}
 HEAP_EXCHANGES = [
+    ("/api/integrations/track", {"app_id": "11", "library": "Segment", "events": [{"event": "E", "user_identifier": {"anonymous_id": "anon-1"}, "custom_properties": {"p": 1}}]}, 200),
+    ("/api/integrations/track", {"app_id": "11", "events": [{"event": "E"}]}, 400),
+    ("/api/integrations/add_user_properties", {"app_id": "11", "users": [{"user_identifier": {"email": "a@b.c"}, "properties": {"p": "v"}}]}, 200),
     ("/api/track", SINGLE, 200),
     ("/api/track", {"app_id": 11, "events": [{"user_id": "42", "event": "Viewed", "timestamp": "2026-01-01T00:00:00Z", "session_id": "s", "idempotency_key": "k"}]}, 200),
     ("/api/track", {"app_id": "11", "identity": "alice"}, 400),
@@ -107,7 +110,7 @@ HEAP_EXCHANGES = [
     ("/api/add_user_properties", {"app_id": "11", "identity": "alice", "properties": {"plan": "gold"}}, 200),
     ("/api/add_user_properties", {"app_id": "11", "users": [{"identity": "bob", "properties": {"age": 30}}]}, 200),
     ("/api/add_user_properties", {"app_id": "11", "properties": {"plan": "gold"}}, 400),
-    ("/api/add_user_properties", {"app_id": "11", "identity": "alice", "properties": {"ok": True}}, 400),
+    ("/api/add_user_properties", {"app_id": "11", "identity": "alice", "properties": {"ok": None}}, 400),
     ("/api/add_account_properties", {"app_id": "11", "account_id": "acme", "properties": {"tier": "gold"}}, 200),
     ("/api/add_account_properties", {"app_id": "11", "accounts": [{"account_id": "acme", "properties": {"seats": 5}}]}, 200),
     ("/api/add_account_properties", {"app_id": "11", "properties": {"tier": "gold"}}, 400),

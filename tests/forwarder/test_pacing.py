@@ -88,6 +88,19 @@ def test_a_throttle_without_retry_after_backs_off() -> None:
     assert policy.throttle_wait_s("7", 1, random.Random(0)) == 7.0
 
 
+def test_a_retry_after_is_capped_at_the_longest_documented_window() -> None:
+    policy = RetryPolicy()
+    assert policy.throttle_wait_s("30000", 1, random.Random(0)) == 60.0  # milliseconds, read as seconds
+    assert policy.throttle_wait_s("45", 1, random.Random(0)) == 45.0
+
+
+def test_a_retryable_answer_waits_for_its_retry_after_when_that_is_longer_than_the_backoff() -> None:
+    policy = RetryPolicy(base_delay_s=0.5)
+    assert policy.retry_wait_s("20", 1, random.Random(0)) == 20.0
+    assert 0.25 <= policy.retry_wait_s(None, 1, random.Random(0)) <= 0.5
+    assert 0.25 <= policy.retry_wait_s("0", 1, random.Random(0)) <= 0.5
+
+
 def test_retry_policy_refuses_nonsense() -> None:
     with pytest.raises(ValueError, match="max_attempts"):
         RetryPolicy(max_attempts=0)

@@ -108,3 +108,17 @@ def test_stored_events_and_journal_entries_are_not_tracked_by_the_garbage_collec
         assert not gc.is_tracked(state.events._log.values()[0])
         assert not gc.is_tracked(state.journal.entries()[0])
         assert MockClient(server.url).events()[0]["properties"] == {"plan": "pro", "seats": 3}
+
+
+def test_a_warned_event_and_request_stay_untracked_by_the_garbage_collector() -> None:
+    # Their warnings are kept as plain text: a nested tuple would keep each entry tracked.
+    with HeapMockServer(config={"log_requests": False}) as server:
+        assert requests.post(f"{server.url}/api/track", json={**EVENT, "properties": {"blocked": False}}).status_code == 200
+        gc.collect()
+        state = server.simulator.state
+        assert not gc.is_tracked(state.events._log.values()[0])
+        assert not gc.is_tracked(state.journal.entries()[0])
+        client = MockClient(server.url)
+        assert [w["rule_id"] for w in client.events()[0]["warnings"]] == ["properties.boolean"]
+        assert [w["path"] for w in client.requests(warned="true")[0]["warnings"]] == ["postBody.events[0].properties.blocked"]
+        assert client.requests(warned="false") == []

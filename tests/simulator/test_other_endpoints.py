@@ -31,12 +31,13 @@ def test_bulk_user_properties_documented_example(heap_mock: MockClient) -> None:
 
 
 @pytest.mark.parametrize("name", ["id", "ID", "Id", "iD"])
-def test_user_property_named_any_casing_of_id_is_rejected(heap_mock: MockClient, name: str) -> None:
+def test_user_property_named_any_casing_of_id_is_accepted_with_a_warning_and_not_stored(heap_mock: MockClient, name: str) -> None:
+    # Under the default fidelity, `observed`; tests/simulator/test_fidelity.py covers `documented`.
     response = heap_mock.post("/api/add_user_properties", {"app_id": APP, "identity": "a", "properties": {name: "1", "ok": "2"}})
-    assert response.status_code == 400
-    assert f"postBody.properties.{name} is reserved" in response.text
-    assert heap_mock.requests()[0]["rule_id"] == "user_properties.reserved_id"
-    assert heap_mock.users() == []
+    assert response.status_code == 200
+    [warning] = heap_mock.requests()[0]["warnings"]
+    assert (warning["rule_id"], warning["path"]) == ("user_properties.reserved_id", f"postBody.properties.{name}")
+    assert heap_mock.users()[0]["properties"] == {"ok": "2"}
 
 
 def test_user_properties_need_an_identity_and_reject_arrays(heap_mock: MockClient) -> None:

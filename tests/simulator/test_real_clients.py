@@ -44,7 +44,7 @@ def test_bulk_track_is_chunked_into_1000s_and_stored(heap_client: HeapAPIClient,
 
 def test_client_surfaces_the_simulators_400(heap_client: HeapAPIClient, heap_mock: MockClient) -> None:
     with pytest.raises(requests.HTTPError) as raised:
-        heap_client.track("alice", "E", {"flag": True})
+        heap_client.track("alice", "E", {"flag": None})
     assert raised.value.response.status_code == 400
     assert "postBody.events[0].properties.flag should be string or number" in raised.value.response.text
     assert heap_mock.events() == []
@@ -79,3 +79,10 @@ def test_heaps_node_client_is_stored_and_sees_the_429(heap_mock: MockClient) -> 
     assert heap_mock.users(identity="alice@example.com")[0]["properties"] == {"Role": "Admin"}
     first_body = heap_mock.requests()[0]["body"]
     assert first_body == {"app_id": "11", "event": "Signed Up", "identity": "alice@example.com", "properties": {"plan": "pro", "seats": 3}}
+
+
+def test_a_boolean_sent_through_heaps_python_client_is_accepted_with_a_warning(heap_client: HeapAPIClient, heap_mock: MockClient) -> None:
+    # Under the default fidelity, `observed`: live Heap took booleans (tests/simulator/live_heap_replays.py).
+    assert heap_client.track("alice", "E", {"flag": True}).status_code == 200
+    [event] = heap_mock.events()
+    assert event["properties"] == {"flag": "true"} and [w["rule_id"] for w in event["warnings"]] == ["properties.boolean"]

@@ -71,6 +71,19 @@ async function loadRequestCounts() {
   setText($("#tab-refused"), refused ? formatCount(refused) : "");
 }
 
+const FIDELITY_HELP = {
+  observed: "What live Heap was seen to accept is accepted with a warning, even where Heap's docs forbid it.",
+  documented: "Everything Heap's docs forbid is refused, even what live Heap was seen to accept.",
+};
+
+/** The simulator's fidelity setting, once: it cannot change while the simulator runs. */
+async function loadFidelity() {
+  const { fidelity } = await getJSON("/_mock/config");
+  const badge = $("#fidelity");
+  setText(badge, `fidelity: ${fidelity}`);
+  badge.title = FIDELITY_HELP[fidelity] ?? "";
+}
+
 function report(message) {
   const banner = $("#banner");
   setText(banner, message);
@@ -114,3 +127,4 @@ function bind() {
 
 bind();
 showTab(location.hash.slice(1));
+loadFidelity().catch((error) => report(`Cannot read the simulator's config (${error.message}).`));

@@ -21,7 +21,7 @@ export function eventsPanel(onChange) {
       el("td", {}, timeCell(event.timestamp)),
       el("td", { className: "mono" }, event.app_id),
       el("td", { className: "mono identity" }, event.identity ?? `user_id ${event.user_id}`),
-      el("td", { className: "event-name" }, event.event),
+      el("td", { className: "event-name" }, event.event, warningBadge(event.warnings)),
       el("td", {}, el("span", { className: `endpoint ${event.endpoint}` }, event.endpoint)),
       el("td", { className: "preview" }, propertyPreview(event.properties)),
     ],
@@ -32,6 +32,7 @@ export function eventsPanel(onChange) {
         session_id: event.session_id, idempotency_key: event.idempotency_key, endpoint: event.endpoint,
         request: event.request_id,
       })),
+      warningsSection(event.warnings),
       lineageSection(event.lineage)),
   }, onChange);
 }
@@ -48,13 +49,14 @@ export function requestsPanel(onChange, kind) {
       el("td", { className: "mono" }, entry.method),
       el("td", { className: "mono nowrap" }, entry.path),
       el("td", {}, statusBadge(entry)),
-      el("td", { className: "mono rule" }, entry.rule_id ?? ""),
+      el("td", { className: "mono rule" }, entry.rule_id ?? warnedRules(entry.warnings)),
       el("td", { className: "preview" }, requestSummary(entry)),
       el("td", { className: "num muted" }, entry.duration_ms?.toFixed?.(1) ?? ""),
     ],
     detail: (entry) => el("div", { className: "detail-grid" },
       el("section", {}, el("h3", {}, "Outcome"), outcome(entry)),
       el("section", {}, el("h3", {}, "Request body"), jsonBlock(entry.body)),
+      warningsSection(entry.warnings),
       lineageSection(entry.lineage)),
   }, onChange);
 }
@@ -63,6 +65,7 @@ export function requestsPanel(onChange, kind) {
 export const REQUEST_KINDS = {
   all: {},
   accepted: { status: 200 },
+  warned: { warned: "true" },
   rejected: { status: 400 },
   throttled: { status: 429 },
   faults: { rule_id: "fault.injected" },
@@ -70,17 +73,44 @@ export const REQUEST_KINDS = {
 
 function statusBadge(entry) {
   const fault = entry.rule_id === "fault.injected";
-  const tone = fault ? "fault" : entry.status < 300 ? "ok" : entry.status === 429 ? "warn" : "bad";
-  return el("span", { className: `status ${tone}`, title: fault ? `injected by fault #${entry.fault_id}` : "" },
-    String(entry.status), fault ? " fault" : "");
+  const warned = entry.status < 300 && entry.warnings?.length > 0;
+  const tone = fault ? "fault" : warned ? "warned" : entry.status < 300 ? "ok" : entry.status === 429 ? "warn" : "bad";
+  const title = fault ? `injected by fault #${entry.fault_id}` : warned ? "accepted with warnings" : "";
+  return el("span", { className: `status ${tone}`, title }, String(entry.status), fault ? " fault" : warned ? " warned" : "");
+}
+
+/**
+ * A request or event accepted with warnings: documented rules live Heap let through (fidelity
+ * `observed`). Shown beside the event and the request, so they are fixed before production.
+ */
+function warningBadge(warnings) {
+  if (!warnings?.length) return null;
+  const rules = warnedRules(warnings);
+  return el("span", { className: "warning-badge", title: `accepted with warnings: ${rules}` },
+    `⚠ ${warnings.length} warning${warnings.length > 1 ? "s" : ""}`);
+}
+
+function warnedRules(warnings) {
+  return [...new Set((warnings ?? []).map((w) => w.rule_id))].join(", ");
+}
+
+function warningsSection(warnings) {
+  if (!warnings?.length) return null;
+  return el("section", { className: "warnings" }, el("h3", {}, "Warnings (accepted, but outside Heap's docs)"),
+    el("table", { className: "violations warning-list" },
+      el("thead", {}, el("tr", {}, el("th", {}, "Rule"), el("th", {}, "Path"), el("th", {}, "What"), el("th", {}, "Evidence"))),
+      el("tbody", {}, warnings.map((w) => el("tr", {},
+        el("td", { className: "mono" }, w.rule_id), el("td", { className: "mono" }, w.path),
+        el("td", {}, w.message), el("td", { title: w.source }, `${w.evidence}: ${w.source}`))))));
 }
 
 function requestSummary(entry) {
   if (entry.status === 429 && entry.limit) return `${entry.limit}; retry after ${entry.retry_after} s`;
   if (entry.message) return entry.message.split("\n")[0];
   if (entry.rule_id === "fault.injected") return `fault #${entry.fault_id}`;
-  if (typeof entry.stored_events === "number") return `${entry.stored_events} event(s) stored`;
-  return "";
+  const warned = entry.warnings?.length ? `, ${entry.warnings.length} warning(s): ${warnedRules(entry.warnings)}` : "";
+  if (typeof entry.stored_events === "number") return `${entry.stored_events} event(s) stored${warned}`;
+  return warned ? `accepted${warned}` : "";
 }
 
 function outcome(entry) {
