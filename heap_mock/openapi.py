@@ -342,7 +342,9 @@ def inspection_schemas() -> dict[str, Schema]:
             "session_id": nullable_text, "idempotency_key": nullable_text,
             "endpoint": {"type": "string", "enum": ["track", "bulk_track", "integrations_track"]}, "request_id": TEXT,
             "warnings": WARNINGS,
-            "lineage": {"type": "string", "description": "The sender's X-Heap-Sim-Lineage header, as opaque text."}}),
+            "lineage": {"type": "string", "description": "The sender's X-Heap-Sim-Lineage header, as opaque text."}},
+            required=["app_id", "identity", "user_id", "event", "timestamp", "properties", "session_id", "idempotency_key",
+                      "endpoint", "request_id", "warnings"]),
         "Warning": strict_object({
             "rule_id": TEXT, "path": TEXT, "fact": TEXT,
             "evidence": {"type": "string", "enum": ["documented", "observed", "clients", "assumed"]},
