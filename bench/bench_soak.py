@@ -119,14 +119,14 @@ def serving(plan: SoakPlan) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     with tempfile.TemporaryDirectory(prefix="heap-sim-soak-") as folder:
         config = Path(folder) / "config.json"
         config.write_text(json.dumps(plan.config()))
-        process = subprocess.Popen([sys.executable, "-m", "heap_mock", "serve", "--port", "0", "--config", str(config)],
-                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        try:
-            assert process.stdout is not None
-            yield process.stdout.readline().decode().strip(), process
-        finally:
-            process.terminate()
-            process.wait(timeout=15)
+        argv = [sys.executable, "-m", "heap_mock", "serve", "--port", "0", "--config", str(config)]
+        with subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as process:  # closes the pipe
+            try:
+                assert process.stdout is not None
+                yield process.stdout.readline().decode().strip(), process
+            finally:
+                process.terminate()
+                process.wait(timeout=15)
 
 
 class Client:
@@ -135,6 +135,9 @@ class Client:
     def __init__(self, url: str) -> None:
         parts = urlsplit(url)
         self.connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=30)
+
+    def close(self) -> None:
+        self.connection.close()
 
     def post(self, body: bytes) -> int:
         self.connection.request("POST", "/api/track", body, {"Content-Type": "application/json"})
@@ -197,8 +200,7 @@ def soak(url: str, plan: SoakPlan, client: Client, pids: list[int]) -> tuple[Loa
 
 def run(quick: bool) -> dict[str, float]:
     plan = QUICK if quick else FULL
-    with serving(plan) as (url, process):
-        client = Client(url)
+    with serving(plan) as (url, process), contextlib.closing(Client(url)) as client:
         client.health()
         pids = process_tree(process.pid)
         idle = tree_bytes(pids, "VmRSS")
