@@ -53,6 +53,10 @@ class Config:
     # The event store drops its oldest events past this many (counted as events_dropped in /_mock/health),
     # so a simulator left running cannot exhaust the machine: about 0.5 GB at the default.
     max_events: int = 1_000_000
+    # Users and accounts past these many drop the oldest created (counted as users_dropped and
+    # accounts_dropped in /_mock/health); a dropped user's identify links go with it.
+    max_users: int = 1_000_000
+    max_accounts: int = 1_000_000
     # The journal also drops its oldest entries once their bodies pass this many bytes in all.
     journal_max_bytes: int = 256 * 1024 * 1024
     # Heap does not say whether an over-long string value is rejected or cut: "reject" or "truncate".
@@ -114,7 +118,8 @@ class Config:
 
 
 _BOOLS = {"limits_enabled", "log_requests"}
-_POSITIVE_INTS = {"identify_max_user_ids", "max_bulk_items", "max_deletion_users", "max_body_bytes", "journal_limit", "journal_max_bytes", "max_events"}
+_POSITIVE_INTS = {"identify_max_user_ids", "max_bulk_items", "max_deletion_users", "max_body_bytes", "journal_limit", "journal_max_bytes", "max_events",
+                  "max_users", "max_accounts"}
 THROTTLE_STATUS_RANGE = (400, 599)  # any HTTP error status a client might be answered with
 CHOICES = {
     "fidelity": FIDELITIES,

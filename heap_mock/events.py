@@ -8,6 +8,12 @@ on text lowercased when the event was stored.
 
 The store holds at most `max_events`: past it, the oldest event is dropped (its idempotency key
 with it) and counted in `dropped`, so a simulator left running cannot exhaust the machine.
+A deleted event (the deletion API) keeps its idempotency key, so a retry is still a duplicate,
+but only until the event would have been dropped: the key is filed under the event's sequence
+number and forgotten once `max_events` newer events have arrived. A deleted event's place counts towards a second
+bound, a span of `2 * max_events` places from the oldest live event to the newest, so that
+deletions without eviction cannot pile up places and keys either; past it the oldest live event
+is dropped (and counted) even below `max_events`.
 
 Lock discipline: one lock guards everything here; every public method takes it, and nothing is
 called with it held that could take another lock.
@@ -15,6 +21,7 @@ called with it held that could take another lock.
 
 from __future__ import annotations
 
+import heapq
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -121,6 +128,7 @@ class EventStore:
         self.lock = threading.Lock()
         self._log = IndexedLog(_INDEXED, _KEPT_INDEXED)
         self._idempotency_keys: dict[str, set[str]] = {}  # per app_id
+        self._deleted_keys: list[tuple[int, str, str]] = []  # a heap of (seq, app_id, key) of deleted events
         self.duplicates_ignored = 0
         self.dropped = 0
 
@@ -128,6 +136,7 @@ class EventStore:
         with self.lock:
             self._log.clear()
             self._idempotency_keys = {}
+            self._deleted_keys = []
             self.duplicates_ignored = self.dropped = 0
 
     def store(self, events: Iterable[TrackEvent], endpoint: str, request_id: str, lineage: str | None = None) -> list[TrackEvent]:
@@ -145,10 +154,23 @@ class EventStore:
                     seen.add(key)
                 log.append(StoredEvent.freeze(event, endpoint, request_id, lineage))
                 stored.append(event)
-            while log.live > self.max_events:
-                self._forget_key(log.evict_oldest())
-                self.dropped += 1
+            if log.live > self.max_events or log.span > 2 * self.max_events or self._deleted_keys:
+                self._evict()
         return stored
+
+    def _evict(self) -> None:
+        """Drop the oldest events past the bounds, and the keys of deleted events that would have gone by now."""
+        log = self._log
+        log.skip_removed()
+        while log.live > self.max_events or log.span > 2 * self.max_events:
+            self._forget_key(log.evict_oldest())
+            self.dropped += 1
+            log.skip_removed()
+        deleted, keys = self._deleted_keys, self._idempotency_keys
+        passed = log.next_seq - self.max_events  # a place before it would have been dropped by now
+        while deleted and deleted[0][0] < passed:
+            _, app_id, key = heapq.heappop(deleted)
+            keys.get(app_id, set()).discard(key)
 
     def _forget_key(self, frozen: tuple[Any, ...]) -> None:
         """An evicted event's idempotency key goes with it: kept, the keys alone would grow without bound."""
@@ -159,7 +181,8 @@ class EventStore:
     def delete_people(self, app_id: str, identities: set[str], user_ids: set[str]) -> int:
         """Remove every event of `app_id` by these identities or user_ids; returns how many.
 
-        Their idempotency keys stay: a retried event of a deleted user is still a duplicate.
+        Their idempotency keys stay until `max_events` newer events have arrived (when the events
+        would have been dropped): a retried event of a deleted user is still a duplicate.
         """
         with self.lock:
             log = self._log
@@ -170,6 +193,9 @@ class EventStore:
                 for seq in log.seqs_where(name, value).walk(False)
                 if log.get(seq)[_APP_ID] == app_id
             }
+            for seq in doomed:
+                if (key := log.get(seq)[_IDEMPOTENCY_KEY]) is not None:
+                    heapq.heappush(self._deleted_keys, (seq, app_id, key))
             return len(log.remove(doomed))
 
     def counts(self) -> dict[str, int]:

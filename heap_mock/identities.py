@@ -1,6 +1,10 @@
 """The identities part of the simulator's state: users and their properties, accounts, and the
 identify links from Heap user_ids to identities.
 
+Users and accounts are capped (`max_users`, `max_accounts`): past the cap the oldest created is
+dropped and counted (`users_dropped`, `accounts_dropped`), and a dropped user's identify links go
+with it, so traffic that names a new identity each time cannot grow memory without bound.
+
 Lock discipline: one lock guards users, accounts and links; every public method takes it.
 """
 
@@ -11,6 +15,7 @@ from collections.abc import Iterable
 from itertools import islice
 from typing import Any
 
+from heap_mock.capped import CappedTable
 from heap_mock.config import Config
 from heap_mock.validators.account_properties import AccountPropertiesRequest
 from heap_mock.validators.deletion import DeletionTarget
@@ -27,8 +32,8 @@ class Identities:
         self._clear()
 
     def _clear(self) -> None:
-        self.users: dict[Key, dict[str, Any]] = {}
-        self.accounts: dict[Key, dict[str, Any]] = {}
+        self.users: CappedTable[Key] = CappedTable(self.config.max_users)
+        self.accounts: CappedTable[Key] = CappedTable(self.config.max_accounts)
         self.graph = IdentityGraph(self.config.identify_max_user_ids, self.config.identify_window_days * 86400.0)
 
     def clear(self) -> None:
@@ -45,24 +50,34 @@ class Identities:
         for identity in identities:
             if identity is not None and (app_id, identity) not in users:
                 with self.lock:
-                    users.setdefault((app_id, identity), {})
+                    users.row((app_id, identity))
+                    self._drop_users_over_cap()
 
     def add_user_properties(self, request: UserPropertiesRequest) -> None:
         with self.lock:
             for update in request.updates:
-                self.users.setdefault((request.app_id, update.identity), {}).update(update.properties)
+                self.users.row((request.app_id, update.identity)).update(update.properties)
+            self._drop_users_over_cap()
 
     def add_account_properties(self, request: AccountPropertiesRequest) -> None:
         with self.lock:
             for update in request.updates:
-                self.accounts.setdefault((request.app_id, update.account_id), {}).update(update.properties)
+                self.accounts.row((request.app_id, update.account_id)).update(update.properties)
+            self.accounts.evict_over_cap()
 
     def identify(self, request: IdentifyRequest, now: float) -> IdentifyOutcome:
         with self.lock:
             outcome = self.graph.link(request, now)
             if outcome.applied:
-                self.users.setdefault((request.app_id, request.identity), {})
+                self.users.row((request.app_id, request.identity))
+                self._drop_users_over_cap()
             return outcome
+
+    def _drop_users_over_cap(self) -> None:
+        """Past max_users, drop the oldest-created users and their identify links (lock held)."""
+        if len(self.users) > self.users.cap:
+            for app_id, identity in self.users.evict_over_cap():
+                self.graph.forget_identity(app_id, identity)
 
     def forget_people(self, app_id: str, targets: list[DeletionTarget]) -> tuple[set[str], set[str]]:
         """Remove the targets' users and links (the deletion API); returns every identity and
@@ -74,7 +89,7 @@ class Identities:
             identities |= {identity for user_id in user_ids if (identity := graph.identity_of(app_id, user_id))}
             user_ids |= graph.user_ids_of_any(app_id, identities)
             for identity in identities:
-                self.users.pop((app_id, identity), None)
+                self.users.pop((app_id, identity))
             graph.forget(app_id, identities, user_ids)
         return identities, user_ids
 
@@ -93,11 +108,14 @@ class Identities:
 
     def counts(self) -> dict[str, int]:
         with self.lock:
-            return {"users": len(self.users), "accounts": len(self.accounts)}
+            return {
+                "users": len(self.users), "accounts": len(self.accounts),
+                "users_dropped": self.users.dropped, "accounts_dropped": self.accounts.dropped,
+            }
 
 
 def _page_keys(
-    table: dict[Key, Any], filters: dict[str, str], second: str, newest_first: bool, offset: int, limit: int | None
+    table: CappedTable[Key], filters: dict[str, str], second: str, newest_first: bool, offset: int, limit: int | None
 ) -> tuple[list[Key], int]:
     """A page of `table`'s keys in insertion order, filtered by app_id and/or the second key part.
 

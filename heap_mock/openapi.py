@@ -355,8 +355,11 @@ def inspection_schemas() -> dict[str, Schema]:
         "UsersPage": page("users", "User"),
         "Account": strict_object({"app_id": TEXT, "account_id": TEXT, "properties": {"type": "object", "additionalProperties": stored_value}}),
         "AccountsPage": page("accounts", "Account"),
-        "Health": strict_object({"status": {"const": "ok"}, "version": TEXT, "counts": strict_object(
-            {name: {"type": "integer", "minimum": 0} for name in ("events", "users", "accounts", "requests", "duplicates_ignored", "events_dropped")})}),
+        "Health": strict_object({"status": {"const": "ok"}, "version": TEXT, "counts": {**strict_object(
+            {name: {"type": "integer", "minimum": 0} for name in ("events", "users", "accounts", "requests", "duplicates_ignored",
+                                                                  "events_dropped", "users_dropped", "accounts_dropped")}),
+            "description": "What is stored now, and `*_dropped`: how many of the oldest were dropped past "
+                           "`max_events`, `max_users` and `max_accounts` (a dropped user takes its identify links with it)."}}),
         "Rules": strict_object({"rules": {"type": "array", "items": strict_object({
             "id": TEXT, "statement": TEXT, "source": TEXT,
             "evidence": {"type": "string", "enum": ["documented", "observed", "clients", "assumed"]},
@@ -426,6 +429,7 @@ def config_schema() -> Schema:
         "limits": {"type": "object", "additionalProperties": ref("LimitSpec")},
         "identify_max_user_ids": count, "identify_window_days": seconds, "max_bulk_items": count,
         "max_deletion_users": count, "max_body_bytes": count, "journal_limit": count, "journal_max_bytes": count, "max_events": count,
+        "max_users": count, "max_accounts": count,
         "long_values": {"enum": ["reject", "truncate"]}, "deletion_token_ttl_s": seconds,
         "deletion_api_key": nullable(TEXT), "deletion_completes_after_s": seconds, "log_requests": {"type": "boolean"},
         "fidelity": {"enum": list(CHOICES["fidelity"]), "description": "observed: accept with warnings what live Heap accepted; documented: refuse it"},

@@ -117,6 +117,16 @@ class IndexedLog:
     def __len__(self) -> int:
         return self.live
 
+    @property
+    def span(self) -> int:
+        """Places from the oldest live item to the newest, removed ones included."""
+        return len(self.items) - self.head
+
+    @property
+    def next_seq(self) -> int:
+        """The number the next item appended will have."""
+        return self.base + len(self.items)
+
     def append(self, item: list[Any]) -> None:
         """Store `item` (a list of its fields, frozen here into a tuple) and index it, sharing the
         index's copy of each indexed value.
@@ -157,11 +167,21 @@ class IndexedLog:
                 index.drop_oldest(seq)
                 if index.head >= len(index.seqs):
                     del by_value[value]
-        if self.head > 4096 and self.head * 2 > len(items):
-            del items[: self.head]
+        self._compact()
+        return item
+
+    def skip_removed(self) -> None:
+        """Move the head past removed places at the front (they hold nothing to evict)."""
+        items = self.items
+        while self.head < len(items) and items[self.head] is None:
+            self.head += 1
+        self._compact()
+
+    def _compact(self) -> None:
+        if self.head > 4096 and self.head * 2 > len(self.items):
+            del self.items[: self.head]
             self.base += self.head
             self.head = 0
-        return item
 
     def _uncount(self, item: tuple[Any, ...]) -> None:
         for position, counts in self._counted_positions:

@@ -4,7 +4,7 @@
     ├── events      EventStore   accepted events, idempotency keys; capped at max_events
     ├── journal     Journal      the requests and their answers; capped by count and body bytes
     ├── limits      Limits       rate-limit windows, and the 429s they answer
-    ├── identities  Identities   users, accounts, identify links
+    ├── identities  Identities   users, accounts, identify links; capped at max_users, max_accounts
     ├── deletions   Deletions    access tokens and deletion requests
     └── faults      FaultInjector  the fault rules in force
 
@@ -87,11 +87,14 @@ class SimulatorState:
         return self.deletions.record(app_id, len(targets), now)
 
     def counts(self) -> dict[str, Any]:
-        events = self.events.counts()
+        events, identities = self.events.counts(), self.identities.counts()
         return {
             "events": events["events"],
-            **self.identities.counts(),
+            "users": identities["users"],
+            "accounts": identities["accounts"],
             "requests": self.journal.total,
             "duplicates_ignored": events["duplicates_ignored"],
             "events_dropped": events["events_dropped"],
+            "users_dropped": identities["users_dropped"],
+            "accounts_dropped": identities["accounts_dropped"],
         }

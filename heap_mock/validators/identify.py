@@ -53,7 +53,11 @@ class IdentifyOutcome:
 
 
 class IdentityGraph:
-    """user_id → identity links per app, with D-ident's caps. Not thread-safe: the caller locks."""
+    """user_id → identity links per app, with D-ident's caps. Not thread-safe: the caller locks.
+
+    Every link hangs on a user (identify creates it), and the links go with the user: deleted
+    (`forget`) or evicted past max_users (`forget_identity`), so the graph is bounded with the users.
+    """
 
     def __init__(self, max_user_ids: int, window_s: float) -> None:
         self._max_user_ids = max_user_ids
@@ -92,6 +96,12 @@ class IdentityGraph:
     def user_ids_of_any(self, app_id: str, identities: set[str]) -> set[str]:
         return {user_id for identity in identities for user_id in self._user_ids.get((app_id, identity), ())}
 
+    def forget_identity(self, app_id: str, identity: str) -> None:
+        """Drop one identity's links both ways (its user was evicted for room): O(its links)."""
+        for user_id in self._user_ids.pop((app_id, identity), ()):
+            self._identity_of.pop((app_id, user_id), None)
+        self._links.pop((app_id, identity), None)
+
     def forget(self, app_id: str, identities: set[str], user_ids: set[str]) -> None:
         """Drop deleted users' links (the deletion API), in one pass."""
         self._identity_of = {
@@ -101,3 +111,5 @@ class IdentityGraph:
         self._user_ids = {}
         for (app, user_id), identity in self._identity_of.items():
             self._user_ids.setdefault((app, identity), {})[user_id] = None
+        for identity in identities:
+            self._links.pop((app_id, identity), None)

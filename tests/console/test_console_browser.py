@@ -219,3 +219,22 @@ def test_the_console_shows_how_many_events_the_capped_store_dropped(browser: Any
             expect(page.locator("#stat-events_dropped")).to_have_text("3")
         finally:
             page.close()
+
+
+def test_the_console_shows_how_many_users_and_accounts_the_capped_stores_dropped(browser: Any) -> None:
+    config = {"log_requests": False, "limits_enabled": False, "max_users": 2, "max_accounts": 1}
+    with HeapMockServer(config=config) as server:
+        client = MockClient(server.url)
+        bulk = {"app_id": APP, "events": [{"identity": f"u{i}", "event": "E"} for i in range(5)]}
+        assert client.post("/api/track", bulk).status_code == 200
+        accounts = {"app_id": APP, "accounts": [{"account_id": f"a{i}", "properties": {"n": i}} for i in range(3)]}
+        assert client.post("/api/add_account_properties", accounts).status_code == 200
+        page = browser.new_page()
+        try:
+            page.goto(f"{server.url}/?poll={TEST_POLL_MS}")
+            expect(page.locator("#stat-users")).to_have_text("2")
+            expect(page.locator("#stat-users_dropped")).to_have_text("3")
+            expect(page.locator("#stat-accounts_dropped")).to_have_text("2")
+            expect(page.locator("#stat-events")).to_have_text("5")  # the events stay: their store has its own cap
+        finally:
+            page.close()

@@ -54,7 +54,7 @@ function schedule(delay) {
 
 async function loadStats() {
   const { counts } = await getJSON("/_mock/health");
-  for (const name of ["events", "users", "accounts", "requests", "events_dropped"]) setText($(`#stat-${name}`), formatCount(counts[name]));
+  for (const name of ["events", "users", "accounts", "requests", "events_dropped", "users_dropped", "accounts_dropped"]) setText($(`#stat-${name}`), formatCount(counts[name]));
 }
 
 /** How many journal entries each request filter holds; refusals also badge the tab. */
