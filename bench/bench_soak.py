@@ -24,15 +24,17 @@ identity, so the user store turns over with the events).
 have reached their steady state rather than just filled: a store filled once holds its events
 densely, but one that keeps turning over holds them less densely (freed blocks are reused only in
 part; the allocator's fragmentation), which measured about 70 MB more at 200,000 events. So the
-store is filled to `max_events` and then turned over `TURNOVERS` (3) times more, in the soak's own
-bodies, and the simulator's resident set (VmRSS of granian's process and its worker) is read after
-each turnover; the last reading is the **steady level**. The bound is that level, plus whatever
-of `journal_max_bytes` the fill and turnover had not yet sent (in the full run they sent 800 bodies
-of 121 KB, more than the 64 MiB cap, so the journal is already at its cap in the steady level and
-adds nothing; in the quick run it adds the rest of its 1 MiB), plus a stated slack of 32 MiB for what
+store is filled to `max_events` and then turned over again and again, in the soak's own bodies,
+reading the simulator's resident set (VmRSS of granian's process and its worker) after each
+turnover, until a turnover adds less than 1% (at least 3 turnovers, at most 12); the last reading
+is the **steady level**. Three turnovers alone were not enough: at 200,000 events RSS read 223,
+261, 290 and 309 MB after the fill and three turnovers, and the soak then peaked at 345 MB. The bound is that level, plus whatever
+of `journal_max_bytes` the fill and turnover had not yet sent (in the full run they send 800 or more
+bodies of 121 KB, more than the 64 MiB cap, so the journal is already at its cap in the steady
+level and adds nothing; in the quick run it adds the rest of its 1 MiB), plus a stated slack of 32 MiB for what
 is in flight (each request thread holds a body and its parsed events) and for the allocator's
-further drift. The readings after each turnover are printed so it can be seen whether the level
-had settled.
+further drift. The readings after each turnover are printed, so it can be seen how the level
+settled.
 
 **The soak**: bench/loadgen.py sends bulk track requests of 1,000 events (each event with
 properties of its own, so no two share their text) over 4 loopback connections for 60 s (2 s in a
@@ -68,7 +70,8 @@ APPS = (b"11", b"22", b"33")
 BULK_EVENTS = 1000
 IN_FLIGHT_SLACK_BYTES = 32 * 1024 * 1024
 MIB = 1024 * 1024
-TURNOVERS = 3
+TURNOVERS = (3, 12)  # at least, at most
+SETTLED = 0.01  # a turnover that adds less than this share of RSS: the level has settled
 FILL_COUNTERS = 5 * 10**9  # above loadgen's worker seeds (0 and 10**9), so fill bodies never repeat the soak's
 MODES = ("identity_pool", "new_identities")
 
@@ -197,12 +200,21 @@ class Steady:
     body_bytes: int
 
 
+    def settled(self) -> bool:
+        readings = [self.rss_full, *self.rss_turnovers]
+        least, most = TURNOVERS
+        if len(self.rss_turnovers) < least:
+            return False
+        return len(self.rss_turnovers) >= most or readings[-1] - readings[-2] < SETTLED * readings[-2]
+
+
 def fill_and_turn_over(client: Client, make_body: functools.partial[bytes], max_events: int, pids: list[int]) -> Steady:
-    """Fill the store to exactly `max_events`, then turn it over `TURNOVERS` times, reading RSS after each."""
+    """Fill the store to exactly `max_events`, then turn it over until RSS settles, reading it after each turnover."""
     per_store = max_events // BULK_EVENTS
     sent = send_bulk(client, make_body, FILL_COUNTERS, per_store)
     steady = Steady(tree_bytes(pids, "VmRSS"), [], 0)
-    for turn in range(1, TURNOVERS + 1):
+    while not steady.settled():
+        turn = len(steady.rss_turnovers) + 1
         sent += send_bulk(client, make_body, FILL_COUNTERS + turn * per_store, per_store)
         steady.rss_turnovers.append(tree_bytes(pids, "VmRSS"))
     steady.body_bytes = sent
@@ -258,11 +270,12 @@ def run_mode(plan: SoakPlan, mode: str) -> dict[str, float]:
         bulk, samples = soak(url, plan, mode, client, pids)
         counts = client.health()
         peak = tree_bytes(pids, "VmHWM")
+    print(f"{'rss after each turnover':26} " + ", ".join(f"{rss / MIB:.1f}" for rss in steady.rss_turnovers))
     journal_unfilled = max(0, plan.journal_max_bytes - steady.body_bytes)
     level = steady.rss_turnovers[-1]
     bound = level + journal_unfilled + IN_FLIGHT_SLACK_BYTES
     half, end = samples.rss[len(samples.rss) // 2], samples.rss[-1]
-    filled = plan.max_events * (TURNOVERS + 1)
+    filled = plan.max_events * (len(steady.rss_turnovers) + 1)
     sent = filled + bulk.statuses.get(200, 0) * BULK_EVENTS + samples.single_sent
     return {
         "seconds": plan.seconds,
@@ -280,7 +293,9 @@ def run_mode(plan: SoakPlan, mode: str) -> dict[str, float]:
         "users_dropped": counts["users_dropped"],
         "idle_rss_mb": round(idle / MIB, 1),
         "rss_store_full_mb": round(steady.rss_full / MIB, 1),
-        **{f"rss_turnover_{turn}_mb": round(rss / MIB, 1) for turn, rss in enumerate(steady.rss_turnovers, 1)},
+        "turnovers": len(steady.rss_turnovers),
+        "rss_before_last_mb": round(([steady.rss_full, *steady.rss_turnovers][-2]) / MIB, 1),
+        "steady_level_mb": round(level / MIB, 1),
         "journal_unfilled_mb": round(journal_unfilled / MIB, 1),
         "bound_mb": round(bound / MIB, 1),
         "peak_rss_mb": round(peak / MIB, 1),
