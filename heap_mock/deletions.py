@@ -70,10 +70,6 @@ class Deletions:
         while order and tokens[order[0]][1] <= now:
             del tokens[order.popleft()]
 
-    def token_count(self) -> int:
-        with self.lock:
-            return len(self.tokens)
-
     def app_for_token(self, token: str, now: float) -> str:
         with self.lock:
             app_id, expires_at = self.tokens.get(token, ("", 0.0))
