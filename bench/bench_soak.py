@@ -26,7 +26,7 @@ densely, but one that keeps turning over holds them less densely (freed blocks a
 part; the allocator's fragmentation), which measured about 70 MB more at 200,000 events. So the
 store is filled to `max_events` and then turned over again and again, in the soak's own bodies,
 reading the simulator's resident set (VmRSS of granian's process and its worker) after each
-turnover, until a turnover adds less than 1% (at least 3 turnovers, at most 12); the last reading
+turnover, until two turnovers in a row each add less than 1% (at least 3 turnovers, at most 12); the last reading
 is the **steady level**. Three turnovers alone were not enough: at 200,000 events RSS read 223,
 261, 290 and 309 MB after the fill and three turnovers, and the soak then peaked at 345 MB. The bound is that level, plus whatever
 of `journal_max_bytes` the fill and turnover had not yet sent (in the full run they send 800 or more
@@ -205,7 +205,8 @@ class Steady:
         least, most = TURNOVERS
         if len(self.rss_turnovers) < least:
             return False
-        return len(self.rss_turnovers) >= most or readings[-1] - readings[-2] < SETTLED * readings[-2]
+        grew = [later - earlier >= SETTLED * earlier for earlier, later in zip(readings[-3:-1], readings[-2:])]
+        return len(self.rss_turnovers) >= most or not any(grew)  # two turnovers in a row under 1%
 
 
 def fill_and_turn_over(client: Client, make_body: functools.partial[bytes], max_events: int, pids: list[int]) -> Steady:
