@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import socket
 import sys
@@ -27,6 +28,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--config", metavar="FILE", help="a JSON file of settings (see README, 'Configuration')")
     serve.add_argument("--server", choices=("granian", "waitress"), default="granian", help="WSGI server (default: granian)")
     serve.add_argument("--threads", type=int, default=2, help="request threads (default: 2; one is fastest, two keep serving while a delay fault sleeps)")
+    serve.add_argument(
+        "--allow-host", action="append", default=[], metavar="NAME",
+        help="also answer the console and /_mock/ under this host name (repeatable; '*' for any); IP addresses and localhost always work",
+    )
     serve.add_argument("--demo", action="store_true", help="replay the bundled fixture batches into the simulator once it is up")
     return parser
 
@@ -42,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"heap-mock: --port must be from 0 to 65535, got {args.port}", file=sys.stderr)
         return 2
     configure_logging()
-    return _serve(args, config)
+    return _serve(args, with_allowed_hosts(config, args.host, args.allow_host))
 
 
 def _serve(args: argparse.Namespace, config: Config) -> int:
@@ -85,6 +90,16 @@ def _serve_with_waitress(server: HeapMockServer, args: argparse.Namespace) -> in
     stop.wait()
     server.stop()
     return 0
+
+
+def with_allowed_hosts(config: Config, bind_host: str, extra: list[str]) -> Config:
+    """The config plus the names given with --allow-host and the name bound with --host, if it is a name."""
+    from heap_mock.origin_policy import is_ip_address
+
+    names = [*config.allowed_hosts, *extra]
+    if bind_host and not is_ip_address(bind_host.strip("[]")):
+        names.append(bind_host)
+    return dataclasses.replace(config, allowed_hosts=tuple(dict.fromkeys(names)))
 
 
 def _url_host(host: str) -> str:

@@ -60,6 +60,9 @@ class Config:
     deletion_api_key: str | None = None
     deletion_completes_after_s: float = 60.0
     log_requests: bool = True
+    # Names besides IP addresses and `localhost` that the simulator's own pages answer to
+    # (heap_mock/origin_policy.py): a container or network name; "*" for any.
+    allowed_hosts: tuple[str, ...] = ()
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any] | None) -> Config:
@@ -110,6 +113,9 @@ def _coerce(key: str, value: Any) -> Any:
         return float(_expect(key, value, ok, "a number of seconds (or days) >= 0"))
     if key == "long_values":
         return _expect(key, value, value in ("reject", "truncate"), '"reject" or "truncate"')
+    if key == "allowed_hosts":
+        ok = isinstance(value, (list, tuple)) and all(isinstance(name, str) and name.strip() for name in value)
+        return tuple(_expect(key, value, ok, "a list of host names (\"*\" allows any)"))
     if key == "deletion_api_key":
         return _expect(key, value, value is None or (isinstance(value, str) and value != ""), "a non-empty string or null")
     return _coerce_limits(value)

@@ -24,6 +24,7 @@ from heap_mock.answers import Answer, StartResponse, json_answer, status_line
 from heap_mock.errors import BodyIncomplete, BodyTooLarge, HeapMockError, MethodNotAllowed, RouteNotFound
 from heap_mock.faults import FaultRule
 from heap_mock.journal import Exchange
+from heap_mock.origin_policy import HostAllowList, RequestHead, refusal
 from heap_mock.simulator import Simulator
 from heap_mock.views.heap_api import HeapCall, find_heap_route
 
@@ -117,6 +118,7 @@ class Ingress:
     def __init__(self, sim: Simulator, pages: WSGIApp) -> None:
         self.sim = sim
         self.pages = pages
+        self.hosts = HostAllowList.of(sim.config.allowed_hosts)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = request_path(environ)
@@ -189,6 +191,9 @@ class Ingress:
         """
         sim = self.sim
         method = environ["REQUEST_METHOD"].upper()
+        refused = refusal(RequestHead.from_environ(environ), self.hosts)  # cross-site and DNS rebinding guard
+        if refused is not None:
+            return self._refuse_page(refused, method, path, start_response)
         if method == "GET" or not sim.config.log_requests:
             return self.pages(environ, start_response)
         exchange = Exchange(sim.state.next_request_id(), method, path, sim.clock.now())
@@ -201,3 +206,13 @@ class Ingress:
         body = self.pages(environ, start_and_record)
         sim.request_log.write(exchange)
         return body
+
+    def _refuse_page(self, error: HeapMockError, method: str, path: str, start_response: StartResponse) -> Iterable[bytes]:
+        """Answer a request the origin policy turned away from the simulator's own pages, and log it."""
+        answer = error.answer()
+        if self.sim.config.log_requests:
+            exchange = Exchange(self.sim.state.next_request_id(), method, path, self.sim.clock.now())
+            exchange.error = error
+            exchange.finish(answer.status)
+            self.sim.request_log.write(exchange)
+        return answer.send(start_response, head_only=method == "HEAD")

@@ -374,6 +374,7 @@ def config_schema() -> Schema:
         "max_deletion_users": count, "max_body_bytes": count, "journal_limit": count, "journal_max_bytes": count,
         "long_values": {"enum": ["reject", "truncate"]}, "deletion_token_ttl_s": seconds,
         "deletion_api_key": nullable(TEXT), "deletion_completes_after_s": seconds, "log_requests": {"type": "boolean"},
+        "allowed_hosts": {"type": "array", "items": TEXT},
     })
 
 
