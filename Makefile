@@ -10,7 +10,7 @@ PORT ?= 8080
 # `make run DEMO=` starts an empty simulator.
 DEMO ?= --demo
 
-.PHONY: run test bench clean
+.PHONY: run test fuzz bench clean
 
 $(STAMP): pyproject.toml tests/realclients/package-lock.json
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n auto -q
+
+# The generated tests (hypothesis, schemathesis) with many more examples, random each run: minutes, not seconds.
+fuzz: $(STAMP)
+	HEAP_SIM_FUZZ=long $(BIN)/python -m pytest -n auto -q -m generated
 
 bench: $(STAMP)
 	$(BIN)/python -m bench --quick

@@ -22,6 +22,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from heap_mock.answers import Answer, json_answer, text_answer
+from heap_mock.one_line import one_line
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ class PayloadRejected(HeapMockError):
     def __init__(self, violations: list[Violation], *, more: int = 0) -> None:
         self.violations = violations
         self.more = more  # further violations not listed (see payload.MAX_VIOLATIONS)
-        lines = [v.message for v in violations]
+        lines = [one_line(v.message) for v in violations]  # one violation per line, whatever the input held
         if more:
             lines.append(f"... and {more} more violations not listed")
         super().__init__("\n".join(lines), rule_id=violations[0].rule_id)

@@ -15,6 +15,7 @@ import orjson
 from heap_mock.clock import to_iso
 from heap_mock.errors import HeapMockError, PayloadRejected, Throttled
 from heap_mock.faults import FaultRule
+from heap_mock.one_line import one_line
 
 PREVIEW_BYTES = 1024 * 1024  # a larger body is journaled as the first MiB of its text
 
@@ -150,4 +151,4 @@ class RequestLog:
             self._second, self._stamp = now, time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(now))
         rule = exchange.error.rule_id if exchange.error is not None else ""
         line = f"{self._stamp} {exchange.method} {exchange.path} {exchange.status} {exchange.duration_ms:.1f}ms {exchange.request_id} {rule}"
-        (self._stream or sys.stderr).write(line.rstrip() + "\n")
+        (self._stream or sys.stderr).write(one_line(line.rstrip()) + "\n")  # a %0A in the path forges no line

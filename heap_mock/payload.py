@@ -13,6 +13,7 @@ from typing import Any
 
 from heap_mock.clock import parse_iso
 from heap_mock.errors import PayloadRejected, Violation
+from heap_mock.one_line import one_line
 
 MAX_NAME = 1024  # D-track: event names, property names and values "limited to 1024 characters"
 MAX_IDENTITY = 255  # D-track, D-aup, D-ident
@@ -56,7 +57,7 @@ def child(path: str, key: str) -> str:
 
 
 def _quote(key: str) -> str:
-    shown = key if len(key) <= 40 else key[:40] + "…"
+    shown = one_line(key if len(key) <= 40 else key[:40] + "…")  # a line break in a name must not split its violation
     return "'" + shown.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
