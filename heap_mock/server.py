@@ -23,6 +23,14 @@ from heap_mock.config import Config
 from heap_mock.simulator import EXTENSION_KEY, Simulator
 
 CONFIG_ENV = "HEAP_MOCK_CONFIG_JSON"
+# granian logs to stdout by default, where its warnings (e.g. about many threads) would come before
+# the base URL that must be the first line; its own handlers, pointed at stderr.
+GRANIAN_LOG_TO_STDERR = {
+    "handlers": {
+        handler: {"formatter": formatter, "class": "logging.StreamHandler", "stream": "ext://sys.stderr"}
+        for handler, formatter in (("console", "generic"), ("access", "access"))
+    },
+}
 
 
 class HeapMockServer:
@@ -151,4 +159,5 @@ def serve_with_granian(host: str, port: int, config: Config, *, threads: int = 2
         blocking_threads=threads,
         factory=True,
         log_level=LogLevels.warning,
+        log_dictconfig=GRANIAN_LOG_TO_STDERR,
     ).serve()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -158,3 +159,14 @@ def test_reserved_port_refuses_plain_binds_until_released() -> None:
     reservation.close()
     with socket.socket() as other:
         other.bind(("127.0.0.1", port))
+
+
+@pytest.mark.parametrize("threads", ["1", "8"])
+def test_the_base_url_is_the_first_line_whatever_the_server_warns(threads: str) -> None:
+    # granian warns about 8 threads on a 2-core machine; the warning belongs on stderr.
+    process, url = start("--threads", threads)
+    code, stderr = stop(process, signal.SIGTERM)
+    assert code == 0
+    assert url.startswith("http://127.0.0.1:")
+    if threads == "8" and (os.cpu_count() or 1) < 8:
+        assert "threads" in stderr  # the warning still reaches the user, on stderr
