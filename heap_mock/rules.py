@@ -29,7 +29,7 @@ _RULES = [
     Rule("body.json", "The body is valid JSON.", "heap-api.md §8", Evidence.ASSUMED),
     Rule("body.object", "The body is a JSON object.", "PHP1 issue #4 (postBody should be object)", Evidence.OBSERVED),
     Rule("body.size", "The body is at most `max_body_bytes` (10 MiB by default); larger answers 413.", "heap-api.md §7.14 (undocumented)", Evidence.ASSUMED),
-    Rule("body.incomplete", "A body shorter than its `Content-Length` (the client closed early) answers 400 and stores nothing.", "HTTP/1.1 (RFC 9112 §6.3); Heap undocumented", Evidence.ASSUMED),
+    Rule("body.incomplete", "A body cut short (shorter than its `Content-Length`, or chunked without its final chunk) answers 400 and stores nothing.", "HTTP/1.1 (RFC 9112 §6.3, §7.1); Heap undocumented", Evidence.ASSUMED),
     Rule("app_id.required", "`app_id` is present.", "D-track, D-aup, D-aap, D-ident: required", Evidence.DOCUMENTED),
     Rule("app_id.numeric", "`app_id` is numeric: a string of digits or a whole number.", "SEG-old, RUBY live tests: app_id 'x' → 400", Evidence.OBSERVED),
     Rule("bulk.array", "`events`, `users` and `accounts` are arrays of objects.", "D-btrack, D-baup, D-baap", Evidence.DOCUMENTED),
