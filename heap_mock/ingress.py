@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import socket
-import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -166,7 +165,7 @@ class Ingress:
             return None
         exchange.fault = rule
         if rule.delay_ms:
-            time.sleep(rule.delay_ms / 1000.0)  # a real delay: it exists to trip client timeouts
+            self.sim.delays.wait(rule.delay_ms / 1000.0)  # heap_mock/delay_room.py: keeps a thread for the control plane
         return rule if rule.answers and not rule.after_processing else None
 
     def _route(self, exchange: Exchange, environ: dict[str, Any]) -> Answer:

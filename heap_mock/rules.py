@@ -61,6 +61,7 @@ _RULES = [
     Rule("limit.bulk_app", "Bulk track: at most 15,000 events per 60 s per app_id (429 beyond).", "D-btrack; seed: Data Processing Notes", Evidence.DOCUMENTED),
     Rule("limit.response", "A throttled request answers 429 with `Retry-After` (whole seconds), stores nothing and uses no budget.", "heap-api.md §7.2 (throttle response undocumented)", Evidence.ASSUMED),
     Rule("fault.injected", "A request matched by an injected fault gets the fault's answer and stores nothing.", "heap-sim control API", Evidence.ASSUMED),
+    Rule("fault.delay_capacity", "A delayed request that finds every spare request thread already waiting out a delay answers 503 at once (one thread stays free for /_mock/).", "heap-sim (heap_mock/delay_room.py)", Evidence.ASSUMED),
     Rule("route.not_found", "Unknown paths answer 404 as JSON.", "heap-sim", Evidence.ASSUMED),
     Rule("route.method", "A wrong method answers 405 as JSON.", "heap-sim", Evidence.ASSUMED),
     Rule("control.invalid", "A request to the /_mock/ control API is well formed.", "heap-sim", Evidence.ASSUMED),

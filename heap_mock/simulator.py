@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from heap_mock.clock import SwitchableClock
 from heap_mock.config import Config
+from heap_mock.delay_room import DelayRoom
 from heap_mock.journal import RequestLog
 from heap_mock.state import SimulatorState
 
@@ -23,6 +24,8 @@ class Simulator:
     clock: SwitchableClock
     state: SimulatorState
     request_log: RequestLog
+    # Where delayed requests wait; the server running the app sets its capacity from its thread count.
+    delays: DelayRoom = field(default_factory=DelayRoom)
 
 
 def current_simulator() -> Simulator:

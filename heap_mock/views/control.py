@@ -179,7 +179,9 @@ def config() -> Response:
 
 @control.post("/reset")
 def reset() -> Response:
-    current_simulator().state.reset()
+    sim = current_simulator()
+    sim.state.reset()
+    sim.delays.wake_all()  # requests waiting out a delay fault go on at once
     return json_response({"reset": True})
 
 
@@ -200,7 +202,8 @@ def add_fault() -> Response:
 
 @control.delete("/faults")
 def clear_faults() -> Response:
-    state = current_simulator().state
-    with state.lock:
-        state.faults.clear()
+    sim = current_simulator()
+    with sim.state.lock:
+        sim.state.faults.clear()
+    sim.delays.wake_all()  # requests waiting out a delay fault go on at once
     return json_response({"faults": []})
