@@ -7,6 +7,7 @@
     ├── DeletionUnauthorized 401  JSON, both `error`/`message` and `err.message` (D-del is ambiguous)
     ├── DeletionNotFound     404  JSON
     ├── ControlError         400  JSON, for the /_mock/ API
+    │   └── ControlConflict  409  a well-formed call the simulator's current state cannot take
     ├── RouteNotFound        404  JSON
     └── MethodNotAllowed     405  JSON
 
@@ -128,6 +129,12 @@ class ControlError(HeapMockError):
     code = 400
     rule_id = "control.invalid"
     json_body = True
+
+
+class ControlConflict(ControlError):
+    """A well-formed control call that the current state rules out, such as advancing past the year 9999."""
+
+    code = 409
 
 
 class RouteNotFound(HeapMockError):

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from heap_mock.errors import ControlError
+from heap_mock.json_numbers import whole_number
 
 _FIELDS = {"path", "method", "status", "retry_after", "delay_ms", "drop_connection", "times", "probability", "seed", "body", "after_processing"}
 
@@ -88,9 +89,10 @@ def _checked_int(spec: dict[str, Any], key: str, low: int, high: int) -> int | N
     value = spec.get(key)
     if value is None:
         return None
-    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+    number = whole_number(value, low, high)  # 503.0 is 503, as JSON Schema's integer says
+    if number is None:
         raise ControlError(f"fault.{key} should be a whole number from {low} to {high}")
-    return value
+    return number
 
 
 def _probability(spec: dict[str, Any]) -> float:

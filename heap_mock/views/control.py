@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 import heap_mock
 from heap_mock.clock import LATEST, MAX_RATE, parse_iso, to_iso
-from heap_mock.errors import ControlError
+from heap_mock.errors import ControlConflict, ControlError
 from heap_mock.rules import RULES
 from heap_mock.simulator import Simulator, current_simulator, json_response
 from heap_mock.state import EventQuery, iter_json
@@ -62,6 +62,10 @@ def health() -> Response:
     return json_response({"status": "ok", "version": heap_mock.__version__, "counts": sim.state.counts()})
 
 
+CLOCK_FIELDS = frozenset({"set", "advance", "mode", "rate"})
+ENDPOINTS = ("track", "bulk_track")  # the values of a stored event's `endpoint`
+
+
 @control.get("/clock")
 def get_clock() -> Response:
     return json_response(_clock_json(current_simulator()))
@@ -76,6 +80,9 @@ def _clock_json(sim: Simulator) -> dict[str, Any]:
 def set_clock() -> Response:
     sim = current_simulator()
     body = _control_body()
+    unknown = set(body) - CLOCK_FIELDS  # a typo must not pass silently, as in fault rules
+    if unknown:
+        raise ControlError(f"unknown clock field(s): {', '.join(sorted(unknown))}; known: {', '.join(sorted(CLOCK_FIELDS))}")
     actions = [key for key in ("set", "advance", "mode") if key in body]
     if len(actions) != 1:
         raise ControlError('clock body should have exactly one of "set" (ISO 8601), "advance" (seconds) or "mode"')
@@ -101,7 +108,7 @@ class _ClockCommands:
         if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
             raise ControlError('"advance" should be a number of seconds >= 0')
         if sim.clock.now() + value > LATEST:
-            raise ControlError(f'"advance" of {value} s would move the clock past the year 9999')
+            raise ControlConflict(f'"advance" of {value} s would move the clock past the year 9999')
         sim.clock.advance(float(value))
 
     @staticmethod
@@ -120,6 +127,8 @@ class _ClockCommands:
 @control.get("/events")
 def events() -> Response:
     args = request.args
+    if args.get("endpoint", ENDPOINTS[0]) not in ENDPOINTS:
+        raise ControlError(f"query parameter 'endpoint' should be one of {', '.join(ENDPOINTS)}, got {args['endpoint']!r}")
     query = EventQuery(
         app_id=args.get("app_id"),
         identity=args.get("identity"),
