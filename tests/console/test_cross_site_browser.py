@@ -18,10 +18,12 @@ import pytest
 
 from heap_mock.testing import MockClient
 from tests.console.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.simulator.test_cross_site import assert_unchanged, stocked
+
+__all__ = ["stocked"]  # a fixture, used by name
 
 pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
 
-EVENT = {"app_id": "11", "identity": "alice", "event": "E"}
 REBOUND = "rebound.test"
 
 AUTO_FORM = """<form method="post" action="{target}/_mock/reset"><input type="hidden" name="a" value="1"></form>
@@ -64,19 +66,6 @@ def attacker() -> Iterator[str]:
     yield f"http://localhost:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
-
-
-@pytest.fixture
-def stocked(heap_mock: MockClient) -> MockClient:
-    assert heap_mock.post("/api/track", EVENT).status_code == 200
-    return heap_mock
-
-
-def assert_unchanged(mock: MockClient) -> None:
-    assert [event["event"] for event in mock.events()] == ["E"]
-    assert mock.clock()["now"] == "2026-01-01T00:00:00.000Z"
-    assert mock.faults() == []
-    assert mock.post("/api/track", EVENT).status_code == 200  # no fault reaches real clients
 
 
 @pytest.fixture

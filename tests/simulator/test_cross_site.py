@@ -30,9 +30,11 @@ def stocked(heap_mock: MockClient) -> MockClient:
 
 
 def assert_unchanged(mock: MockClient) -> None:
+    """Still the one event, the clock where it was, no fault, and real clients served as before."""
     assert [event["event"] for event in mock.events()] == ["E"]
     assert mock.clock()["now"] == "2026-01-01T00:00:00.000Z"
     assert mock.faults() == []
+    assert mock.post("/api/track", {**EVENT, "event": "After"}).status_code == 200  # no fault reaches real clients
 
 
 @pytest.mark.parametrize(
