@@ -149,7 +149,9 @@ def refusal(head: RequestHead, hosts: HostAllowList) -> HeapMockError | None:
             f"this one came from {head.origin!r}"
         )
     if (head.has_body or head.content_type is not None) and not is_json(head.content_type):
-        return NotJson(f"control-plane writes take a JSON body (Content-Type: {JSON_MEDIA_TYPE}) or none; got {head.content_type!r}")
+        return NotJson(
+            f"control-plane writes take a JSON body (Content-Type: {JSON_MEDIA_TYPE}) or none; got {head.content_type!r}"
+        )
     return None
 
 

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from heap_mock.payload import (
+    ABSENT,
     Findings,
     check_app_id,
     check_identity,
-    ABSENT,
     check_timestamp,
     check_user_id,
     require_object,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from heap_mock.payload import (
+    ABSENT,
     MAX_IDENTITY,
     MAX_NAME,
     Findings,
@@ -14,7 +15,6 @@ from heap_mock.payload import (
     check_bulk_items,
     check_identity,
     check_optional_string,
-    ABSENT,
     check_properties,
     check_timestamp,
     check_user_id,

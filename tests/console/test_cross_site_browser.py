@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -44,7 +44,7 @@ TEXT_PLAIN_FORM = """<form method="post" enctype="text/plain" action="{target}/_
 
 
 class AttackerPages(BaseHTTPRequestHandler):
-    pages: dict[str, str] = {}
+    pages: ClassVar[dict[str, str]] = {}
 
     def do_GET(self) -> None:
         body = self.pages.get(self.path, "").encode()
@@ -87,7 +87,9 @@ def test_an_auto_submitted_form_cannot_reset_the_simulator(page: Any, attacker: 
     assert_unchanged(stocked)
 
 
-def test_a_no_cors_text_plain_fetch_cannot_move_the_clock_or_install_a_fault(page: Any, attacker: str, stocked: MockClient) -> None:
+def test_a_no_cors_text_plain_fetch_cannot_move_the_clock_or_install_a_fault(
+    page: Any, attacker: str, stocked: MockClient
+) -> None:
     serve("fetch", NO_CORS_FETCH, stocked)
     page.goto(f"{attacker}/fetch")
     page.wait_for_function("document.title === 'sent'")
@@ -106,7 +108,9 @@ def test_a_script_free_text_plain_form_cannot_install_a_fault(page: Any, attacke
 @pytest.fixture(scope="module")
 def rebinding_browser(browser: Any) -> Iterator[Any]:
     """A second Chromium whose resolver sends `rebound.test` to 127.0.0.1, as a rebound DNS answer would."""
-    rebinding = browser.browser_type.launch(executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, f"--host-resolver-rules=MAP {REBOUND} 127.0.0.1"])
+    rebinding = browser.browser_type.launch(
+        executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, f"--host-resolver-rules=MAP {REBOUND} 127.0.0.1"]
+    )
     yield rebinding
     rebinding.close()
 

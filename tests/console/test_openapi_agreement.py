@@ -42,7 +42,9 @@ BODIES = [
 
 def errors_at(location: str, instance: Any) -> list[str]:
     """Every way `instance` breaks the schema at `location`, formats such as date-time included."""
-    validator = Draft202012Validator({"$ref": f"{SPEC_URI}#/{location}"}, registry=REGISTRY, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    validator = Draft202012Validator(
+        {"$ref": f"{SPEC_URI}#/{location}"}, registry=REGISTRY, format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
     return [error.message for error in validator.iter_errors(instance)]
 
 
@@ -51,7 +53,9 @@ def described_body_errors(path: str, body: Any) -> list[str]:
 
 
 @pytest.mark.parametrize(("path", "body", "status"), BODIES, ids=[f"{p}-{s}-{i}" for i, (p, _, s) in enumerate(BODIES)])
-def test_heap_bodies_are_taken_exactly_when_the_description_allows_them(heap_mock: MockClient, path: str, body: Any, status: int) -> None:
+def test_heap_bodies_are_taken_exactly_when_the_description_allows_them(
+    heap_mock: MockClient, path: str, body: Any, status: int
+) -> None:
     assert heap_mock.post(path, body).status_code == status
     assert (described_body_errors(path, body) == []) == (status == 200)
 
@@ -65,9 +69,13 @@ def test_whole_numbers_written_as_floats_are_stored_as_the_numbers_they_are(heap
 
 def test_a_deletion_of_a_null_user_id_is_refused_as_described(heap_mock: MockClient) -> None:
     basic = "Basic " + base64.b64encode(b"11:secret").decode()
-    token = requests.post(f"{heap_mock.url}/api/public/v0/auth_token", headers={"Authorization": basic}, timeout=10).json()["access_token"]
+    token = requests.post(f"{heap_mock.url}/api/public/v0/auth_token", headers={"Authorization": basic}, timeout=10).json()[
+        "access_token"
+    ]
     body = {"users": [{"identity": "a", "user_id": None}]}
-    answer = requests.post(f"{heap_mock.url}/api/public/v0/user_deletion", json=body, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    answer = requests.post(
+        f"{heap_mock.url}/api/public/v0/user_deletion", json=body, headers={"Authorization": f"Bearer {token}"}, timeout=10
+    )
     assert answer.status_code == 400
     assert described_body_errors("/api/public/v0/user_deletion", body) != []
 
@@ -92,7 +100,9 @@ QUERIES = [
 
 
 @pytest.mark.parametrize(("path", "params", "status"), QUERIES, ids=[f"{p}-{s}-{i}" for i, (p, _, s) in enumerate(QUERIES)])
-def test_mock_queries_are_taken_exactly_when_the_description_allows_them(heap_mock: MockClient, path: str, params: dict[str, str], status: int) -> None:
+def test_mock_queries_are_taken_exactly_when_the_description_allows_them(
+    heap_mock: MockClient, path: str, params: dict[str, str], status: int
+) -> None:
     assert requests.get(f"{heap_mock.url}{path}", params=params, timeout=10).status_code == status
     assert (described_query_errors(path, params) == []) == (status == 200)
 
@@ -111,6 +121,8 @@ COMMANDS = [
 
 
 @pytest.mark.parametrize(("path", "body", "status"), COMMANDS, ids=[f"{p}-{s}-{i}" for i, (p, _, s) in enumerate(COMMANDS)])
-def test_mock_commands_are_taken_exactly_when_the_description_allows_them(heap_mock: MockClient, path: str, body: Any, status: int) -> None:
+def test_mock_commands_are_taken_exactly_when_the_description_allows_them(
+    heap_mock: MockClient, path: str, body: Any, status: int
+) -> None:
     assert requests.post(f"{heap_mock.url}{path}", json=body, timeout=10).status_code == status
     assert (described_body_errors(path, body) == []) == (status in (200, 201, 409))

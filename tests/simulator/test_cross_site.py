@@ -41,8 +41,14 @@ def assert_unchanged(mock: MockClient) -> None:
     ("path", "kwargs"),
     [
         ("/_mock/reset", {"headers": {"Origin": FOREIGN}}),
-        ("/_mock/clock", {"data": '{"set": "9999-12-31T00:00:00Z"}', "headers": {"Origin": FOREIGN, "Content-Type": "text/plain"}}),
-        ("/_mock/faults", {"data": '{"path": "/api/*", "status": 503}', "headers": {"Origin": "null", "Content-Type": "text/plain"}}),
+        (
+            "/_mock/clock",
+            {"data": '{"set": "9999-12-31T00:00:00Z"}', "headers": {"Origin": FOREIGN, "Content-Type": "text/plain"}},
+        ),
+        (
+            "/_mock/faults",
+            {"data": '{"path": "/api/*", "status": 503}', "headers": {"Origin": "null", "Content-Type": "text/plain"}},
+        ),
         ("/_mock/faults", {"json": {"path": "/api/*", "status": 503}, "headers": {"Origin": FOREIGN}}),
         ("/_mock/reset", {"data": "a=1", "headers": {"Content-Type": "application/x-www-form-urlencoded"}}),
         ("/_mock/clock", {"data": '{"set": "9999-12-31T00:00:00Z"}', "headers": {"Content-Type": "text/plain"}}),
@@ -66,7 +72,12 @@ def test_a_delete_from_another_origin_is_refused(stocked: MockClient) -> None:
 
 def test_writes_from_tools_and_from_the_simulators_own_origin_are_taken(stocked: MockClient) -> None:
     own = f"http://127.0.0.1:{port_of(stocked.url)}"
-    assert requests.post(f"{stocked.url}/_mock/faults", json={"path": "/api/x", "status": 500}, headers={"Origin": own}, timeout=10).status_code == 201
+    assert (
+        requests.post(
+            f"{stocked.url}/_mock/faults", json={"path": "/api/x", "status": 500}, headers={"Origin": own}, timeout=10
+        ).status_code
+        == 201
+    )
     assert requests.post(f"{stocked.url}/_mock/clock", json={"advance": 1}, timeout=10).status_code == 200
     assert requests.post(f"{stocked.url}/_mock/reset", timeout=10).status_code == 200  # no body, no type: curl -X POST
 
@@ -87,7 +98,9 @@ def test_the_simulators_pages_answer_loopback_names_and_addresses(stocked: MockC
 
 
 def test_heaps_endpoints_answer_any_host_as_heap_does(heap_mock: MockClient) -> None:
-    response = requests.post(f"{heap_mock.url}/api/track", json=EVENT, headers={"Host": "heapanalytics.com", "Origin": FOREIGN}, timeout=10)
+    response = requests.post(
+        f"{heap_mock.url}/api/track", json=EVENT, headers={"Host": "heapanalytics.com", "Origin": FOREIGN}, timeout=10
+    )
     assert response.status_code == 200
     assert len(heap_mock.events()) == 1
 
@@ -108,7 +121,20 @@ def test_serve_answers_its_host_name_and_allow_host_names() -> None:
     import subprocess
     import sys
 
-    command = [sys.executable, "-m", "heap_mock", "serve", "--port", "0", "--server", "waitress", "--allow-host", "sim.test", "--host", "localhost"]
+    command = [
+        sys.executable,
+        "-m",
+        "heap_mock",
+        "serve",
+        "--port",
+        "0",
+        "--server",
+        "waitress",
+        "--allow-host",
+        "sim.test",
+        "--host",
+        "localhost",
+    ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None

@@ -47,7 +47,10 @@ def test_the_control_plane_and_console_answer_while_delays_hold_every_spare_thre
     control = MockClient(url, timeout=CONTROL_TIMEOUT_S)
     control.add_fault(path="/api/track", delay_ms=60_000)
     answers: list[requests.Response] = []
-    senders = [threading.Thread(target=lambda: answers.append(requests.post(f"{url}/api/track", json=EVENT, timeout=30))) for _ in range(threads + 1)]
+    senders = [
+        threading.Thread(target=lambda: answers.append(requests.post(f"{url}/api/track", json=EVENT, timeout=30)))
+        for _ in range(threads + 1)
+    ]
     for sender in senders:
         sender.start()
     until(lambda: control.faults()[0]["matched"] == threads + 1, "every delayed request to arrive")

@@ -35,7 +35,9 @@ def stored(client: MockClient) -> tuple[int, ...]:
 @pytest.mark.parametrize("path", list(VALID_BODIES))
 @settings(max_examples=examples(40))
 @given(data=st.data())
-def test_a_hostile_body_is_answered_cleanly_and_stores_nothing_when_refused(heap_mock: MockClient, path: str, data: st.DataObject) -> None:
+def test_a_hostile_body_is_answered_cleanly_and_stores_nothing_when_refused(
+    heap_mock: MockClient, path: str, data: st.DataObject
+) -> None:
     body = data.draw(hostile_body(path), label="body")
     headers = {"Content-Type": "application/json"}
     if "deletion" in path:

@@ -36,7 +36,11 @@ LEAVES = (
     | st.text(max_size=20)
     | TRICKY_TEXT
 )
-JSON_VALUES = st.recursive(LEAVES, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8) | TRICKY_TEXT, inner, max_size=4), max_leaves=12)
+JSON_VALUES = st.recursive(
+    LEAVES,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8) | TRICKY_TEXT, inner, max_size=4),
+    max_leaves=12,
+)
 
 
 def encode(value: Any) -> bytes:
@@ -50,7 +54,9 @@ def swapped_field(path: str) -> st.SearchStrategy[bytes]:
 
     def swap(field: str, value: Any, bulk: bool) -> bytes:
         if bulk and path != "/api/public/v0/user_deletion":
-            key = {"/api/track": "events", "/api/add_user_properties": "users", "/api/add_account_properties": "accounts"}.get(path, "events")
+            key = {"/api/track": "events", "/api/add_user_properties": "users", "/api/add_account_properties": "accounts"}.get(
+                path, "events"
+            )
             item = {k: v for k, v in base.items() if k != "app_id"}
             return encode({"app_id": base.get("app_id", "11"), key: [{**item, field: value}]})
         return encode({**base, field: value})
