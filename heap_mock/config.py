@@ -113,7 +113,9 @@ class Config:
         return Fidelity(self.fidelity)
 
     def to_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        data = dataclasses.asdict(self)
+        data["allowed_hosts"] = list(self.allowed_hosts)  # JSON has arrays, not tuples
+        return data
 
 
 _BOOLS = {"limits_enabled", "log_requests"}
