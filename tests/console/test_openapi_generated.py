@@ -2,8 +2,8 @@
 
 schemathesis generates requests from `/openapi.json`, valid ones (which must be accepted) and
 invalid ones (which must be refused), and checks every answer against the description: status,
-content type, headers and body schema. The simulator is reset before each request, so no fault
-or clock change made by one generated request colours the next. `make test` runs a bounded
+content type, headers and body schema. The simulator is reset after each request that can change
+it, so no fault or clock change made by one generated request colours the next. `make test` runs a bounded
 number of examples per operation; `make fuzz` runs many more.
 """
 
@@ -25,7 +25,10 @@ schema.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.N
 
 @pytest.mark.generated
 @schema.parametrize()
-@settings(max_examples=examples(25))
+@settings(max_examples=examples(5))
 def test_the_server_answers_as_its_description_says(case: schemathesis.Case, heap_mock_server: HeapMockServer) -> None:
-    requests.post(f"{heap_mock_server.url}/_mock/reset", timeout=10)
-    case.call_and_validate(base_url=heap_mock_server.url, timeout=10)
+    try:
+        case.call_and_validate(base_url=heap_mock_server.url, timeout=10)
+    finally:
+        if case.method.upper() != "GET":
+            requests.post(f"{heap_mock_server.url}/_mock/reset", timeout=10)

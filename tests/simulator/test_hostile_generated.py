@@ -33,7 +33,7 @@ def stored(client: MockClient) -> tuple[int, ...]:
 
 @pytest.mark.generated
 @pytest.mark.parametrize("path", list(VALID_BODIES))
-@settings(max_examples=examples(40))
+@settings(max_examples=examples(15))
 @given(data=st.data())
 def test_a_hostile_body_is_answered_cleanly_and_stores_nothing_when_refused(
     heap_mock: MockClient, path: str, data: st.DataObject

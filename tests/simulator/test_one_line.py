@@ -32,7 +32,7 @@ def test_a_line_break_in_a_property_name_keeps_each_violation_on_its_own_line(he
 
 @pytest.mark.generated
 @given(name=st.text(min_size=1, max_size=60))
-@settings(max_examples=examples(60))
+@settings(max_examples=examples(30))
 def test_any_property_name_gives_exactly_one_line_per_violation(heap_mock: MockClient, name: str) -> None:
     body = {"app_id": "11", "identity": "a", "event": "E", "timestamp": "not a time", "properties": {name: [{}]}}
     response = heap_mock.post("/api/track", body)
