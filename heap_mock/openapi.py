@@ -9,6 +9,7 @@ so a field added to an answer without being added here fails that test.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from heap_facts.times import MAX_EPOCH_MS
@@ -17,6 +18,7 @@ from heap_mock.config import CHOICES, THROTTLE_STATUS_RANGE, Config
 from heap_mock.events import STORED_ENDPOINTS
 from heap_mock.faults import DELAY_MS_RANGE, RETRY_AFTER_RANGE, SEED_RANGE, STATUS_RANGE, TIMES_RANGE
 from heap_mock.json_numbers import MAX_JSON_INT, MIN_JSON_INT
+from heap_mock.paths import CONTROL_PREFIX, SIMULATOR_PAGES
 from heap_mock.payload import MAX_IDENTITY, MAX_NAME, MAX_USER_ID
 from heap_mock.version import VERSION
 
@@ -187,7 +189,7 @@ def heap_value_schemas() -> dict[str, Schema]:
     return {
         "AppId": {"description": "A numeric environment ID.", "anyOf": [{"type": "string", "pattern": "^[0-9]+$"}, {"type": "integer", "minimum": 0, "maximum": MAX_JSON_INT}]},
         "Identity": {"type": "string", "minLength": 1, "maxLength": MAX_IDENTITY},
-        "UserId": {"description": "A Heap SDK user_id.", "anyOf": [{"type": "string", "pattern": "^[0-9]+$"}, {"type": "integer", "minimum": 0, "maximum": MAX_USER_ID}]},
+        "UserId": {"description": "A Heap SDK user_id.", "anyOf": [{"type": "string", "pattern": digits_up_to(MAX_USER_ID)}, {"type": "integer", "minimum": 0, "maximum": MAX_USER_ID}]},
         "Timestamp": {"description": "ISO 8601 (any offset) or epoch milliseconds, from year 1 to 9999 (UTC); absent means now.",
                       "anyOf": [{"type": "string", "format": "date-time"}, {"type": "string", "pattern": digits_up_to(MAX_EPOCH_MS)},
                                 {"type": "number", "minimum": 0, "maximum": MAX_EPOCH_MS}]},
@@ -199,6 +201,17 @@ def heap_value_schemas() -> dict[str, Schema]:
             "additionalProperties": {"anyOf": [ref("PropertyValue"), {"type": "array", "items": {"type": ["string", "number"]}}]},
         },
     }
+
+
+def naming(schema: Schema, *keys: str) -> Schema:
+    """`schema`, holding at least one of `keys` (validators/integrations.py user_identifier)."""
+    return {"allOf": [schema, {"anyOf": [{"required": [key]} for key in keys]}]}
+
+
+def not_simulator_path() -> str:
+    """A pattern for the paths `paths.is_simulator_path` says are not the simulator's own."""
+    pages = "|".join(re.escape(page) + "$" for page in sorted(SIMULATOR_PAGES))
+    return f"^(?!{re.escape(CONTROL_PREFIX)}|{pages})/"
 
 
 def digits_up_to(limit: int) -> str:
@@ -238,11 +251,11 @@ def heap_request_schemas() -> dict[str, Schema]:
             "else user_id (track only)."), "properties": {
             "identity": ref("Identity"), "email": ref("Identity"), "anonymous_id": ref("Identity"), "user_id": ref("UserId")}},
         "IntegrationsTrackRequest": bulk("events", {"type": "object", "required": ["event", "user_identifier"], "properties": {
-            "event": {"type": "string", "minLength": 1, "maxLength": MAX_NAME}, "user_identifier": ref("UserIdentifier"),
+            "event": {"type": "string", "minLength": 1, "maxLength": MAX_NAME}, "user_identifier": naming(ref("UserIdentifier"), "identity", "email", "anonymous_id", "user_id"),
             "properties": ref("TrackProperties"), "custom_properties": ref("TrackProperties"), "timestamp": ref("Timestamp"),
             "session_id": {"type": "string", "minLength": 1}, "idempotency_key": {"type": "string", "minLength": 1}}}),
         "IntegrationsUserPropertiesRequest": bulk("users", {"type": "object", "required": ["user_identifier"], "properties": {
-            "user_identifier": ref("UserIdentifier"), "properties": ref("Properties"), "custom_properties": ref("Properties")}}),
+            "user_identifier": naming(ref("UserIdentifier"), "identity", "email", "anonymous_id"), "properties": ref("Properties"), "custom_properties": ref("Properties")}}),
         "UserDeletionRequest": {"type": "object", "required": ["users"], "properties": {"users": {
             "type": "array", "minItems": 1, "maxItems": DEFAULTS.max_deletion_users,
             "items": {"type": "object", "properties": {"identity": ref("Identity"), "user_id": ref("UserId")},
@@ -437,7 +450,7 @@ def fault_fields(*, in_spec: bool = False) -> dict[str, Schema]:
 
 def _fault_fields() -> dict[str, Schema]:
     return {
-        "path": {"type": "string", "pattern": "^/(?!_mock)", "description": "a Heap path or shell pattern such as /api/*; not /_mock/"},
+        "path": {"type": "string", "pattern": not_simulator_path(), "description": "a Heap path or shell pattern such as /api/*; not the simulator's own"},
         "method": nullable(TEXT),
         "status": nullable({**int_range(STATUS_RANGE), "description": "a final status (1xx are interim)"}),
         "retry_after": nullable(int_range(RETRY_AFTER_RANGE)),
