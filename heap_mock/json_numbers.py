@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from heap_facts.lengths import MAX_SAFE_INTEGER
+
 # orjson reads integers in this range as ints; one outside it arrives as a float.
 MIN_JSON_INT, MAX_JSON_INT = -(2**63), 2**64 - 1
 # Beyond this a float no longer holds every whole number, so `-9223372036854775809` would be read
 # as the different number -2^63: only exact ints are taken past it.
-MAX_EXACT_FLOAT = 2**53
+MAX_EXACT_FLOAT = MAX_SAFE_INTEGER + 1
 
 
 def whole_number(value: Any, low: int, high: int) -> int | None:

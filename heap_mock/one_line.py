@@ -17,7 +17,7 @@ def _escape(char: str) -> str:
     if char in _NAMED:
         return _NAMED[char]
     code = ord(char)
-    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 _TABLE = {ord(char): _escape(char) for char in [*map(chr, range(0x20)), "\x7f", *_BREAKS]}
