@@ -11,7 +11,7 @@ FRONT_PORT ?= 8081
 # show; `make run DEMO=--no-demo` starts both empty.
 DEMO ?=
 
-.PHONY: run test test-properties bench clean
+.PHONY: run test fuzz bench clean
 
 $(STAMP): pyproject.toml tests/realclients/package-lock.json tests/mparticle_web/package-lock.json
 	$(PYTHON) -m venv $(VENV)
@@ -30,9 +30,9 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -n auto -q
 
-# The property-based tests with many more examples than `make test` gives them (minutes, not seconds).
-test-properties: $(STAMP)
-	HEAP_SIM_PROPERTY_EXAMPLES=$${HEAP_SIM_PROPERTY_EXAMPLES:-2000} $(BIN)/python -m pytest -n auto -q tests/forwarder/test_properties.py
+# The generated tests (hypothesis, schemathesis; the simulator's and the forwarder's) with many more examples, random each run: minutes, not seconds.
+fuzz: $(STAMP)
+	HEAP_SIM_FUZZ=long $(BIN)/python -m pytest -n auto -q -m generated
 
 bench: $(STAMP)
 	$(BIN)/python -m bench --quick

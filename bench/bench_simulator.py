@@ -112,7 +112,7 @@ def cold_start_seconds() -> float:
     try:
         while True:
             with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
-                sock.sendall(b"GET /_mock/health HTTP/1.1\r\nHost: x\r\n\r\n")
+                sock.sendall(b"GET /_mock/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")  # a name it answers (origin_policy)
                 if sock.recv(64).startswith(b"HTTP/1.1 200"):
                     return time.perf_counter() - started
             time.sleep(0.005)

@@ -10,6 +10,7 @@ import time
 from typing import TextIO
 
 from heap_mock.journal import Exchange
+from heap_mock.one_line import one_line
 
 
 class AccessLog:
@@ -31,4 +32,4 @@ class AccessLog:
         if exchange.warnings:
             rule = f"warnings: {','.join(sorted({w.rule_id for w in exchange.warnings}))}"
         line = f"{self._stamp} {exchange.method} {exchange.path} {exchange.status} {exchange.duration_ms:.1f}ms {exchange.request_id} {rule}"
-        (self._stream or sys.stderr).write(line.rstrip() + "\n")
+        (self._stream or sys.stderr).write(one_line(line.rstrip()) + "\n")  # a %0A in the path forges no line

@@ -28,6 +28,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--fidelity", choices=FIDELITIES, default=None,
         help="observed: accept with a warning what live Heap accepted although its docs forbid it (the default); documented: refuse it",
     )
+    serve.add_argument(
+        "--allow-host", action="append", default=[], metavar="NAME",
+        help="also answer the console and /_mock/ under this host name (repeatable; '*' for any); IP addresses and localhost always work",
+    )
     return parser
 
 
@@ -46,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     from heap_mock.server import configure_logging
 
     configure_logging()
-    return _serve(args, config)
+    return _serve(args, with_allowed_hosts(config, args.host, args.allow_host))
 
 
 def _serve(args: argparse.Namespace, config: Config) -> int:
@@ -87,6 +91,16 @@ def _serve_with_waitress(server: HeapMockServer, args: argparse.Namespace) -> in
     stop.wait()
     server.stop()
     return 0
+
+
+def with_allowed_hosts(config: Config, bind_host: str, extra: list[str]) -> Config:
+    """The config plus the names given with --allow-host and the name bound with --host, if it is a name."""
+    from heap_mock.origin_policy import is_ip_address
+
+    names = [*config.allowed_hosts, *extra]
+    if bind_host and not is_ip_address(bind_host.strip("[]")):
+        names.append(bind_host)
+    return dataclasses.replace(config, allowed_hosts=tuple(dict.fromkeys(names)))
 
 
 def _url_host(host: str) -> str:

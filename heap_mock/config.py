@@ -78,6 +78,9 @@ class Config:
     # The success body of track, add_user_properties, identify and the partner endpoints is
     # undocumented: "{}" (JSON), "OK" (text) or "" (empty). add_account_properties documents `OK`.
     success_body: str = "{}"
+    # Names besides IP addresses and `localhost` that the simulator's own pages answer to
+    # (heap_mock/origin_policy.py): a container or network name; "*" for any.
+    allowed_hosts: tuple[str, ...] = ()
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any] | None) -> Config:
@@ -114,7 +117,9 @@ class Config:
         return Fidelity(self.fidelity)
 
     def to_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        data = dataclasses.asdict(self)
+        data["allowed_hosts"] = list(self.allowed_hosts)  # JSON has arrays, not tuples
+        return data
 
 
 _BOOLS = {"limits_enabled", "log_requests"}
@@ -148,6 +153,9 @@ def _coerce(key: str, value: Any) -> Any:
         low, high = THROTTLE_STATUS_RANGE
         ok = isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
         return _expect(key, value, ok, f"an HTTP error status from {low} to {high}")
+    if key == "allowed_hosts":
+        ok = isinstance(value, (list, tuple)) and all(isinstance(name, str) and name.strip() for name in value)
+        return tuple(_expect(key, value, ok, "a list of host names (\"*\" allows any)"))
     if key == "deletion_api_key":
         return _expect(key, value, value is None or (isinstance(value, str) and value != ""), "a non-empty string or null")
     return _coerce_limits(value)

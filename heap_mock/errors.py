@@ -7,6 +7,7 @@
     ├── DeletionUnauthorized 401  JSON, both `error`/`message` and `err.message` (D-del is ambiguous)
     ├── DeletionNotFound     404  JSON
     ├── ControlError         400  JSON, for the /_mock/ API
+    │   └── ControlConflict  409  a well-formed call the simulator's current state cannot take
     ├── RouteNotFound        404  JSON
     └── MethodNotAllowed     405  JSON
 
@@ -23,6 +24,7 @@ from werkzeug.exceptions import MethodNotAllowed as WerkzeugMethodNotAllowed
 from werkzeug.exceptions import NotFound as WerkzeugNotFound
 
 from heap_mock.answers import Answer, json_answer, text_answer
+from heap_mock.one_line import one_line
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,7 @@ class PayloadRejected(HeapMockError):
     def __init__(self, violations: list[Violation], *, more: int = 0) -> None:
         self.violations = violations
         self.more = more  # further violations not listed (see payload.MAX_VIOLATIONS)
-        lines = [v.message for v in violations]
+        lines = [one_line(v.message) for v in violations]  # one violation per line, whatever the input held
         if more:
             lines.append(f"... and {more} more violations not listed")
         super().__init__("\n".join(lines), rule_id=violations[0].rule_id)
@@ -125,6 +127,12 @@ class ControlError(HeapMockError):
     code = 400
     rule_id = "control.invalid"
     json_body = True
+
+
+class ControlConflict(ControlError):
+    """A well-formed control call that the current state rules out, such as advancing past the year 9999."""
+
+    code = 409
 
 
 class RouteNotFound(HeapMockError):

@@ -35,6 +35,8 @@ from heap_mock.seq_index import IndexedLog
 from heap_mock.validators.track import TrackEvent
 
 _APP_ID, _IDENTITY, _USER_ID, _EVENT, _IDEMPOTENCY_KEY, _ENDPOINT, _WARNINGS, _LINEAGE, _SEARCH = 0, 1, 2, 3, 7, 8, 10, 11, 12  # in a stored tuple
+# The values of a stored event's `endpoint`: which endpoint stored it (the control API filters on them).
+STORED_ENDPOINTS = ("track", "bulk_track", "integrations_track")
 _INDEXED = {"app_id": _APP_ID, "identity": _IDENTITY, "user_id": _USER_ID, "event": _EVENT, "endpoint": _ENDPOINT}
 _KEPT_INDEXED = ("app_id", "identity", "user_id", "event")  # endpoint has two values: a filter on it walks the others' indexes
 

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from heap_mock.errors import ControlError
+from heap_mock.json_numbers import whole_number
 from heap_mock.paths import HEAP_PREFIX, is_simulator_path
 
 # The ranges parse_fault accepts, which the OpenAPI description also states (one place for each).
@@ -97,9 +98,10 @@ def _checked_int(spec: dict[str, Any], key: str, low: int, high: int) -> int | N
     value = spec.get(key)
     if value is None:
         return None
-    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+    number = whole_number(value, low, high)  # 503.0 is 503, as JSON Schema's integer says
+    if number is None:
         raise ControlError(f"fault.{key} should be a whole number from {low} to {high}")
-    return value
+    return number
 
 
 def _probability(spec: dict[str, Any]) -> float:

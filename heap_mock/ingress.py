@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import socket
-import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -28,9 +27,10 @@ from heap_mock.config import Config
 from heap_mock.errors import MethodNotAllowed, RouteNotFound, Throttled, as_simulator_error, internal_error
 from heap_mock.faults import FaultRule
 from heap_mock.journal import Exchange
+from heap_mock.lineage import lineage_of
+from heap_mock.origin_policy import HostAllowList, RequestHead, refusal
 from heap_mock.paths import is_simulator_path, request_path
 from heap_mock.routes import find_heap_route
-from heap_mock.lineage import lineage_of
 from heap_mock.simulator import Simulator
 from heap_mock.unknowns import throttle_answer
 from heap_mock.views.heap_api import HeapCall
@@ -77,6 +77,8 @@ class Ingress:
     def __init__(self, sim: Simulator, pages: WSGIApp) -> None:
         self.sim = sim
         self.pages = pages
+        self.hosts = HostAllowList.of(sim.config.allowed_hosts)
+        self.hosts = HostAllowList.of(sim.config.allowed_hosts)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = request_path(environ)
@@ -121,7 +123,7 @@ class Ingress:
             return None
         exchange.fault = rule
         if rule.delay_ms:
-            time.sleep(rule.delay_ms / 1000.0)  # a real delay: it exists to trip client timeouts
+            self.sim.delays.wait(rule.delay_ms / 1000.0)  # heap_mock/delay_room.py: keeps a thread for the control plane
         return rule if rule.answers and not rule.after_processing else None
 
     def _route(self, exchange: Exchange, environ: dict[str, Any]) -> Answer:
@@ -141,11 +143,13 @@ class Ingress:
         """Hand a control-plane or console request to Flask, logging it unless it is a read.
 
         The console polls the control plane several times a second: its reads would drown the log.
-        Flask renders no errors (see `create_app`): they arrive here, for the one renderer.
+        `heap_mock.origin_policy` turns away foreign Host names and cross-site writes first (logged,
+        even as reads: they are attacks). Flask renders no errors (see `create_app`): they arrive here, for the one renderer.
         """
         sim = self.sim
         method = environ["REQUEST_METHOD"].upper()
-        logged = method != "GET" and sim.config.log_requests
+        refused = refusal(RequestHead.from_environ(environ), self.hosts)  # cross-site and DNS rebinding guard
+        logged = (method != "GET" or refused is not None) and sim.config.log_requests
         exchange = Exchange(sim.state.next_request_id() if logged else "", method, path, sim.clock.now())
 
         def start_and_record(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
@@ -153,6 +157,8 @@ class Ingress:
             return start_response(status, headers, exc_info)
 
         try:
+            if refused is not None:
+                raise refused
             body = self.pages(environ, start_and_record)
         except Exception as error:
             answer = render_error(error, exchange, sim.config)

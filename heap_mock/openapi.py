@@ -9,10 +9,16 @@ so a field added to an answer without being added here fails that test.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from heap_facts.times import MAX_EPOCH_MS
+from heap_mock.clock import MAX_RATE
 from heap_mock.config import CHOICES, THROTTLE_STATUS_RANGE, Config
+from heap_mock.events import STORED_ENDPOINTS
 from heap_mock.faults import DELAY_MS_RANGE, RETRY_AFTER_RANGE, SEED_RANGE, STATUS_RANGE, TIMES_RANGE
+from heap_mock.json_numbers import MAX_JSON_INT, MIN_JSON_INT
+from heap_mock.paths import CONTROL_PREFIX, SIMULATOR_PAGES
 from heap_mock.payload import MAX_IDENTITY, MAX_NAME, MAX_USER_ID
 from heap_mock.version import VERSION
 
@@ -21,6 +27,7 @@ Schema = dict[str, Any]
 HEAP_TAG, MOCK_TAG, CONSOLE_TAG = "Heap API", "Mock control", "Console"
 DEFAULTS = Config()
 MAX_BULK = DEFAULTS.max_bulk_items  # the documented default (D-btrack, D-baup, D-baap)
+MAX_QUERY_INT = 10**18 - 1  # whole-number query parameters have at most 18 digits (views/control.py)
 WARNINGS = {"type": "array", "items": {"$ref": "#/components/schemas/Warning"},
             "description": "Documented rules broken and accepted anyway under fidelity `observed` (see FIDELITY.md)."}
 
@@ -180,11 +187,12 @@ def heap_schemas() -> dict[str, Schema]:
 def heap_value_schemas() -> dict[str, Schema]:
     value: Schema = {"anyOf": [{"type": "string", "maxLength": MAX_NAME}, {"type": "number"}]}
     return {
-        "AppId": {"description": "A numeric environment ID.", "anyOf": [{"type": "string", "pattern": "^[0-9]+$"}, {"type": "integer", "minimum": 0}]},
+        "AppId": {"description": "A numeric environment ID.", "anyOf": [{"type": "string", "pattern": "^[0-9]+$"}, {"type": "integer", "minimum": 0, "maximum": MAX_JSON_INT}]},
         "Identity": {"type": "string", "minLength": 1, "maxLength": MAX_IDENTITY},
-        "UserId": {"description": "A Heap SDK user_id.", "anyOf": [{"type": "string", "pattern": "^[0-9]+$"}, {"type": "integer", "minimum": 0, "maximum": MAX_USER_ID}]},
-        "Timestamp": {"description": "ISO 8601 (any offset) or epoch milliseconds; absent means now.",
-                      "anyOf": [{"type": "string", "minLength": 1}, {"type": "number", "minimum": 0}]},
+        "UserId": {"description": "A Heap SDK user_id.", "anyOf": [{"type": "string", "pattern": digits_up_to(MAX_USER_ID)}, {"type": "integer", "minimum": 0, "maximum": MAX_USER_ID}]},
+        "Timestamp": {"description": "ISO 8601 (any offset) or epoch milliseconds, from year 1 to 9999 (UTC); absent means now.",
+                      "anyOf": [{"type": "string", "format": "date-time"}, {"type": "string", "pattern": digits_up_to(MAX_EPOCH_MS)},
+                                {"type": "number", "minimum": 0, "maximum": MAX_EPOCH_MS}]},
         "PropertyValue": value,
         "Properties": {"type": "object", "propertyNames": {"maxLength": MAX_NAME}, "additionalProperties": ref("PropertyValue")},
         "TrackProperties": {
@@ -193,6 +201,25 @@ def heap_value_schemas() -> dict[str, Schema]:
             "additionalProperties": {"anyOf": [ref("PropertyValue"), {"type": "array", "items": {"type": ["string", "number"]}}]},
         },
     }
+
+
+def naming(schema: Schema, *keys: str) -> Schema:
+    """`schema`, holding at least one of `keys` (validators/integrations.py user_identifier)."""
+    return {"allOf": [schema, {"anyOf": [{"required": [key]} for key in keys]}]}
+
+
+def not_simulator_path() -> str:
+    """A pattern for the paths `paths.is_simulator_path` says are not the simulator's own."""
+    pages = "|".join(re.escape(page) + "$" for page in sorted(SIMULATOR_PAGES))
+    return f"^(?!{re.escape(CONTROL_PREFIX)}|{pages})/"
+
+
+def digits_up_to(limit: int) -> str:
+    """A pattern for the digit strings (leading zeros allowed) whose value is from 0 to `limit`."""
+    text = str(limit)
+    shorter = f"[0-9]{{1,{len(text) - 1}}}" if len(text) > 1 else None
+    same_length = [f"{text[:i]}[0-{int(d) - 1}][0-9]{{{len(text) - i - 1}}}" for i, d in enumerate(text) if d != "0"]
+    return "^0*(?:" + "|".join(filter(None, [shorter, *same_length, text])) + ")$"
 
 
 def heap_request_schemas() -> dict[str, Schema]:
@@ -215,7 +242,8 @@ def heap_request_schemas() -> dict[str, Schema]:
         ]},
         "UserPropertiesRequest": single_or_bulk("users", {"identity": ref("Identity"), "properties": ref("Properties")}, "identity"),
         "AccountPropertiesRequest": single_or_bulk(
-            "accounts", {"account_id": {"type": ["string", "integer"], "minLength": 1}, "properties": ref("Properties")}, "account_id"),
+            "accounts", {"account_id": {"anyOf": [{"type": "string", "minLength": 1}, {"type": "integer", "minimum": MIN_JSON_INT, "maximum": MAX_JSON_INT}]},
+                         "properties": ref("Properties")}, "account_id"),
         "IdentifyRequest": {"type": "object", "required": ["app_id", "identity", "user_id"], "properties": {
             "app_id": ref("AppId"), "identity": ref("Identity"), "user_id": ref("UserId"), "timestamp": ref("Timestamp")}},
         "UserIdentifier": {"type": "object", "minProperties": 1, "description": (
@@ -223,11 +251,11 @@ def heap_request_schemas() -> dict[str, Schema]:
             "else user_id (track only)."), "properties": {
             "identity": ref("Identity"), "email": ref("Identity"), "anonymous_id": ref("Identity"), "user_id": ref("UserId")}},
         "IntegrationsTrackRequest": bulk("events", {"type": "object", "required": ["event", "user_identifier"], "properties": {
-            "event": {"type": "string", "minLength": 1, "maxLength": MAX_NAME}, "user_identifier": ref("UserIdentifier"),
+            "event": {"type": "string", "minLength": 1, "maxLength": MAX_NAME}, "user_identifier": naming(ref("UserIdentifier"), "identity", "email", "anonymous_id", "user_id"),
             "properties": ref("TrackProperties"), "custom_properties": ref("TrackProperties"), "timestamp": ref("Timestamp"),
             "session_id": {"type": "string", "minLength": 1}, "idempotency_key": {"type": "string", "minLength": 1}}}),
         "IntegrationsUserPropertiesRequest": bulk("users", {"type": "object", "required": ["user_identifier"], "properties": {
-            "user_identifier": ref("UserIdentifier"), "properties": ref("Properties"), "custom_properties": ref("Properties")}}),
+            "user_identifier": naming(ref("UserIdentifier"), "identity", "email", "anonymous_id"), "properties": ref("Properties"), "custom_properties": ref("Properties")}}),
         "UserDeletionRequest": {"type": "object", "required": ["users"], "properties": {"users": {
             "type": "array", "minItems": 1, "maxItems": DEFAULTS.max_deletion_users,
             "items": {"type": "object", "properties": {"identity": ref("Identity"), "user_id": ref("UserId")},
@@ -265,8 +293,8 @@ def heap_answer_schemas() -> dict[str, Schema]:
 
 PAGING = (
     ("order", {"type": "string", "enum": ["asc", "desc"], "default": "asc"}, "asc: oldest first; desc: newest first"),
-    ("offset", {"type": "integer", "minimum": 0, "default": 0}, "how many to skip"),
-    ("limit", {"type": "integer", "minimum": 0}, "at most this many (default: all)"),
+    ("offset", {"type": "integer", "minimum": 0, "maximum": MAX_QUERY_INT, "default": 0}, "how many to skip"),
+    ("limit", {"type": "integer", "minimum": 0, "maximum": MAX_QUERY_INT}, "at most this many (default: all)"),
 )
 TEXT = {"type": "string"}
 CONTROL_ERROR = json_body(ref("Error"), "A malformed control call; `message` says what is wrong.")
@@ -284,7 +312,7 @@ def mock_paths() -> dict[str, Any]:
         "/_mock/events": listing(
             "events", "Stored events (exact filters; q searches names, identities and properties)", "EventsPage",
             ("app_id", TEXT, "exact"), ("identity", TEXT, "exact"), ("user_id", TEXT, "exact"), ("event", TEXT, "exact name"),
-            ("endpoint", {"type": "string", "enum": ["track", "bulk_track"]}, "which endpoint stored it"),
+            ("endpoint", {"type": "string", "enum": list(STORED_ENDPOINTS)}, "which endpoint stored it"),
             ("q", TEXT, "case-insensitive text in the name, identity, user_id or properties")),
         "/_mock/users": listing("users", "Users with their current properties", "UsersPage",
                                 ("app_id", TEXT, "exact"), ("identity", TEXT, "exact")),
@@ -292,7 +320,7 @@ def mock_paths() -> dict[str, Any]:
                                    ("app_id", TEXT, "exact"), ("account_id", TEXT, "exact")),
         "/_mock/requests": listing(
             "requests", "The journal of Heap requests, accepted and refused, with their bodies", "RequestsPage",
-            ("status", {"type": "integer"}, "exact status"), ("path", TEXT, "exact path"), ("method", TEXT, "exact method"),
+            ("status", {"type": "integer", "minimum": 0, "maximum": MAX_QUERY_INT}, "exact status"), ("path", TEXT, "exact path"), ("method", TEXT, "exact method"),
             ("rule_id", TEXT, "exact rule, e.g. limit.track or fault.injected"),
             ("warned", {"type": "string", "enum": ["true", "false"]}, "true: only requests accepted with warnings; false: only those without")),
         "/_mock/limits": {"get": operation("limits", MOCK_TAG, "Rate limits and how full each window is", {"200": json_body(ref("Limits"), "")})},
@@ -309,7 +337,8 @@ def clock_path() -> dict[str, Any]:
     return {
         "get": operation("getClock", MOCK_TAG, "The simulator's clock", {"200": clock}),
         "post": operation("setClock", MOCK_TAG, "Set, advance or switch the clock (exactly one command)",
-                          {"200": clock, "400": CONTROL_ERROR}, requestBody={"required": True, **json_body(ref("ClockCommand"), "")}),
+                          {"200": clock, "400": CONTROL_ERROR, "409": json_body(ref("Error"), "An advance that would pass the year 9999.")},
+                          requestBody={"required": True, **json_body(ref("ClockCommand"), "")}),
     }
 
 
@@ -340,7 +369,7 @@ def inspection_schemas() -> dict[str, Schema]:
             "timestamp": {"type": "string", "format": "date-time"},
             "properties": {"type": "object", "additionalProperties": stored_value},
             "session_id": nullable_text, "idempotency_key": nullable_text,
-            "endpoint": {"type": "string", "enum": ["track", "bulk_track", "integrations_track"]}, "request_id": TEXT,
+            "endpoint": {"type": "string", "enum": list(STORED_ENDPOINTS)}, "request_id": TEXT,
             "warnings": WARNINGS,
             "lineage": {"type": "string", "description": "The sender's X-Heap-Sim-Lineage header, as opaque text."}},
             required=["app_id", "identity", "user_id", "event", "timestamp", "properties", "session_id", "idempotency_key",
@@ -394,23 +423,39 @@ def control_schemas() -> dict[str, Schema]:
         "Clock": strict_object({"now": {"type": "string", "format": "date-time"},
                                 "mode": {"type": "string", "enum": ["real", "virtual", "scaled"]}, "rate": {"type": "number", "minimum": 0}}),
         "ClockCommand": {"oneOf": [
-            strict_object({"set": {"type": "string", "description": "ISO 8601; switches to virtual time"}}),
+            strict_object({"set": {"type": "string", "format": "date-time", "description": "ISO 8601 from year 1 to 9999 (UTC); switches to virtual time"}}),
             strict_object({"advance": {"type": "number", "minimum": 0, "description": "seconds; switches to virtual time"}}),
             strict_object({"mode": {"enum": ["real", "virtual"]}}),
-            strict_object({"mode": {"const": "scaled"}, "rate": {"type": "number", "exclusiveMinimum": 0}}),
+            strict_object({"mode": {"const": "scaled"}, "rate": {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_RATE}}),
         ]},
-        "FaultSpec": strict_object(fault_fields(), required=["path"]),
+        "FaultSpec": {**strict_object(fault_fields(in_spec=True), required=["path"]), "anyOf": FAULT_ACTS},
         "Fault": strict_object({"id": {"type": "integer"}, **fault_fields(), "matched": {"type": "integer"},
                                 "remaining": nullable({"type": "integer"})}),
         "Config": config_schema(),
     }
 
 
-def fault_fields() -> dict[str, Schema]:
+# A fault rule must act: answer with a status, drop the connection, or delay (faults.parse_fault).
+FAULT_ACTS = [
+    {"required": ["status"], "properties": {"status": {"type": "integer"}}},
+    {"required": ["drop_connection"], "properties": {"drop_connection": {"const": True}}},
+    {"required": ["delay_ms"], "properties": {"delay_ms": {"type": "integer", "minimum": 1}}},
+]
+
+
+def fault_fields(*, in_spec: bool = False) -> dict[str, Schema]:
+    """A fault rule's fields; in a new rule's spec, null stands for the default of any field but probability."""
+    fields = _fault_fields()
+    if not in_spec:
+        return fields
+    return {name: schema if name in ("path", "probability") or "anyOf" in schema else nullable(schema) for name, schema in fields.items()}
+
+
+def _fault_fields() -> dict[str, Schema]:
     return {
-        "path": {"type": "string", "description": "a Heap path or shell pattern such as /api/*"},
+        "path": {"type": "string", "pattern": not_simulator_path(), "description": "a Heap path or shell pattern such as /api/*; not the simulator's own"},
         "method": nullable(TEXT),
-        "status": nullable(int_range(STATUS_RANGE)),
+        "status": nullable({**int_range(STATUS_RANGE), "description": "a final status (1xx are interim)"}),
         "retry_after": nullable(int_range(RETRY_AFTER_RANGE)),
         "delay_ms": int_range(DELAY_MS_RANGE),
         "drop_connection": {"type": "boolean"},
@@ -435,6 +480,7 @@ def config_schema() -> Schema:
         "fidelity": {"enum": list(CHOICES["fidelity"]), "description": "observed: accept with warnings what live Heap accepted; documented: refuse it"},
         "throttle_status": int_range(THROTTLE_STATUS_RANGE),
         **{key: {"enum": list(CHOICES[key])} for key in ("throttle_retry_after", "throttle_body", "success_body")},
+        "allowed_hosts": {"type": "array", "items": TEXT},
     })
 
 

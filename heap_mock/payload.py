@@ -16,7 +16,9 @@ from heap_facts.names import is_reserved_user_property
 from heap_facts.times import MAX_EPOCH_MS
 from heap_mock.clock import parse_iso
 from heap_mock.errors import PayloadRejected, Violation
+from heap_mock.json_numbers import MAX_JSON_INT, whole_number
 from heap_mock.leniency import BOOLEAN_TEXT, Fidelity, RequestWarning, summarise
+from heap_mock.one_line import one_line
 
 MAX_NAME = MAX_VALUE  # event names, property names and values: the longest the simulator takes (heap_facts.lengths)
 _MAX_USER_ID_DIGITS = len(str(MAX_USER_ID))  # a longer digit string is out of range without parsing it
@@ -68,7 +70,7 @@ def child(path: str, key: str) -> str:
 
 
 def _quote(key: str) -> str:
-    shown = key if len(key) <= 40 else key[:40] + "…"
+    shown = one_line(key if len(key) <= 40 else key[:40] + "…")  # a line break in a name must not split its violation
     return "'" + shown.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
@@ -91,8 +93,9 @@ def check_app_id(body: dict[str, Any], findings: Findings) -> str:
         findings.add("app_id.required", "postBody", "should have required property 'app_id'")
         return ""
     value = body["app_id"]
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return str(value)
+    number = whole_number(value, 0, MAX_JSON_INT)  # 27127.0 is 27127 to Heap's JavaScript reader
+    if number is not None:
+        return str(number)
     if isinstance(value, str) and _DIGITS.fullmatch(value):
         return value
     findings.add("app_id.numeric", "postBody.app_id", "should be a numeric environment ID")
@@ -112,7 +115,8 @@ def check_identity(value: Any, path: str, findings: Findings) -> str | None:
 
 def check_user_id(value: Any, path: str, findings: Findings) -> str | None:
     """A Heap SDK user_id: an integer in 0..2^53-1, as a string (numbers accepted, as D-del sends)."""
-    text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+    number = whole_number(value, 0, MAX_USER_ID)  # 4904.0 is 4904 to Heap's JavaScript reader
+    text = str(number) if number is not None else value
     if isinstance(text, str) and _DIGITS.fullmatch(text):
         significant = text.lstrip("0") or "0"  # int() refuses strings past 4,300 digits, zeros included
         if len(significant) <= _MAX_USER_ID_DIGITS and int(significant) <= MAX_USER_ID:
@@ -121,9 +125,13 @@ def check_user_id(value: Any, path: str, findings: Findings) -> str | None:
     return None
 
 
+# What `body.get("timestamp", ABSENT)` gives for a body without one: null is a value, and refused.
+ABSENT: Any = object()
+
+
 def check_timestamp(value: Any, parent: str, findings: Findings, now: float) -> float:
-    """`parent.timestamp`: ISO 8601 with any offset, or epoch milliseconds (number or digit string); absent means now."""
-    if value is None:
+    """`parent.timestamp`: ISO 8601 with any offset, or epoch milliseconds (number or digit string); ABSENT means now."""
+    if value is ABSENT:
         return now
     if is_number(value) or (isinstance(value, str) and _DIGITS.fullmatch(value)):
         millis = float(value)
@@ -164,7 +172,7 @@ def check_properties(
     `join_arrays` applies Heap's documented array rule for track; `reserved_id` refuses any
     casing of `id` as add_user_properties does; `truncate_long` cuts instead of refusing.
     """
-    if key not in body or body[key] is None:
+    if key not in body:  # present as null is not absent: Heap refuses a non-object ("should be object")
         return {}
     properties = body[key]
     props_path = child(path, key)

@@ -39,7 +39,7 @@ _RULES = [
     Rule("body.json", "The body is valid JSON.", "heap-api.md §8", Evidence.ASSUMED),
     Rule("body.object", "The body is a JSON object.", "PHP1 issue #4 (postBody should be object)", Evidence.OBSERVED),
     Rule("body.size", "The body is at most `max_body_bytes` (10 MiB by default); larger answers 413.", "heap-api.md §7.14 (undocumented)", Evidence.ASSUMED),
-    Rule("body.incomplete", "A body shorter than its `Content-Length` (the client closed early) answers 400 and stores nothing.", "HTTP/1.1 (RFC 9112 §6.3); Heap undocumented", Evidence.ASSUMED),
+    Rule("body.incomplete", "A body cut short (shorter than its `Content-Length`, or chunked without its final chunk) answers 400 and stores nothing.", "HTTP/1.1 (RFC 9112 §6.3, §7.1); Heap undocumented", Evidence.ASSUMED),
     Rule("app_id.required", "`app_id` is present.", "D-track, D-aup, D-aap, D-ident: required", Evidence.DOCUMENTED),
     Rule("app_id.numeric", "`app_id` is numeric: a string of digits or a whole number.", "SEG-old, RUBY live tests: app_id 'x' → 400", Evidence.OBSERVED),
     Rule("bulk.array", "`events`, `users` and `accounts` are arrays of objects.", "D-btrack, D-baup, D-baap", Evidence.DOCUMENTED),
@@ -73,9 +73,13 @@ _RULES = [
     Rule("limit.bulk_app", _limit("Bulk track", "bulk_app"), "D-btrack; seed: Data Processing Notes", Evidence.DOCUMENTED),
     Rule("limit.response", "A throttled request answers 429 with `Retry-After` (whole seconds), stores nothing and uses no budget.", "heap-api.md §7.2 (throttle response undocumented)", Evidence.ASSUMED),
     Rule("fault.injected", "A request matched by an injected fault gets the fault's answer and stores nothing.", "heap-sim control API", Evidence.ASSUMED),
+    Rule("fault.delay_capacity", "A delayed request that finds every spare request thread already waiting out a delay answers 503 at once (one thread stays free for /_mock/).", "heap-sim (heap_mock/delay_room.py)", Evidence.ASSUMED),
     Rule("route.not_found", "Unknown paths answer 404 as JSON.", "heap-sim", Evidence.ASSUMED),
     Rule("route.method", "A wrong method answers 405 as JSON.", "heap-sim", Evidence.ASSUMED),
     Rule("control.invalid", "A request to the /_mock/ control API is well formed.", "heap-sim", Evidence.ASSUMED),
+    Rule("control.host", "The console and /_mock/ answer only names the simulator is reachable as (IP addresses, localhost, `allowed_hosts`); others get 403, against DNS rebinding.", "heap-sim (heap_mock/origin_policy.py)", Evidence.ASSUMED),
+    Rule("control.origin", "/_mock/ takes writes only from its own origin or from clients that send no Origin; others get 403.", "heap-sim (heap_mock/origin_policy.py)", Evidence.ASSUMED),
+    Rule("control.content_type", "/_mock/ takes writes only as `application/json` or with no body; others get 415.", "heap-sim (heap_mock/origin_policy.py)", Evidence.ASSUMED),
 ]
 
 RULES: dict[str, Rule] = {rule.id: rule for rule in _RULES}

@@ -22,9 +22,19 @@ from flask import Flask
 from heap_mock.app import create_app
 from heap_mock.clock import Clock
 from heap_mock.config import Config
+from heap_mock.delay_room import DelayRoom
 from heap_mock.simulator import EXTENSION_KEY, Simulator
 
 CONFIG_ENV = "HEAP_MOCK_CONFIG_JSON"
+THREADS_ENV = "HEAP_MOCK_REQUEST_THREADS"
+# granian logs to stdout by default, where its warnings (e.g. about many threads) would come before
+# the base URL that must be the first line; its own handlers, pointed at stderr.
+GRANIAN_LOG_TO_STDERR = {
+    "handlers": {
+        handler: {"formatter": formatter, "class": "logging.StreamHandler", "stream": "ext://sys.stderr"}
+        for handler, formatter in (("console", "generic"), ("access", "access"))
+    },
+}
 
 
 class HeapMockServer:
@@ -61,6 +71,7 @@ class HeapMockServer:
         from waitress.server import create_server  # type: ignore[import-untyped]
 
         self._server = create_server(self.app, host=self._host, port=self._port, threads=self._threads, ident="heap-mock")
+        self.simulator.delays.capacity = DelayRoom.for_threads(self._threads).capacity
         self._thread = threading.Thread(target=self._server.run, name="heap-mock-server", daemon=True)
         self._thread.start()
         return self
@@ -138,7 +149,10 @@ def app_from_environment() -> Flask:
     """The factory granian's worker calls: the config travels in an environment variable."""
     configure_logging()
     config = orjson.loads(os.environ.get(CONFIG_ENV, "{}"))
-    return create_app(config)
+    app = create_app(config)
+    if THREADS_ENV in os.environ:
+        app.extensions[EXTENSION_KEY].delays.capacity = DelayRoom.for_threads(int(os.environ[THREADS_ENV])).capacity
+    return app
 
 
 def serve_with_granian(host: str, port: int, config: Config, *, threads: int = 2) -> None:
@@ -148,6 +162,7 @@ def serve_with_granian(host: str, port: int, config: Config, *, threads: int = 2
     from granian.log import LogLevels
 
     os.environ[CONFIG_ENV] = orjson.dumps(config.to_json()).decode()
+    os.environ[THREADS_ENV] = str(threads)
     Granian(
         "heap_mock.server:app_from_environment",
         address=host,
@@ -157,4 +172,5 @@ def serve_with_granian(host: str, port: int, config: Config, *, threads: int = 2
         blocking_threads=threads,
         factory=True,
         log_level=LogLevels.warning,
+        log_dictconfig=GRANIAN_LOG_TO_STDERR,
     ).serve()

@@ -1,17 +1,41 @@
-"""Fixtures shared by more than one test folder.
+"""Fixtures and settings shared by more than one test folder.
 
-`browser`: one headless Chromium per test session (so per xdist worker), for the console's tests
-and the front's (tests/front): a process can run only one sync Playwright, so they must share it.
+`browser`: one headless Chromium per test session (so per xdist worker), for the console's tests,
+the front's (tests/front) and the cross-site tests: a process can run only one sync Playwright, so
+they must share it.
+
+How long the generated (property-based) tests run: `make test` runs the bounded profile, few
+examples, derandomized so every run and every xdist worker tries the same inputs, no example
+database written into the tree. `make fuzz` (or HEAP_SIM_FUZZ=long) runs the long profile: many
+more examples (HEAP_SIM_FUZZ_EXAMPLES, LONG_EXAMPLES by default), freshly random each run.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from tests.console.conftest import CHROMIUM, CHROMIUM_ARGS
+
+settings.register_profile(
+    "bounded", derandomize=True, database=None, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+settings.register_profile(
+    "long", database=None, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+LONG_RUN = os.environ.get("HEAP_SIM_FUZZ") == "long"
+settings.load_profile("long" if LONG_RUN else "bounded")
+LONG_EXAMPLES = 2000
+EXAMPLES_IN_LONG_RUN = int(os.environ.get("HEAP_SIM_FUZZ_EXAMPLES", str(LONG_EXAMPLES)))
+
+
+def examples(bounded: int) -> int:
+    """How many examples a generated test tries: `bounded` in `make test`, many more in `make fuzz`."""
+    return EXAMPLES_IN_LONG_RUN if LONG_RUN else bounded
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -171,3 +172,42 @@ def test_reserved_port_refuses_plain_binds_until_released() -> None:
     reservation.close()
     with socket.socket() as other:
         other.bind(("127.0.0.1", port))
+
+
+@pytest.mark.parametrize("threads", ["1", "8"])
+def test_the_base_url_is_the_first_line_whatever_the_server_warns(threads: str) -> None:
+    # granian warns about 8 threads on a 2-core machine; the warning belongs on stderr.
+    process, url = start("--threads", threads)
+    code, stderr = stop(process, signal.SIGTERM)
+    assert code == 0
+    assert url.startswith("http://127.0.0.1:")
+    if threads == "8" and (os.cpu_count() or 1) < 8:
+        assert "threads" in stderr  # the warning still reaches the user, on stderr
+
+
+CUT_CHUNKED = {
+    "short chunk": b"%x\r\n" % 80 + b'{"app_id":"11","identity":"cut","event":"E"}',
+    "no final chunk": b"%x\r\n" % 45 + b'{"app_id":"11","identity":"cut","event":"E"}\r\n',
+}
+
+
+@pytest.mark.parametrize("cut", list(CUT_CHUNKED))
+def test_a_chunked_body_cut_short_is_not_stored_under_every_server(served: tuple[subprocess.Popen[str], str], cut: str) -> None:
+    # The chunk's bytes are valid JSON; only the framing says the body is not whole.
+    _, url = served
+    host, port = url.removeprefix("http://").split(":")
+    head = f"POST /api/track HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(head.encode() + CUT_CHUNKED[cut])
+        sock.shutdown(socket.SHUT_WR)
+        answer = b"".join(iter(lambda: sock.recv(65536), b""))
+    if answer:
+        assert answer.startswith(b"HTTP/1.1 400") and b"body.incomplete" in answer, answer
+    assert MockClient(url).events() == []
+
+
+def test_a_whole_chunked_body_is_stored_under_every_server(served: tuple[subprocess.Popen[str], str]) -> None:
+    _, url = served
+    chunks = (b'{"app_id":"11",', b'"identity":"whole","event":"E"}')
+    assert requests.post(f"{url}/api/track", data=iter(chunks), headers={"Content-Type": "application/json"}, timeout=10).status_code == 200
+    assert [event["identity"] for event in MockClient(url).events()] == ["whole"]

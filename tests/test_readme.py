@@ -4,6 +4,7 @@ endpoint tables are the route table, and every option a command synopsis shows i
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import subprocess
 import sys
@@ -47,6 +48,8 @@ def test_the_endpoint_tables_are_the_route_table() -> None:
 
 def readme_value(text: str) -> object:
     text = text.strip().strip("`")
+    if text.startswith("["):
+        return json.loads(text)
     return {"true": True, "false": False, "null": None}.get(text, text.strip('"') if text.startswith('"') else float(text) if text[0].isdigit() else text)
 
 

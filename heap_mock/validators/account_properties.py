@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from heap_mock.json_numbers import MAX_JSON_INT, MIN_JSON_INT, whole_number
 from heap_mock.leniency import Fidelity, RequestWarning
 from heap_mock.payload import (
     Findings,
@@ -43,8 +44,9 @@ def validate_account_properties(
 
 def _check_update(item: dict[str, Any], path: str, findings: Findings, truncate_long: bool) -> AccountPropertiesUpdate | None:
     account_id = item.get("account_id")
-    if isinstance(account_id, int) and not isinstance(account_id, bool):
-        account_id = str(account_id)  # D-aap examples send strings; a numeric id names the same account
+    number = whole_number(account_id, MIN_JSON_INT, MAX_JSON_INT)
+    if number is not None:
+        account_id = str(number)  # D-aap examples send strings; a numeric id names the same account
     if not isinstance(account_id, str) or account_id == "":
         findings.add("account_properties.account_id_required", f"{path}.account_id", "should be a non-empty string")
         account_id = None

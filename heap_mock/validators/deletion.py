@@ -57,10 +57,10 @@ def validate_deletion(body: Any, *, max_users: int) -> list[DeletionTarget]:
 
 
 def _check_target(user: Any, path: str, findings: Findings) -> DeletionTarget | None:
-    if not isinstance(user, dict) or (user.get("identity") is None) == (user.get("user_id") is None):
+    if not isinstance(user, dict) or ("identity" in user) == ("user_id" in user):  # null is a value, not an absence
         findings.add("deletion.users", path, "should be an object with exactly one of 'user_id' and 'identity'")
         return None
-    if user.get("identity") is not None:
+    if "identity" in user:
         identity = check_identity(user["identity"], f"{path}.identity", findings)
         return DeletionTarget(identity, None) if identity else None
     user_id = check_user_id(user["user_id"], f"{path}.user_id", findings)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from heap_mock.payload import (
+    ABSENT,
     Findings,
     check_app_id,
     check_identity,
@@ -40,7 +41,7 @@ def validate_identify(body: Any, *, now: float) -> IdentifyRequest:
         user_id = check_user_id(body["user_id"], "postBody.user_id", findings)
     if body.get("identity") is not None:
         identity = check_identity(body["identity"], "postBody.identity", findings)
-    timestamp = check_timestamp(body.get("timestamp"), "postBody", findings, now)
+    timestamp = check_timestamp(body.get("timestamp", ABSENT), "postBody", findings, now)
     findings.raise_if_any()
     assert user_id is not None and identity is not None
     return IdentifyRequest(app_id, user_id, identity, timestamp)

@@ -83,11 +83,14 @@ def user_identifier(item: dict[str, Any], path: str, findings: Findings, *, allo
     if not isinstance(named, dict):
         findings.add(_RULE, where, "should be an object naming the user (identity, email, anonymous_id or user_id)")
         return None, None
-    for key in IDENTITY_KEYS:
-        if named.get(key) is not None:
-            return check_identity(named[key], child(where, key), findings), None
-    if allow_user_id and named.get("user_id") is not None:
-        return None, check_user_id(named["user_id"], child(where, "user_id"), findings)
+    # Every name given is checked, as the OpenAPI description says, though only the first counts;
+    # null is a value (refused), not an absence.
+    identities = [check_identity(named[key], child(where, key), findings) for key in IDENTITY_KEYS if key in named]
+    user_id = check_user_id(named["user_id"], child(where, "user_id"), findings) if "user_id" in named else None
+    if identities:
+        return identities[0], None
+    if allow_user_id and "user_id" in named:
+        return None, user_id
     wanted = "identity, email, anonymous_id or user_id" if allow_user_id else "identity, email or anonymous_id"
     findings.add(_RULE, where, f"should name the user by {wanted}")
     return None, None

@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 
 from heap_mock.leniency import Fidelity, RequestWarning
 from heap_mock.payload import (
+    ABSENT,
     MAX_IDENTITY,
     MAX_NAME,
     Findings,
@@ -95,7 +96,7 @@ def event_record(
         identity=identity,
         user_id=user_id,
         event=sys.intern(name) if name else "",  # names repeat: one copy each keeps the store small
-        timestamp=check_timestamp(item.get("timestamp"), path, findings, now),
+        timestamp=check_timestamp(item.get("timestamp", ABSENT), path, findings, now),
         properties=_merged_properties(item, path, findings, truncate_long, property_keys),
         session_id=check_optional_string(item, "session_id", path, "session_id.format", findings),
         idempotency_key=check_optional_string(item, "idempotency_key", path, "idempotency_key.format", findings),
@@ -131,7 +132,7 @@ def check_event_name(item: dict[str, Any], path: str, findings: Findings) -> str
 
 def _check_subject(item: dict[str, Any], path: str, findings: Findings) -> tuple[str | None, str | None]:
     """D-track: "either the identity or user_id param, but not both"."""
-    has_identity, has_user_id = item.get("identity") is not None, item.get("user_id") is not None
+    has_identity, has_user_id = "identity" in item, "user_id" in item  # null is a value (refused below), not an absence
     if has_identity == has_user_id:
         which = "both" if has_identity else "neither"
         findings.add("track.identity_xor_user_id", path, f"should have exactly one of 'identity' and 'user_id', has {which}")

@@ -13,8 +13,8 @@ from flask import request
 from heap_mock.answers import Answer, json_answer
 from heap_mock.bodies import NotJSON, parse_json, read_body
 from heap_mock.clock import LATEST, MAX_RATE, parse_iso, to_iso
-from heap_mock.errors import ControlError
-from heap_mock.events import EventQuery
+from heap_mock.errors import ControlConflict, ControlError
+from heap_mock.events import STORED_ENDPOINTS, EventQuery
 from heap_mock.leniency import rule_json
 from heap_mock.rules import RULES
 from heap_mock.simulator import Simulator, current_simulator
@@ -34,7 +34,7 @@ def _control_body() -> dict[str, Any]:
     return body
 
 
-_MAX_INT_ARG_DIGITS = 18
+_MAX_INT_ARG_DIGITS = 18  # openapi.MAX_QUERY_INT states the same bound
 
 
 def _int_arg(name: str, default: int | None) -> int | None:
@@ -64,6 +64,9 @@ def health() -> Answer:
     return json_answer({"status": "ok", "version": VERSION, "counts": sim.state.counts()})
 
 
+CLOCK_FIELDS = frozenset({"set", "advance", "mode", "rate"})
+
+
 def get_clock() -> Answer:
     return json_answer(_clock_json(current_simulator()))
 
@@ -76,6 +79,9 @@ def _clock_json(sim: Simulator) -> dict[str, Any]:
 def set_clock() -> Answer:
     sim = current_simulator()
     body = _control_body()
+    unknown = set(body) - CLOCK_FIELDS  # a typo must not pass silently, as in fault rules
+    if unknown:
+        raise ControlError(f"unknown clock field(s): {', '.join(sorted(unknown))}; known: {', '.join(sorted(CLOCK_FIELDS))}")
     actions = [key for key in ("set", "advance", "mode") if key in body]
     if len(actions) != 1:
         raise ControlError('clock body should have exactly one of "set" (ISO 8601), "advance" (seconds) or "mode"')
@@ -101,7 +107,7 @@ class _ClockCommands:
         if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
             raise ControlError('"advance" should be a number of seconds >= 0')
         if sim.clock.now() + value > LATEST:
-            raise ControlError(f'"advance" of {value} s would move the clock past the year 9999')
+            raise ControlConflict(f'"advance" of {value} s would move the clock past the year 9999')
         sim.clock.advance(float(value))
 
     @staticmethod
@@ -119,6 +125,8 @@ class _ClockCommands:
 
 def events() -> Answer:
     args = request.args
+    if args.get("endpoint", STORED_ENDPOINTS[0]) not in STORED_ENDPOINTS:
+        raise ControlError(f"query parameter 'endpoint' should be one of {', '.join(STORED_ENDPOINTS)}, got {args['endpoint']!r}")
     query = EventQuery(
         app_id=args.get("app_id"),
         identity=args.get("identity"),
@@ -178,7 +186,9 @@ def config() -> Answer:
 
 
 def reset() -> Answer:
-    current_simulator().state.reset()
+    sim = current_simulator()
+    sim.state.reset()
+    sim.delays.wake_all()  # requests waiting out a delay fault go on at once
     return json_answer({"reset": True})
 
 
@@ -192,5 +202,7 @@ def add_fault() -> Answer:
 
 
 def clear_faults() -> Answer:
-    current_simulator().state.faults.clear()
+    sim = current_simulator()
+    sim.state.faults.clear()
+    sim.delays.wake_all()  # requests waiting out a delay fault go on at once
     return json_answer({"faults": []})

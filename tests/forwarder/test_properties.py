@@ -1,6 +1,6 @@
 """Property-based tests of the forwarder (issue 11): whatever batch arrives, mapping ends in requests
 or a named rejection, never an exception; every event is accounted for; what goes to Heap is JSON
-Heap takes. Bounded for `make test`; `make test-properties` (HEAP_SIM_PROPERTY_EXAMPLES) runs longer.
+Heap takes. Bounded for `make test`; `make fuzz` (HEAP_SIM_FUZZ_EXAMPLES) runs longer.
 """
 
 from __future__ import annotations
@@ -26,10 +26,13 @@ from forwarder.virtual_time import SimulatorTime
 from heap_mock.pytest_plugin import HEAP_MOCK_EPOCH
 from heap_mock.server import HeapMockServer
 from heap_mock.testing import MockClient
+from tests.conftest import LONG_EXAMPLES, examples
 from tests.forwarder.strategies import HOSTILE_BATCHES, JSON_VALUES, VALID_ISH_BATCHES, json_text
 
+pytestmark = pytest.mark.generated
+
 DEFAULT_EXAMPLES = 60
-EXAMPLES = int(os.environ.get("HEAP_SIM_PROPERTY_EXAMPLES", str(DEFAULT_EXAMPLES)))
+EXAMPLES = examples(DEFAULT_EXAMPLES)
 BOUNDED = settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 SETTINGS = st.builds(
     Settings,
@@ -147,8 +150,6 @@ def test_delivered_plus_failed_is_every_event_mapped_and_the_simulator_stores_ea
 
 def test_the_readme_states_how_many_examples_each_run_takes() -> None:
     root = Path(__file__).parents[2]
-    long_run = re.search(r"HEAP_SIM_PROPERTY_EXAMPLES:-(\d+)", (root / "Makefile").read_text())
-    assert long_run is not None
-    readme = (root / "README.md").read_text()
-    assert f"`make test` runs {DEFAULT_EXAMPLES} examples" in readme
-    assert f"`make test-properties` runs {int(long_run.group(1)):,}" in readme
+    readme = " ".join((root / "README.md").read_text().split())
+    assert f"({DEFAULT_EXAMPLES} for each forwarder property)" in readme
+    assert f"`make fuzz` runs them long and freshly random, {LONG_EXAMPLES:,} per test" in readme
