@@ -17,10 +17,14 @@ from schemathesis import GenerationMode
 
 from heap_mock.openapi import openapi_document
 from heap_mock.server import HeapMockServer
-from tests.conftest import examples
+from tests.conftest import LONG_RUN, examples
 
 schema = schemathesis.openapi.from_dict(openapi_document())
 schema.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+# The coverage phase builds its cases while pytest collects, in every xdist worker: about 15 s of
+# CPU each, a quarter of `make test`'s budget. `make fuzz` runs it; `make test` keeps the
+# generated examples (positive and negative) of every operation.
+schema.config.phases.coverage.enabled = LONG_RUN
 
 
 @pytest.mark.generated
