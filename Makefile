@@ -28,7 +28,8 @@ run: $(STAMP)
 	$(BIN)/python -m forwarder.front.pipeline --host $(HOST) --mock-port $(PORT) --front-port $(FRONT_PORT) $(DEMO)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n auto -q
+	# Compiled modules cached (PYTHONDONTWRITEBYTECODE unset): the suite starts many Python subprocesses.
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -n auto -q
 
 # The generated tests (hypothesis, schemathesis; the simulator's and the forwarder's) with many more examples, random each run: minutes, not seconds.
 fuzz: $(STAMP)
