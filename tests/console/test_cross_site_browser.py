@@ -9,15 +9,14 @@ as DNS rebinding does. Every attempt must be refused and change nothing. The con
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 
 from heap_mock.testing import MockClient
 from tests.console.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.other_origin import Page, other_origin
 from tests.simulator.test_cross_site import assert_unchanged, stocked
 
 __all__ = ["stocked"]  # a fixture, used by name
@@ -43,29 +42,19 @@ TEXT_PLAIN_FORM = """<form method="post" enctype="text/plain" action="{target}/_
 <button id="go">go</button></form>"""
 
 
-class AttackerPages(BaseHTTPRequestHandler):
-    pages: ClassVar[dict[str, str]] = {}
-
-    def do_GET(self) -> None:
-        body = self.pages.get(self.path, "").encode()
-        self.send_response(200 if body else 404)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
+ATTACKER_PAGES: dict[str, str] = {}  # path -> HTML, filled by serve()
 
 
 @pytest.fixture(scope="module")
 def attacker() -> Iterator[str]:
-    """A site on another origin (localhost on another port), serving `AttackerPages.pages`."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), AttackerPages)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://localhost:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    """A site on another origin (localhost on another port), serving `ATTACKER_PAGES`."""
+
+    def page(path: str) -> Page | None:
+        html = ATTACKER_PAGES.get(path)
+        return (html.encode(), "text/html; charset=utf-8") if html else None
+
+    with other_origin(page) as origin:
+        yield origin
 
 
 @pytest.fixture
@@ -76,7 +65,7 @@ def page(browser_context: Any) -> Iterator[Any]:
 
 
 def serve(page_name: str, html: str, mock: MockClient) -> None:
-    AttackerPages.pages[f"/{page_name}"] = html.format(target=mock.url)
+    ATTACKER_PAGES[f"/{page_name}"] = html.format(target=mock.url)
 
 
 def test_an_auto_submitted_form_cannot_reset_the_simulator(page: Any, attacker: str, stocked: MockClient) -> None:

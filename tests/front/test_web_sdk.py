@@ -5,10 +5,8 @@ purchase; the mapped Heap events arrive in the simulator, and lineage shows each
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +14,7 @@ import pytest
 
 from forwarder.front.identity import mpid_of
 from tests.front.conftest import FrontUnderTest
+from tests.other_origin import Page, other_origin
 
 pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
 from playwright.sync_api import expect
@@ -28,33 +27,18 @@ WAIT_S = 15.0
 MAPPED = ["Session Start", "Clicked Buy", "Viewed: Home Page", "Product Action Event", "Item"]
 
 
-class _PageHandler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        path, content_type = FILES.get(self.path.split("?")[0], (None, ""))
-        if path is None:
-            self.send_error(404)
-            return
-        body = path.read_bytes()
-        self.send_response(200)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def page_origin() -> Iterator[str]:
     """The test page's own origin: `localhost`, while the front is addressed as 127.0.0.1."""
     if not SDK_BUNDLE.exists():
         pytest.fail(f"{SDK_BUNDLE} is missing: run `npm ci --prefix tests/mparticle_web` (make test does)")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _PageHandler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://localhost:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+
+    def page(path: str) -> Page | None:
+        file, content_type = FILES.get(path, (None, ""))
+        return (file.read_bytes(), content_type) if file is not None else None
+
+    with other_origin(page) as origin:
+        yield origin
 
 
 def eventually(check: Callable[[], bool], what: str) -> None:
