@@ -9,7 +9,7 @@ import sys
 import threading
 import time
 
-from heap_facts.entry import add_version_option, guarded
+from heap_facts.entry import add_version_option, guarded, stop_on_signals
 from heap_mock.config import Config, ConfigError
 from heap_mock.leniency import FIDELITIES
 
@@ -77,11 +77,7 @@ def _serve(args: argparse.Namespace, config: Config) -> int:
 
 
 def _serve_with_waitress(server: HeapMockServer, args: argparse.Namespace) -> int:  # type: ignore[name-defined]  # noqa: F821
-    import signal
-
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
+    stop = stop_on_signals()
     try:
         server.start()
     except OSError as error:

@@ -11,7 +11,6 @@ Output on stdout: line 1 the simulator's URL, line 2 the front's URL, then the h
 from __future__ import annotations
 
 import argparse
-import signal
 import subprocess
 import sys
 import threading
@@ -21,6 +20,7 @@ from forwarder.front.demo import DEMO_SETTINGS, send_demo
 from forwarder.front.front import FrontOptions
 from forwarder.front.serve import how_to_point
 from forwarder.front.server import FrontServer
+from heap_facts.entry import stop_on_signals
 
 DRAIN_S = 10.0
 
@@ -38,9 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
+    stop = stop_on_signals()
     simulator = subprocess.Popen(
         [sys.executable, "-m", "heap_mock", "serve", "--host", args.host, "--port", str(args.mock_port)],
         stdout=subprocess.PIPE,

@@ -10,9 +10,7 @@ could not be sent; 2 when the arguments are unusable or the port cannot be bound
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
@@ -22,6 +20,7 @@ import orjson
 from forwarder.options import add_settings_options, positive_int, scaled_limits, settings_from_args
 from forwarder.front.front import LINEAGE_PAGE, FrontOptions
 from forwarder.front.server import DEFAULT_DRAIN_S, FrontServer
+from heap_facts.entry import stop_on_signals
 
 EXIT_OK, EXIT_UNSENT, EXIT_UNUSABLE = 0, 1, 2
 DEFAULT_PORT = 8081
@@ -71,9 +70,7 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
 
 
 def _run(server: FrontServer, args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
+    stop = stop_on_signals()
     try:
         server.start()
     except OSError as error:
