@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import requests
 
-from forwarder.front.front import LINEAGE_HEADER
+from heap_facts.wire import LINEAGE_HEADER
 from tests.front.conftest import AUTH, FrontFactory, FrontUnderTest, batch, custom
 
 WEB_EVENT_PATHS = ["/v3/JS/web-key/events", "/webevents/v3/JS/web-key/events"]
