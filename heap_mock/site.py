@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import logging
 
-from werkzeug.test import Client
-
 from heap_mock.errors import Throttled, error_answer
 from heap_mock.faults import FaultRule
 from heap_mock.journal import Exchange
@@ -38,7 +36,7 @@ from http_layer.errors import HttpError, MethodNotAllowed, internal_error_answer
 from http_layer.origin_policy import PAGE_HEADERS, HostAllowList, refusal
 from http_layer.request import Request
 from http_layer.routing import Match, Router, allowed_methods
-from http_layer.wsgi import WSGIApp, wsgi_app
+from http_layer.wsgi import TestClient, WSGIApp, test_client, wsgi_app
 
 error_log = logging.getLogger("heap_mock.errors")
 ALLOW_HOST_SETTING = "`heap-mock serve --allow-host NAME` or the allowed_hosts setting"
@@ -70,9 +68,9 @@ class SimulatorSite:
         """The simulator as a WSGI callable, for any WSGI server or test client."""
         return wsgi_app(self)
 
-    def test_client(self) -> Client:
-        """werkzeug's test client over the WSGI callable: in-process requests, no socket."""
-        return Client(self.wsgi())
+    def test_client(self) -> TestClient:
+        """A WSGI test client: in-process requests, no socket."""
+        return test_client(self)
 
     def route(self, request: Request) -> Match:
         return self.router.match(request.method, request.path)

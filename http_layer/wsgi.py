@@ -11,6 +11,8 @@ import socket
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from werkzeug.test import Client as TestClient
+
 from http_layer.answers import Answer, status_line
 from http_layer.bodies import read_wsgi_body
 from http_layer.errors import HttpError
@@ -89,3 +91,8 @@ def shut_socket(environ: dict[str, Any]) -> bool:
     except OSError:
         pass
     return True
+
+
+def test_client(site: Site) -> TestClient:
+    """werkzeug's test client over the site's WSGI callable: in-process requests, no socket."""
+    return TestClient(wsgi_app(site))
