@@ -32,7 +32,8 @@ from conformance.oracle import SourceBatch, SourceEvent
 from conformance.results import Cause, CheckResult, FixtureOutcome, InputView, Location, RuleResult, Status
 from conformance.rules import RULES
 
-FORWARDING_FIELDS = ("mpid", "user_identities", "device_info")  # what decides whether a batch is forwarded at all
+PLATFORM_FIELD = "device_info"  # with the identity External ID selects, what decides whether a batch is forwarded at all
+IDENTITY_FIELDS = {"mpid": "mpid", "customer_id": "user_identities"}
 SHOWN_EVENTS = 5  # events of a batch shown in a batch-level input
 
 
@@ -165,8 +166,9 @@ def input_view(ctx: Context, location: Location, fields: Iterable[str] = ()) -> 
     index, event = location
     batch = ctx.batches[index]
     raw = batch.batch
-    names = dict.fromkeys([*FORWARDING_FIELDS, *sorted(fields)])
-    shown: dict[str, Any] = {name: _platform_only(raw[name]) if name == "device_info" else raw[name] for name in names if name in raw}
+    identity = IDENTITY_FIELDS[ctx.fixture.settings.external_id]  # the other identity field decides nothing here
+    names = dict.fromkeys(name for name in [identity, PLATFORM_FIELD, *sorted(fields)] if name == identity or name not in IDENTITY_FIELDS.values())
+    shown: dict[str, Any] = {name: _platform_only(raw[name]) if name == PLATFORM_FIELD else raw[name] for name in names if name in raw}
     data: dict[str, Any] = {"batch": shown, "read_as": _reading(batch), "settings": dataclasses.asdict(ctx.fixture.settings)}
     events = raw.get("events") or []
     if event is not None and event < len(events):
@@ -174,7 +176,14 @@ def input_view(ctx: Context, location: Location, fields: Iterable[str] = ()) -> 
     else:
         data["events"] = events[:SHOWN_EVENTS]
         data["event_count"] = len(events)
-    return InputView(index, event, data, tuple(unusual for unusual in ctx.fixture.unusual if unusual.within(index, event)))
+    unusual = [found for found in ctx.fixture.unusual if found.within(index, event) and (found.events is not None or _field(found.path) in (None, *names))]
+    return InputView(index, event, data, tuple(unusual))
+
+
+def _field(path: str) -> str | None:
+    """The batch field a JSON path into the batches lies in (None for a path that names whole batches)."""
+    rest = path.split("]", 1)[1] if path.startswith("$.batches[") else ""
+    return rest.lstrip(".").split(".", 1)[0].split("[", 1)[0] or None
 
 
 def _platform_only(device_info: Any) -> Any:
