@@ -90,6 +90,7 @@ def test_a_refused_request_is_a_cause_with_heaps_answer(heap_conformance: Confor
     assert "was answered 400 [properties.object]: postBody.events[0].properties should be object" in text
     assert "forwarder on batch 0: reported a failure: returned False" in text
     junit = render_junit(report)
+    assert "reads: mParticle events[].data.screen_name" in junit
     assert "[CAUSE 1]" in junit and "was answered 400" in junit, "a rule's JUnit failure carries the causes it is part of"
 
 
