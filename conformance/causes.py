@@ -44,7 +44,7 @@ def find_causes(ctx: Context) -> tuple[Cause, ...]:
     causes: list[Cause] = []
     refusals: dict[str, list[SourceEvent]] = defaultdict(list)
     for batch in ctx.batches:
-        silent = [(source, carrying.get(source.attribution_ms or -1, [])) for source in _forwarded(batch) if _unseen(ctx, source, identities)]
+        silent = [(source, _carried(carrying, source)) for source in _forwarded(batch) if _unseen(ctx, source, identities)]
         if silent and len(silent) == len(_forwarded(batch)) and not any(requests for _, requests in silent):
             causes.append(_silent_batch(ctx, batch))
             continue
@@ -66,6 +66,10 @@ def _forwarded(batch: SourceBatch) -> list[SourceEvent]:
 
 def _unseen(ctx: Context, source: SourceEvent, identities: set[str | None]) -> bool:
     return not ctx.received(source) and source.identity not in identities
+
+
+def _carried(carrying: dict[int, list[JournalEntry]], source: SourceEvent) -> list[JournalEntry]:
+    return [] if source.attribution_ms is None else carrying.get(source.attribution_ms, [])
 
 
 def _carrying_index(ctx: Context) -> dict[int, list[JournalEntry]]:
@@ -116,7 +120,7 @@ def _refused(ctx: Context, entry: JournalEntry, sources: list[SourceEvent], carr
     message = (entry.message or "").splitlines()[0][:200] if entry.message else ""
     refusal = f"{entry.status}{f' [{entry.rule_id}]' if entry.rule_id else ''}{f': {message}' if message else ''}"
     named = first.label if len(sources) == 1 else f"{len(sources)} events of batch {first.batch_index}"
-    tried = carrying.get(first.attribution_ms or -1, [])
+    tried = _carried(carrying, first)
     return Cause(
         "refused",
         ctx.fixture.id,

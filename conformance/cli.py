@@ -87,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--fail-on-warnings", action="store_true",
         help="fail the run when the forwarder's requests drew simulator warnings (accepted like live Heap, outside Heap's docs)",
     )
-    parser.add_argument("--list-rules", action="store_true", help="print the rule catalogue, with the readings each rule accepts, and exit")
+    parser.add_argument("--list-rules", action="store_true", help="print the rule catalogue, with what each rule reads and the readings it accepts, and exit")
     add_version_option(parser)
     return parser
 

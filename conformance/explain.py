@@ -40,7 +40,6 @@ def rule_header(result: RuleResult, indent: str, tag: str) -> list[str]:
 def rule_json(result: RuleResult, report: Report) -> dict[str, Any]:
     rule = result.rule
     unexplained = [(fixture_id, finding) for fixture_id, finding in result.findings if report.cause_of(fixture_id, finding) is None]
-    causes = sorted({number for fixture_id, finding in result.findings if (found := report.cause_of(fixture_id, finding)) for number in [found[0]]})
     return {
         "id": rule.id,
         "kind": rule.kind.value,
@@ -51,9 +50,14 @@ def rule_json(result: RuleResult, report: Report) -> dict[str, Any]:
         "readings": rule.readings,
         "fixtures": list(result.fixtures),
         "checks": result.assertions,
-        "causes": causes,
+        "causes": cause_numbers(report, result),
         "failures": [finding_json(report, fixture_id, finding) for fixture_id, finding in unexplained],
     }
+
+
+def cause_numbers(report: Report, result: RuleResult) -> list[int]:
+    """The numbers of the causes a rule's findings are part of."""
+    return sorted({found[0] for fixture_id, finding in result.findings if (found := report.cause_of(fixture_id, finding)) is not None})
 
 
 # --- findings ------------------------------------------------------------------------------------

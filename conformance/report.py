@@ -15,12 +15,13 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-from conformance.explain import cause_json, cause_lines, finding_lines, rule_header, rule_json, status_tag
+from conformance.explain import cause_json, cause_lines, cause_numbers, finding_lines, rule_header, rule_json, status_tag
 from conformance.results import FixtureOutcome, RuleResult, Status
 from conformance.runner import Report
 from conformance.warnings import RequestWarningFinding, by_rule
 
 MAX_FINDINGS = 5  # per rule; the rest are counted
+MAX_CAUSES = 10  # told in full in the text and Markdown; the JSON report has them all
 DIFFERS_NOTE = "differs from heap-sim's convention (reported only; --conventions judges conventions)"
 
 
@@ -49,7 +50,8 @@ CAUSES_NOTE = "CAUSES: each is one input the forwarder did not turn into Heap ev
 def render_text(report: Report) -> str:
     lines = [f"heap-conformance: {report.forwarder}", "", *_table(report.rules), ""]
     if report.causes:
-        lines += [CAUSES_NOTE, ""] + [line for number, cause in enumerate(report.causes, 1) for line in [*cause_lines(report, number, cause, INDENT), ""]]
+        lines += [CAUSES_NOTE, ""] + [line for number, cause in _shown_causes(report) for line in [*cause_lines(report, number, cause, INDENT), ""]]
+        lines += [f"... and {len(report.causes) - MAX_CAUSES} more cause(s): --json FILE lists them all", ""] if len(report.causes) > MAX_CAUSES else []
     failed = [result for result in report.rules if result.status == Status.FAIL]
     if failed:
         lines += ["FAILURES", ""] + [line for result in failed for line in _failure_text(report, result)]
@@ -104,6 +106,14 @@ def _fixture_list(fixtures: tuple[str, ...], limit: int = 3) -> str:
     return shown + (f" +{len(fixtures) - limit}" if len(fixtures) > limit else "")
 
 
+def _shown_causes(report: Report) -> list[tuple[int, Any]]:
+    return list(enumerate(report.causes, 1))[:MAX_CAUSES]
+
+
+def _numbers(numbers: list[int]) -> str:
+    return ", ".join(map(str, numbers[:MAX_CAUSES])) + (f" and {len(numbers) - MAX_CAUSES} more" if len(numbers) > MAX_CAUSES else "")
+
+
 def _failure_text(report: Report, result: RuleResult) -> Iterator[str]:
     yield from rule_header(result, INDENT, status_tag(result.status))
     yield from _failure_body(report, result, INDENT)
@@ -113,9 +123,9 @@ def _failure_text(report: Report, result: RuleResult) -> Iterator[str]:
 def _failure_body(report: Report, result: RuleResult, indent: str) -> Iterator[str]:
     """A rule's failures: those part of a cause by its number only, every other one told in full."""
     own = [(fixture_id, finding) for fixture_id, finding in result.findings if report.cause_of(fixture_id, finding) is None]
-    numbers = sorted({found[0] for fixture_id, finding in result.findings if (found := report.cause_of(fixture_id, finding))})
+    numbers = cause_numbers(report, result)
     if numbers:
-        yield f"{indent}{len(result.findings) - len(own)} failure(s) part of cause(s) {', '.join(map(str, numbers))} above"
+        yield f"{indent}{len(result.findings) - len(own)} failure(s) part of cause(s) {_numbers(numbers)} above"
     for fixture_id, finding in own[:MAX_FINDINGS]:
         yield from finding_lines(report, fixture_id, finding, indent)
     if len(own) > MAX_FINDINGS:
@@ -154,8 +164,10 @@ def render_markdown(report: Report, command: str | None = None) -> str:
     lines += [f"| `{r.rule.id}` | {r.rule.kind} | {_badge(r.status)} | {r.assertions} | {_cell(r.rule.statement)} |" for r in report.rules]
     if report.causes:
         lines += ["", "## Causes", "", "Each is one input the forwarder did not turn into Heap events, told once with the rules it fails."]
-        for number, cause in enumerate(report.causes, 1):
+        for number, cause in _shown_causes(report):
             lines += ["", "```text", *cause_lines(report, number, cause, "  "), "```"]
+        if len(report.causes) > MAX_CAUSES:
+            lines += ["", f"... and {len(report.causes) - MAX_CAUSES} more cause(s): the JSON report (`--json`) lists them all."]
     failed = [result for result in report.rules if result.status in (Status.FAIL, Status.DIFFERS)]
     if failed:
         lines += ["", "## Failures"]
@@ -224,8 +236,7 @@ def _rule_case(report: Report, result: RuleResult) -> ET.Element:
     if result.status == Status.PASS:
         return case
     lines = list(_failure_text(report, result))
-    numbers = sorted({found[0] for fixture_id, finding in result.findings if (found := report.cause_of(fixture_id, finding))})
-    for number in numbers:
+    for number in cause_numbers(report, result)[:MAX_FINDINGS]:
         lines += ["", *cause_lines(report, number, report.causes[number - 1], "  ")]
     if result.status == Status.FAIL:
         failure = ET.SubElement(case, "failure", message=f"{result.rule.id}: {len(result.findings)} failed expectation(s): {result.rule.statement}")
