@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from http_layer.answers import Answer
-from http_layer.bodies import read_rsgi_body
+from http_layer.bodies import StallWatch, read_rsgi_body
 from http_layer.errors import HttpError
 from http_layer.request import Request, normal_path
 from http_layer.site import Site
@@ -42,6 +42,8 @@ def request_of(scope: Any) -> Request:
 def rsgi_app(site: Site, pool: ThreadPoolExecutor) -> RSGIApp:
     """The RSGI callable that serves `site`; long views run on `pool`."""
 
+    watch = StallWatch(site.idle_timeout_s)
+
     async def app(scope: Any, protocol: Any) -> None:
         if scope.proto != "http":
             return  # websockets: no route of ours speaks them
@@ -50,7 +52,7 @@ def rsgi_app(site: Site, pool: ThreadPoolExecutor) -> RSGIApp:
         answer = handling.answer
         if answer is None:
             try:
-                request.body = await read_rsgi_body(protocol, request.headers, handling.body_limit, site.idle_timeout_s)
+                request.body = await read_rsgi_body(protocol, request.headers, handling.body_limit, watch)
                 delay = handling.delay_s(request)
                 if delay > 0:
                     await site.delays.wait_async(delay)
@@ -59,7 +61,10 @@ def rsgi_app(site: Site, pool: ThreadPoolExecutor) -> RSGIApp:
             else:
                 answer = await _run(handling, request, pool) if handling.blocking else handling.respond(request)
         handling.finish(answer)
-        await send(protocol, answer, head_only=request.method == "HEAD")
+        if answer.dropped:
+            await drop(protocol, answer)
+        else:
+            send(protocol, answer, head_only=request.method == "HEAD")
 
     return app
 
@@ -69,14 +74,18 @@ async def _run(handling: Any, request: Request, pool: ThreadPoolExecutor) -> Ans
     return answer
 
 
-async def send(protocol: Any, answer: Answer, *, head_only: bool = False) -> None:
-    """Send the answer; a dropped one promises bytes it never sends, so the client sees the connection break."""
-    headers = answer.header_list()
+def send(protocol: Any, answer: Answer, *, head_only: bool = False) -> None:
+    """Send the answer whole (granian sends it on its own threads; nothing to wait for here)."""
     try:
-        if answer.dropped:
-            transport = protocol.response_stream(answer.status, headers)
-            await transport.send_bytes(answer.body[:1] or b" ")
-            return
-        protocol.response_bytes(answer.status, headers, b"" if head_only else answer.body)
+        protocol.response_bytes(answer.status, answer.header_list(), b"" if head_only else answer.body)
     except Exception as error:  # the client went away first: nothing to answer, nothing to raise
         error_log.debug("answer not delivered: %s", error)
+
+
+async def drop(protocol: Any, answer: Answer) -> None:
+    """A dropped answer: its headers promise bytes that never come, so the client sees the connection break."""
+    try:
+        transport = protocol.response_stream(answer.status, answer.header_list())
+        await transport.send_bytes(answer.body[:1] or b" ")
+    except Exception as error:
+        error_log.debug("dropped answer not delivered: %s", error)
