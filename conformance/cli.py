@@ -30,7 +30,7 @@ from conformance.forwarders import (
 )
 from conformance.report import render_json, render_junit, render_markdown, render_text
 from conformance.rules import CATALOGUE, Kind, Rule, UnknownRule, select_rules
-from conformance.runner import ConformanceRunner, Report, SetupError, SimulatorLink
+from conformance.runner import SIMULATOR_SERVER, ConformanceRunner, Report, SetupError, SimulatorLink
 from heap_facts.entry import add_version_option, guarded
 from heap_mock.server import HeapMockServer
 from heap_mock.testing import MockClient
@@ -146,7 +146,7 @@ def fixture_dirs(parser: argparse.ArgumentParser, args: argparse.Namespace) -> l
 
 
 def run(args: argparse.Namespace, forwarder: ForwarderUnderTest, rule_ids: list[str] | None, fixtures: list[Fixture]) -> Report:
-    with HeapMockServer(config=SIMULATOR_CONFIG) as server:
+    with HeapMockServer(config=SIMULATOR_CONFIG, server=SIMULATOR_SERVER) as server:
         link = SimulatorLink(MockClient(server.url), server)
         runner = ConformanceRunner(link, update_golden=args.update_golden, artifacts_dir=args.keep_artifacts)
         kind = Kind(args.kind) if args.kind else None

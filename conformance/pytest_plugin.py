@@ -24,6 +24,7 @@ The fixture is named `heap_conformance` rather than `conformance` so that it doe
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,7 +44,7 @@ from conformance.forwarders import (
 from conformance.report import render_text
 from conformance.results import FixtureOutcome, rule_results
 from conformance.rules import Kind, select_rules
-from conformance.runner import ConformanceRunner, Report, SimulatorLink, judges_conventions
+from conformance.runner import SIMULATOR_SERVER, ConformanceRunner, Report, SimulatorLink, judges_conventions
 from heap_mock.server import HeapMockServer
 from heap_mock.testing import MockClient
 
@@ -165,9 +166,16 @@ class ConformanceHarness:
         return outcome
 
 
+@pytest.fixture(scope="session")
+def heap_conformance_server() -> Iterator[HeapMockServer]:
+    """This worker's simulator for conformance runs (see `runner.SIMULATOR_SERVER` for its server)."""
+    with HeapMockServer(config={"log_requests": False}, server=SIMULATOR_SERVER) as server:
+        yield server
+
+
 @pytest.fixture
-def heap_conformance(heap_mock_server: HeapMockServer) -> ConformanceHarness:
+def heap_conformance(heap_conformance_server: HeapMockServer) -> ConformanceHarness:
     """A conformance harness on this worker's simulator (reset before each fixture it runs)."""
-    link = SimulatorLink(MockClient(heap_mock_server.url), heap_mock_server)
+    link = SimulatorLink(MockClient(heap_conformance_server.url), heap_conformance_server)
     link.check_setup()
     return ConformanceHarness(ConformanceRunner(link))

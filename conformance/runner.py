@@ -40,6 +40,12 @@ class SetupError(RuntimeError):
     """The simulator is not set up the way conformance needs (e.g. its limits are off or changed)."""
 
 
+# The suite's simulator runs on waitress, not on granian as `heap-mock serve` does: a dropped
+# connection (the faults_5xx_and_drops fixture) must look as a dying server looks, closed before
+# any answer, and only waitress lets the simulator close a client's socket; under granian the
+# answer can only be cut short after its headers.
+SIMULATOR_SERVER = "waitress"
+
 class SimulatorLink:
     """The simulator the suite talks to: over HTTP always, and in-process when we started it (faster clock)."""
 

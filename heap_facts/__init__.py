@@ -7,6 +7,8 @@ all import them from here, so the judge and the judged can never hold different 
     platforms.py  the seed's supported platforms and how batch spellings are normalised
     names.py      mParticle event types, the Heap event names the seed gives, reserved property names
     times.py      the one ISO 8601 rendering and parsing of instants
+    paths.py      Heap's endpoint paths
+    wire.py       heap-sim's own header between the front and the simulator (lineage)
     entry.py      the command-line guard every `heap-*` command runs under (the package's only I/O)
 
 Pure data and tiny pure helpers (entry.py aside). This package imports nothing of heap_mock,

@@ -3,12 +3,34 @@
     from heap_mock import create_app, HeapMockServer
     with HeapMockServer() as mock:
         requests.post(f"{mock.url}/api/track", json={...})
+
+The names below are imported on first use (PEP 562), so importing one module of the package
+(`heap_mock.ratelimit`, say) does not load the servers, the console or the whole simulator.
 """
 
-from heap_mock.app import create_app
-from heap_mock.clock import SwitchableClock, SystemClock, VirtualClock
-from heap_mock.config import Config, ConfigError
-from heap_mock.server import HeapMockServer
-from heap_mock.version import VERSION as __version__
+from __future__ import annotations
 
-__all__ = ["Config", "ConfigError", "HeapMockServer", "SwitchableClock", "SystemClock", "VirtualClock", "create_app"]
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "create_app": "heap_mock.app",
+    "Config": "heap_mock.config",
+    "ConfigError": "heap_mock.config",
+    "HeapMockServer": "heap_mock.server",
+    "SwitchableClock": "heap_mock.clock",
+    "SystemClock": "heap_mock.clock",
+    "VirtualClock": "heap_mock.clock",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        from heap_mock.version import VERSION
+
+        return VERSION
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'heap_mock' has no attribute {name!r}")
+    return getattr(importlib.import_module(_EXPORTS[name]), name)

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import socket
+import logging
 import sys
-import threading
-import time
 
-from heap_facts.entry import add_version_option, guarded, stop_on_signals
+from heap_facts.entry import add_version_option, guarded
 from heap_mock.config import Config, ConfigError
 from heap_mock.leniency import FIDELITIES
 
@@ -22,8 +20,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
     serve.add_argument("--port", type=int, default=8080, help="port to bind; 0 picks a free one (default: 8080)")
     serve.add_argument("--config", metavar="FILE", help="a JSON file of settings (see README, 'Configuration')")
-    serve.add_argument("--server", choices=("granian", "waitress"), default="granian", help="WSGI server (default: granian)")
-    serve.add_argument("--threads", type=int, default=2, help="request threads (default: 2; one is fastest, two keep serving while a delay fault sleeps)")
+    serve.add_argument("--server", choices=("granian", "waitress"), default="granian", help="HTTP server (default: granian)")
+    serve.add_argument(
+        "--threads", type=int, default=4,
+        help="threads for the console and /_mock/ under granian (Heap's endpoints need none), request threads under waitress (default: 4)",
+    )
     serve.add_argument(
         "--fidelity", choices=FIDELITIES, default=None,
         help="observed: accept with a warning what live Heap accepted although its docs forbid it (the default); documented: refuse it",
@@ -47,51 +48,20 @@ def main(argv: list[str] | None = None) -> int:
     if not 0 <= args.port <= 65535:
         print(f"heap-mock: --port must be from 0 to 65535, got {args.port}", file=sys.stderr)
         return 2
-    from heap_mock.server import configure_logging
-
-    configure_logging()
-    return _serve(args, with_allowed_hosts(config, args.host, args.allow_host))
-
-
-def _serve(args: argparse.Namespace, config: Config) -> int:
-    from heap_mock.server import HeapMockServer, reserve_port, serve_with_granian
-
-    if args.server == "waitress":
-        return _serve_with_waitress(HeapMockServer(config, host=args.host, port=args.port, threads=args.threads), args)
-    try:
-        reservation = reserve_port(args.host, args.port)
-    except OSError as error:
-        print(f"heap-mock: cannot bind {args.host}:{args.port}: {error.strerror}", file=sys.stderr)
+    if args.threads < 1:
+        print(f"heap-mock: --threads must be 1 or more, got {args.threads}", file=sys.stderr)
         return 2
-    port = reservation.getsockname()[1]
-    url = f"http://{_url_host(args.host)}:{port}"
-    threading.Thread(target=_announce_when_ready, args=(args.host, port, url, reservation), daemon=True).start()
-    try:
-        serve_with_granian(args.host, port, config, threads=args.threads)
-    except RuntimeError as error:  # how granian reports a server it could not start, a refused bind among them
-        print(f"heap-mock: the server could not start on {args.host}:{port}: {error}", file=sys.stderr)
-        return 2
-    finally:
-        reservation.close()
-    return 0
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s: %(message)s", stream=sys.stderr)
+    from heap_mock.server import HeapMockServer
+    from http_layer.servers import serve_in_foreground
 
-
-def _serve_with_waitress(server: HeapMockServer, args: argparse.Namespace) -> int:  # type: ignore[name-defined]  # noqa: F821
-    stop = stop_on_signals()
-    try:
-        server.start()
-    except OSError as error:
-        print(f"heap-mock: cannot bind {args.host}:{args.port}: {error.strerror}", file=sys.stderr)
-        return 2
-    _print_url(server.url)
-    stop.wait()
-    server.stop()
-    return 0
+    server = HeapMockServer(with_allowed_hosts(config, args.host, args.allow_host), host=args.host, port=args.port, threads=args.threads, server=args.server)
+    return serve_in_foreground(server, prog="heap-mock", on_ready=_print_url)
 
 
 def with_allowed_hosts(config: Config, bind_host: str, extra: list[str]) -> Config:
     """The config plus the names given with --allow-host and the name bound with --host, if it is a name."""
-    from heap_mock.origin_policy import is_ip_address
+    from http_layer.origin_policy import is_ip_address
 
     names = [*config.allowed_hosts, *extra]
     if bind_host and not is_ip_address(bind_host.strip("[]")):
@@ -99,30 +69,8 @@ def with_allowed_hosts(config: Config, bind_host: str, extra: list[str]) -> Conf
     return dataclasses.replace(config, allowed_hosts=tuple(dict.fromkeys(names)))
 
 
-def _url_host(host: str) -> str:
-    return f"[{host}]" if ":" in host else host
-
-
-def _announce_when_ready(host: str, port: int, url: str, reservation: socket.socket) -> None:
-    """Print the base URL once the port accepts connections, so the line means 'ready'.
-
-    Only granian can be listening there: the reservation kept every other program off the port,
-    and it is released here, once granian holds the port itself.
-    """
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection((host, port), timeout=0.2):
-                break
-        except OSError:
-            time.sleep(0.02)
-    reservation.close()
-    _print_url(url)
-
-
 def _print_url(url: str) -> None:
     print(url, flush=True)
-
 
 
 run_cli = guarded(main, "heap-mock")  # the console script: no traceback on Ctrl-C or a closed pipe

@@ -79,8 +79,12 @@ class Config:
     # undocumented: "{}" (JSON), "OK" (text) or "" (empty). add_account_properties documents `OK`.
     success_body: str = "{}"
     # Names besides IP addresses and `localhost` that the simulator's own pages answer to
-    # (heap_mock/origin_policy.py): a container or network name; "*" for any.
+    # (http_layer/origin_policy.py): a container or network name; "*" for any.
     allowed_hosts: tuple[str, ...] = ()
+    # A client that sends no more of a body for this many seconds is answered 408 and holds
+    # nothing meanwhile (under granian; waitress reads bodies in its own loop and times out idle
+    # connections itself).
+    body_idle_timeout_s: float = 10.0
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any] | None) -> Config:
@@ -133,6 +137,7 @@ CHOICES = {
     "success_body": ("{}", "OK", ""),
 }
 _NUMBERS = {"identify_window_days", "deletion_token_ttl_s", "deletion_completes_after_s"}
+_POSITIVE_NUMBERS = {"body_idle_timeout_s"}
 
 
 def _coerce(key: str, value: Any) -> Any:
@@ -144,6 +149,9 @@ def _coerce(key: str, value: Any) -> Any:
     if key in _NUMBERS:
         ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
         return float(_expect(key, value, ok, "a number of seconds (or days) >= 0"))
+    if key in _POSITIVE_NUMBERS:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+        return float(_expect(key, value, ok, "a number of seconds > 0"))
     if key == "long_values":
         return _expect(key, value, value in ("reject", "truncate"), '"reject" or "truncate"')
     if key in CHOICES:

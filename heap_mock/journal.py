@@ -1,6 +1,6 @@
 """The request journal: every Heap request and how it was answered, for `GET /_mock/requests`.
 
-An `Exchange` follows one request through the front door; once answered it is frozen into a
+An `Exchange` follows one request through the simulator's site (`heap_mock.site`); once answered it is frozen into a
 journal entry of plain data (a tuple of strings, numbers and bytes: the rule ID and message, not
 the exception object), which the garbage collector stops tracking and which renders whatever the
 body held. The `Journal` keeps the entries in order with counts by status, rule, path and method
@@ -18,10 +18,11 @@ from typing import Any
 import orjson
 
 from heap_mock.clock import to_iso
-from heap_mock.errors import HeapMockError, PayloadRejected, Throttled
+from heap_mock.errors import PayloadRejected, Throttled
 from heap_mock.faults import FaultRule
 from heap_mock.leniency import RequestWarning, freeze_warnings, thaw_warnings, warnings_json
 from heap_mock.seq_index import IndexedLog
+from http_layer.errors import HttpError
 
 PREVIEW_BYTES = 1024 * 1024  # a larger body is journaled as the first MiB of its text
 
@@ -54,7 +55,7 @@ class Exchange:
         # The body as received. Kept as bytes and parsed only when read: far smaller than the
         # parsed objects, which is what keeps 100,000 stored events under 2 KiB each.
         self.raw: bytes | None = None  # None until read
-        self.error: HeapMockError | None = None
+        self.error: HttpError | None = None
         self.fault: FaultRule | None = None
         self.stored: int | None = None
         self.ignored_by: str | None = None
@@ -77,6 +78,12 @@ class Exchange:
             return None
         what = "connection dropped" if self.fault.drop_connection else f"answered {self.fault.status}"
         return f"injected fault #{self.fault.id}: {what}"
+
+    def log_note(self) -> str:
+        """What the access log says after the status: the rule that refused it, or the warnings it drew."""
+        if self.warnings:
+            return f"warnings: {','.join(sorted({warning.rule_id for warning in self.warnings}))}"
+        return self.error.rule_id if self.error is not None else ""
 
     def finish(self, status: int) -> None:
         # A dropped connection sent no status at all; the journal says 0 so it cannot pass for a 200.

@@ -9,19 +9,15 @@ characters, so a hostile header can neither grow the store nor break a log line.
 
 from __future__ import annotations
 
-from typing import Any
+from heap_facts.wire import LINEAGE_HEADER
 
-LINEAGE_HEADER = "X-Heap-Sim-Lineage"
-_ENVIRON_KEY = "HTTP_X_HEAP_SIM_LINEAGE"
+__all__ = ["LINEAGE_HEADER", "MAX_LINEAGE_CHARS", "lineage_of"]
 MAX_LINEAGE_CHARS = 2048
 
 
-def lineage_of(environ: dict[str, Any]) -> str | None:
+def lineage_of(header: str | None) -> str | None:
     """The request's lineage text, or None when it sent none."""
-    raw = environ.get(_ENVIRON_KEY)
-    if not raw:
+    if not header:
         return None
-    if not raw.isascii():
-        raw = raw.encode("latin-1", "replace").decode("utf-8", "replace")  # PEP 3333 passes headers as latin-1
-    text = "".join(char for char in raw[:MAX_LINEAGE_CHARS] if char.isprintable())
+    text = "".join(char for char in header[:MAX_LINEAGE_CHARS] if char.isprintable())
     return text or None

@@ -18,6 +18,7 @@ from heap_mock.config import CHOICES, THROTTLE_STATUS_RANGE, Config
 from heap_mock.events import STORED_ENDPOINTS
 from heap_mock.faults import DELAY_MS_RANGE, RETRY_AFTER_RANGE, SEED_RANGE, STATUS_RANGE, TIMES_RANGE
 from heap_mock.json_numbers import MAX_JSON_INT, MIN_JSON_INT
+from heap_mock.leniency import Fidelity
 from heap_mock.paths import CONTROL_PREFIX, SIMULATOR_PAGES
 from heap_mock.payload import MAX_IDENTITY, MAX_NAME, MAX_USER_ID
 from heap_mock.version import VERSION
@@ -37,8 +38,11 @@ def int_range(bounds: tuple[int, int]) -> Schema:
     return {"type": "integer", "minimum": bounds[0], "maximum": bounds[1]}
 
 
-def openapi_document() -> dict[str, Any]:
-    """The whole document, built fresh on each call so no caller can change another's copy."""
+def openapi_document(fidelity: Fidelity = Fidelity.OBSERVED) -> dict[str, Any]:
+    """The whole document for a simulator of this `fidelity`, built fresh on each call so no caller
+    can change another's copy. What a request may hold differs by fidelity: under `observed` a
+    boolean value, a 1024-character value and a user property named `id` are accepted (with a
+    warning); under `documented` they are refused, so the schemas leave them out."""
     return {
         "openapi": "3.1.0",
         "info": {
@@ -64,7 +68,7 @@ def openapi_document() -> dict[str, Any]:
             {"name": CONSOLE_TAG, "description": "The web console and this document."},
         ],
         "paths": {**heap_paths(), **mock_paths(), **console_paths()},
-        "components": {"schemas": {**heap_schemas(), **mock_schemas()}},
+        "components": {"schemas": {**heap_schemas(fidelity), **mock_schemas()}},
     }
 
 
@@ -180,12 +184,20 @@ def deletion_paths() -> dict[str, Any]:
     }
 
 
-def heap_schemas() -> dict[str, Schema]:
-    return {**heap_value_schemas(), **heap_request_schemas(), **heap_answer_schemas()}
+def heap_schemas(fidelity: Fidelity) -> dict[str, Schema]:
+    return {**heap_value_schemas(fidelity), **heap_request_schemas(), **heap_answer_schemas()}
 
 
-def heap_value_schemas() -> dict[str, Schema]:
-    value: Schema = {"anyOf": [{"type": "string", "maxLength": MAX_NAME}, {"type": "number"}]}
+def heap_value_schemas(fidelity: Fidelity) -> dict[str, Schema]:
+    lenient = fidelity is Fidelity.OBSERVED
+    value: Schema = {"anyOf": [{"type": "string", "maxLength": MAX_NAME if lenient else MAX_NAME - 1}, {"type": "number"}]}
+    user_property_names: Schema = {"maxLength": MAX_NAME}
+    if lenient:
+        value["anyOf"].append({"type": "boolean", "description": "accepted with the warning properties.boolean; stored as \"true\" or \"false\""})
+        value["description"] = "A string of up to 1024 characters (1024 exactly draws the warning properties.value_length), a number, or a boolean."
+    else:
+        value["description"] = "A string of fewer than 1024 characters or a number (fidelity documented)."
+        user_property_names["not"] = {"pattern": "^[iI][dD]$"}  # user_properties.reserved_id refuses any casing of `id`
     return {
         "AppId": {"description": "A numeric environment ID.", "anyOf": [{"type": "string", "pattern": "^[0-9]+$"}, {"type": "integer", "minimum": 0, "maximum": MAX_JSON_INT}]},
         "Identity": {"type": "string", "minLength": 1, "maxLength": MAX_IDENTITY},
@@ -195,6 +207,7 @@ def heap_value_schemas() -> dict[str, Schema]:
                                 {"type": "number", "minimum": 0, "maximum": MAX_EPOCH_MS}]},
         "PropertyValue": value,
         "Properties": {"type": "object", "propertyNames": {"maxLength": MAX_NAME}, "additionalProperties": ref("PropertyValue")},
+        "UserProperties": {"type": "object", "propertyNames": user_property_names, "additionalProperties": ref("PropertyValue")},
         "TrackProperties": {
             "description": "As Properties; an array value is joined with `||` and cut to 1024 characters.",
             "type": "object", "propertyNames": {"maxLength": MAX_NAME},
@@ -240,7 +253,7 @@ def heap_request_schemas() -> dict[str, Schema]:
             {"allOf": [ref("TrackEvent"), {"type": "object", "properties": {"app_id": ref("AppId")}, "required": ["app_id"]}]},
             bulk("events", ref("TrackEvent")),
         ]},
-        "UserPropertiesRequest": single_or_bulk("users", {"identity": ref("Identity"), "properties": ref("Properties")}, "identity"),
+        "UserPropertiesRequest": single_or_bulk("users", {"identity": ref("Identity"), "properties": ref("UserProperties")}, "identity"),
         "AccountPropertiesRequest": single_or_bulk(
             "accounts", {"account_id": {"anyOf": [{"type": "string", "minLength": 1}, {"type": "integer", "minimum": MIN_JSON_INT, "maximum": MAX_JSON_INT}]},
                          "properties": ref("Properties")}, "account_id"),
@@ -255,7 +268,7 @@ def heap_request_schemas() -> dict[str, Schema]:
             "properties": ref("TrackProperties"), "custom_properties": ref("TrackProperties"), "timestamp": ref("Timestamp"),
             "session_id": {"type": "string", "minLength": 1}, "idempotency_key": {"type": "string", "minLength": 1}}}),
         "IntegrationsUserPropertiesRequest": bulk("users", {"type": "object", "required": ["user_identifier"], "properties": {
-            "user_identifier": naming(ref("UserIdentifier"), "identity", "email", "anonymous_id"), "properties": ref("Properties"), "custom_properties": ref("Properties")}}),
+            "user_identifier": naming(ref("UserIdentifier"), "identity", "email", "anonymous_id"), "properties": ref("UserProperties"), "custom_properties": ref("UserProperties")}}),
         "UserDeletionRequest": {"type": "object", "required": ["users"], "properties": {"users": {
             "type": "array", "minItems": 1, "maxItems": DEFAULTS.max_deletion_users,
             "items": {"type": "object", "properties": {"identity": ref("Identity"), "user_id": ref("UserId")},
@@ -481,6 +494,7 @@ def config_schema() -> Schema:
         "throttle_status": int_range(THROTTLE_STATUS_RANGE),
         **{key: {"enum": list(CHOICES[key])} for key in ("throttle_retry_after", "throttle_body", "success_body")},
         "allowed_hosts": {"type": "array", "items": TEXT},
+        "body_idle_timeout_s": {"type": "number", "exclusiveMinimum": 0},
     })
 
 

@@ -3,11 +3,12 @@ console at `/` and `/openapi.json`). The one answer to "is this our own path?"."
 
 from __future__ import annotations
 
-from typing import Any
+from heap_facts.paths import HEAP_PREFIX
 
-HEAP_PREFIX = "/api/"
+__all__ = ["CONTROL_PREFIX", "HEAP_PREFIX", "SIMULATOR_PAGES", "is_simulator_path"]
+
 CONTROL_PREFIX = "/_mock"
-SIMULATOR_PAGES = frozenset({"/", "/openapi.json"})
+SIMULATOR_PAGES = frozenset({"/", "/openapi.json", "/favicon.ico"})
 
 
 def is_simulator_path(path: str) -> bool:
@@ -16,11 +17,3 @@ def is_simulator_path(path: str) -> bool:
     Only Heap traffic (and unknown paths) is journaled and can be faulted.
     """
     return path.startswith(CONTROL_PREFIX) or path in SIMULATOR_PAGES
-
-
-def request_path(environ: dict[str, Any]) -> str:
-    """The path as werkzeug would give it: UTF-8 decoded (PEP 3333 passes latin-1), one leading slash."""
-    raw: str = environ.get("PATH_INFO") or "/"
-    if not raw.isascii():
-        raw = raw.encode("latin-1", "replace").decode("utf-8", "replace")
-    return raw if raw.startswith("/") and not raw.startswith("//") else "/" + raw.lstrip("/")

@@ -18,7 +18,7 @@ from heap_mock.clock import parse_iso
 from heap_mock.errors import PayloadRejected, Violation
 from heap_mock.json_numbers import MAX_JSON_INT, whole_number
 from heap_mock.leniency import BOOLEAN_TEXT, Fidelity, RequestWarning, summarise
-from heap_mock.one_line import one_line
+from http_layer.one_line import one_line
 
 MAX_NAME = MAX_VALUE  # event names, property names and values: the longest the simulator takes (heap_facts.lengths)
 _MAX_USER_ID_DIGITS = len(str(MAX_USER_ID))  # a longer digit string is out of range without parsing it

@@ -3,7 +3,10 @@
 Each (limit, key) pair keeps a log of admitted costs with their times. A cost is admitted only if
 the costs admitted in the last `window_s` seconds plus it stay within the limit, so no window of
 that length ever admits more. Entries expire lazily when the key is next checked (no background
-timer, so tests never wait). A request is checked against all its limits at once and admitted
+timer, so tests never wait). When the virtual clock is moved back, entries that now lie in the
+future are dropped, not kept or re-based: a window is measured back from the clock's now, and budget
+spent at a time that has not yet come holds none of it (otherwise a 30 s window would refuse for
+as long as the clock was moved back, months on end). A request is checked against all its limits at once and admitted
 into all of them or none: a throttled request uses up no budget.
 
 Not thread-safe on its own: the simulator's state lock makes check-and-admit atomic.
@@ -74,6 +77,8 @@ class WindowLog:
         return self.times[self.head]
 
     def expire(self, now: float, window_s: float) -> None:
+        if self.times and self.times[-1] > now:
+            self.drop_future(now)
         times, head, cutoff = self.times, self.head, now - window_s
         while head < len(times) and times[head] <= cutoff:
             self.total -= self.costs[head]
@@ -82,6 +87,12 @@ class WindowLog:
             del times[:head], self.costs[:head]  # compact now and then, amortised O(1)
             head = 0
         self.head = head
+
+    def drop_future(self, now: float) -> None:
+        """Forget what was admitted after `now` (the clock was moved back past it)."""
+        kept = [(at, cost) for at, cost in zip(self.times[self.head :], self.costs[self.head :], strict=True) if at <= now]
+        self.times, self.costs, self.head = [at for at, _ in kept], [cost for _, cost in kept], 0
+        self.total = sum(self.costs)
 
     def wait_for(self, cost: int, limit: int, now: float, window_s: float) -> float:
         """Seconds until `cost` more fits; 0 if it fits now. A cost over the limit never fits."""
@@ -94,7 +105,7 @@ class WindowLog:
         for index in range(self.head, len(self.times)):
             freed += self.costs[index]
             if freed >= excess:
-                return self.times[index] + window_s - now
+                return min(self.times[index] + window_s - now, window_s)
         return window_s  # unreachable while totals are consistent
 
     def admit(self, cost: int, now: float) -> None:

@@ -1,18 +1,17 @@
-"""The pieces one running simulator shares between its views: config, clock and state."""
+"""The pieces one running simulator shares between its views, and what a view is handed."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import current_app
-
-from heap_mock.access_log import AccessLog
 from heap_mock.clock import SwitchableClock
 from heap_mock.config import Config
-from heap_mock.delay_room import DelayRoom
+from heap_mock.journal import Exchange
 from heap_mock.state import SimulatorState
-
-EXTENSION_KEY = "heap_mock"
+from http_layer.access_log import AccessLog
+from http_layer.delays import DelayRoom
+from http_layer.params import QueryArgs
+from http_layer.request import Request
 
 
 @dataclass
@@ -21,11 +20,23 @@ class Simulator:
     clock: SwitchableClock
     state: SimulatorState
     access_log: AccessLog
-    # Where delayed requests wait; the server running the app sets its capacity from its thread count.
+    # Where delayed requests wait; the server running the simulator sets its capacity.
     delays: DelayRoom = field(default_factory=DelayRoom)
 
 
-def current_simulator() -> Simulator:
-    simulator: Simulator = current_app.extensions[EXTENSION_KEY]
-    return simulator
+class Call:
+    """What a view sees of its request: the simulator, the request (its body read and bounded by
+    the HTTP layer), the path's parameters, and the request's journal record."""
 
+    __slots__ = ("_args", "exchange", "params", "request", "sim")
+
+    def __init__(self, sim: Simulator, request: Request, params: dict[str, str], exchange: Exchange) -> None:
+        self.sim, self.request, self.params, self.exchange = sim, request, params, exchange
+        self._args: QueryArgs | None = None
+
+    @property
+    def args(self) -> QueryArgs:
+        """The query parameters, parsed on first use (Heap's views never need them)."""
+        if self._args is None:
+            self._args = QueryArgs(self.request.query)
+        return self._args

@@ -8,9 +8,9 @@ status, whether `Retry-After` is sent and in what unit, and the body are config 
 
 from __future__ import annotations
 
-from heap_mock.answers import Answer, json_answer, text_answer
 from heap_mock.config import Config
 from heap_mock.errors import Throttled
+from http_layer.answers import Answer, json_answer, text_answer
 
 
 def throttle_answer(error: Throttled, config: Config) -> Answer:

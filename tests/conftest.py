@@ -1,5 +1,7 @@
 """Fixtures and settings shared by more than one test folder.
 
+`documented`: a client of a second simulator, under the `documented` fidelity (one per module).
+
 `browser`: one headless Chromium per test session (so per xdist worker), for the console's tests,
 the front's (tests/front) and the cross-site tests: a process can run only one sync Playwright, so
 they must share it.
@@ -19,6 +21,8 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 
+from heap_mock.server import HeapMockServer
+from heap_mock.testing import MockClient
 from tests.console.conftest import CHROMIUM, CHROMIUM_ARGS
 
 settings.register_profile(
@@ -47,3 +51,18 @@ def browser() -> Iterator[Any]:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def documented_server() -> Iterator[HeapMockServer]:
+    with HeapMockServer(config={"fidelity": "documented", "log_requests": False}) as server:
+        yield server
+
+
+@pytest.fixture
+def documented(documented_server: HeapMockServer) -> MockClient:
+    """A client of a simulator that refuses everything Heap's docs forbid, reset, on a fixed virtual clock."""
+    client = MockClient(documented_server.url)
+    client.reset()
+    client.set_clock("2026-01-01T00:00:00Z")
+    return client

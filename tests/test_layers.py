@@ -2,9 +2,13 @@
 statement, those inside functions too, since a late import is still a dependency).
 
     heap_facts   (shared facts; imports nothing of ours)
-    heap_mock    (the simulator: heap_facts only)
-    forwarder    (heap_facts only: it must work against the real Heap, which is not our simulator)
+    http_layer   (the HTTP plumbing both servers stand on: heap_facts only; knows no Heap, no mParticle)
+    heap_mock    (the simulator: http_layer and heap_facts)
+    forwarder    (http_layer and heap_facts: it must work against the real Heap, which is not our simulator)
     conformance  (may use all of the above)
+
+And neither server implements what the layer offers: only http_layer may import an HTTP server,
+a web framework, sockets or an event loop.
 """
 
 from __future__ import annotations
@@ -17,16 +21,31 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 ALLOWED = {
     "heap_facts": {"heap_facts"},
-    "heap_mock": {"heap_mock", "heap_facts"},
-    "forwarder": {"forwarder", "heap_facts"},
-    "conformance": {"conformance", "heap_mock", "forwarder", "heap_facts"},
+    "http_layer": {"http_layer", "heap_facts"},
+    "heap_mock": {"heap_mock", "http_layer", "heap_facts"},
+    "forwarder": {"forwarder", "http_layer", "heap_facts"},
+    "conformance": {"conformance", "heap_mock", "forwarder", "http_layer", "heap_facts"},
 }
+# What the HTTP layer offers: serving, routing, reading bodies, answering. A site that imports one
+# of these is doing the layer's job again, as each server once did (issue 20).
+HTTP_PLUMBING = {"waitress", "granian", "flask", "werkzeug", "socket", "asyncio", "uvloop", "wsgiref", "http.server", "socketserver"}
 OURS = {*ALLOWED, "bench", "tests"}
 
 
 def module_name(path: Path) -> str:
     parts = path.relative_to(ROOT).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imported_names(path: Path) -> set[str]:
+    """Every module name an import statement in `path` names, ours or not."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            found.add(node.module)
+    return found
 
 
 def imported(path: Path, modules: set[str]) -> set[str]:
@@ -105,3 +124,12 @@ def test_the_cycle_finder_finds_a_cycle() -> None:
     # The test above could pass by never looking: the finder must see a cycle that is there.
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert find_cycle({"a": {"b"}, "b": set()}) is None
+
+
+@pytest.mark.parametrize("module", sorted(name for name in GRAPH if not name.startswith("http_layer")))
+def test_only_the_http_layer_touches_servers_frameworks_and_sockets(module: str) -> None:
+    path = ROOT / (module.replace(".", "/") + ".py")
+    if not path.exists():
+        path = ROOT / module.replace(".", "/") / "__init__.py"
+    plumbing = sorted(name for name in imported_names(path) if name in HTTP_PLUMBING or name.split(".")[0] in HTTP_PLUMBING - {"http.server"})
+    assert not plumbing, f"{module} imports {plumbing}: that is the HTTP layer's job (http_layer/)"

@@ -1,36 +1,40 @@
 """The front's errors, each an answer mParticle's own API would give, rendered in one place.
 
-    FrontError
-    ├── BadRequest       400, names the JSON path of the problem; nothing of the request is kept
-    ├── Unauthorized     401, missing or malformed credentials
-    ├── NotFound         404
-    ├── MethodNotAllowed 405
-    ├── CrossSiteRefused 403, a request from another site to the front's own control paths
-    ├── BodyTooLarge     413
-    └── QueueFull        429 with Retry-After: the delivery queue is full, send again later
+    http_layer.errors.HttpError
+    └── FrontError
+        ├── BadRequest       400, names the JSON path of the problem; nothing of the request is kept
+        ├── Unauthorized     401, missing or malformed credentials
+        ├── QueueFull        429 with Retry-After: the delivery queue is full, send again later
+        └── LayerError       any error of the HTTP layer (404, 405, 413, 415, ...), in mParticle's shape
 
-The body follows mParticle's Events API error shape (`{"errors": [{"code", "message"}]}`, from
-its OpenAPI document), with the JSON path added where there is one.
+On mParticle's paths the body follows mParticle's Events API error shape (`{"errors": [{"code",
+"message"}]}`, from its OpenAPI document), with the JSON path added where there is one; errors of
+the HTTP layer (a 404, a cut-short body) are answered there in the same shape (`from_http_error`).
+On the front's own `/_front/` paths every error answers in the control planes' one shape.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from http_layer.answers import Headers
+from http_layer.errors import HttpError
 
-class FrontError(Exception):
-    """Base of the front's errors: an HTTP status, a code and a message for the client."""
+_CODES = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED",
+          408: "REQUEST_TIMEOUT", 413: "PAYLOAD_TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE", 429: "TOO_MANY_REQUESTS",
+          503: "SERVICE_UNAVAILABLE"}  # fmt: skip
+
+
+class FrontError(HttpError):
+    """Base of the front's errors: an HTTP status, mParticle's error code and a message for the client."""
 
     status = 400
     code = "BAD_REQUEST"
+    rule_id = "front.request"
 
     def __init__(self, message: str, *, path: str | None = None) -> None:
         super().__init__(message)
-        self.message = message
         self.path = path
-
-    def headers(self) -> dict[str, str]:
-        return {}
 
     def to_json(self) -> dict[str, Any]:
         error: dict[str, Any] = {"code": self.code, "message": self.message}
@@ -46,31 +50,8 @@ class BadRequest(FrontError):
 class Unauthorized(FrontError):
     status, code = 401, "UNAUTHORIZED"
 
-    def headers(self) -> dict[str, str]:
-        return {"WWW-Authenticate": 'Basic realm="mParticle Events API (heap-forward serve)"'}
-
-
-class CrossSiteRefused(FrontError):
-    status, code = 403, "FORBIDDEN"
-
-
-class NotFound(FrontError):
-    status, code = 404, "NOT_FOUND"
-
-
-class MethodNotAllowed(FrontError):
-    status, code = 405, "METHOD_NOT_ALLOWED"
-
-    def __init__(self, message: str, allowed: list[str]) -> None:
-        super().__init__(message)
-        self.allowed = allowed
-
-    def headers(self) -> dict[str, str]:
-        return {"Allow": ", ".join(self.allowed)}
-
-
-class BodyTooLarge(FrontError):
-    status, code = 413, "PAYLOAD_TOO_LARGE"
+    def headers(self) -> Headers:
+        return (("WWW-Authenticate", 'Basic realm="mParticle Events API (heap-forward serve)"'),)
 
 
 class QueueFull(FrontError):
@@ -80,5 +61,20 @@ class QueueFull(FrontError):
         super().__init__(message)
         self.retry_after_s = retry_after_s
 
-    def headers(self) -> dict[str, str]:
-        return {"Retry-After": str(self.retry_after_s)}
+    def headers(self) -> Headers:
+        return (("Retry-After", str(self.retry_after_s)),)
+
+
+class LayerError(FrontError):
+    """An error of the HTTP layer (404, 405, 413, a cut-short body, ...) on mParticle's paths, in mParticle's shape."""
+
+    def __init__(self, error: HttpError) -> None:
+        super().__init__(error.message, path="$" if error.rule_id.startswith("body.") else None)
+        self.status, self.code, self.rule_id, self.layer_error = error.status, _CODES.get(error.status, "ERROR"), error.rule_id, error
+
+    def headers(self) -> Headers:
+        return self.layer_error.headers()
+
+
+def from_http_error(error: HttpError) -> FrontError:
+    return error if isinstance(error, FrontError) else LayerError(error)

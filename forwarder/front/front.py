@@ -23,8 +23,8 @@ from forwarder.mapping import map_batch
 from forwarder.model import BatchRejected, HeapRequest, MappingResult
 from forwarder.pacing import Limit
 from forwarder.settings import Settings
+from heap_facts.wire import LINEAGE_HEADER
 
-LINEAGE_HEADER = "X-Heap-Sim-Lineage"
 LINEAGE_PAGE = "/_front/lineage"
 DEFAULT_RECORD_DIR = Path("recorded-fixtures")
 

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from typing import Any
-
-import orjson
 
 from forwarder.batch import checked_events
 from forwarder.front.errors import BadRequest, Unauthorized
 from forwarder.model import BatchRejected
+from http_layer.errors import NotJSON
+from http_layer.json_body import parse_json
 
 MAX_BULK_BATCHES = 100  # S5: "You may not send more than 100 EVENT DATA items per request"
 
@@ -56,28 +55,16 @@ def check_secret(secret: str, expected: str | None) -> None:
         raise Unauthorized("wrong API secret for this API key")
 
 
-def parse_json(raw: bytes) -> Any:
-    """The body as JSON; BadRequest at `$` when it is empty or not JSON."""
-    if not raw.strip():
-        raise BadRequest("the body is empty: expected JSON", path="$")
+def parse_body(raw: bytes) -> Any:
+    """The body as JSON, by the HTTP layer's one parser (the simulator's rules); BadRequest at `$` if it is not."""
     try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError as error:
-        try:  # integers beyond 64 bits, which orjson refuses and the stdlib reads
-            return json.loads(raw)
-        except (ValueError, RecursionError):
-            raise BadRequest(f"the body is not valid JSON: {error}", path="$") from None
+        return parse_json(raw)
+    except NotJSON as why:
+        raise BadRequest(why.message, path="$") from None
 
 
-def parse_batch(raw: bytes) -> dict[str, Any]:
-    """One batch (the /v2/events and web SDK body), checked for the structure the mapping needs."""
-    batch = parse_json(raw)
-    return checked_batch(batch, "$")
-
-
-def parse_bulk(raw: bytes) -> list[dict[str, Any]]:
+def checked_bulk(document: Any) -> list[dict[str, Any]]:
     """The /v2/bulkevents body: a JSON array of 1 to 100 batches, every one checked."""
-    document = parse_json(raw)
     if not isinstance(document, list):
         raise BadRequest("the bulk body must be a JSON array of batches", path="$")
     if not document:

@@ -3,7 +3,12 @@
 Starts the simulator (`heap-mock serve`, its own process) and the front (`heap-forward serve`'s
 server, here) delivering to it, prints both URLs and how to point an SDK at the front, then sends
 the bundled demo batches through the front as an SDK would. Ctrl-C or SIGTERM stops both: the
-front first, draining what is queued, then the simulator.
+front first, delivering what is queued for at most `--drain-timeout` seconds, then the simulator.
+
+The simulator runs in a process group of its own, so the terminal's Ctrl-C reaches only this
+process, which stops the two in that order; it is sent SIGTERM, given `--grace` seconds, then
+killed, and a line says so (exit status 1). On Linux it is also told to stop if this process dies
+without a word (SIGKILL), so no simulator outlives its pipeline holding the port.
 
 Output on stdout: line 1 the simulator's URL, line 2 the front's URL, then the how-to lines.
 """
@@ -11,6 +16,9 @@ Output on stdout: line 1 the simulator's URL, line 2 the front's URL, then the h
 from __future__ import annotations
 
 import argparse
+import ctypes
+import os
+import signal
 import subprocess
 import sys
 import threading
@@ -22,7 +30,9 @@ from forwarder.front.serve import how_to_point
 from forwarder.front.server import FrontServer
 from heap_facts.entry import stop_on_signals
 
-DRAIN_S = 10.0
+DRAIN_S = 2.0
+GRACE_S = 3.0
+EXIT_OK, EXIT_KILLED, EXIT_UNUSABLE = 0, 1, 2
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,22 +43,68 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--mock-port", type=int, default=8080, help="the simulator's port; 0 picks a free one (default: 8080)")
     parser.add_argument("--front-port", type=int, default=8081, help="the front's port; 0 picks a free one (default: 8081)")
     parser.add_argument("--no-demo", action="store_true", help="start empty: send no demo batches")
+    parser.add_argument(
+        "--drain-timeout", type=float, default=DRAIN_S, help=f"seconds the front keeps delivering after Ctrl-C (default: {DRAIN_S:g})"
+    )
+    parser.add_argument(
+        "--grace", type=float, default=GRACE_S, help=f"seconds the simulator is given to stop before it is killed (default: {GRACE_S:g})"
+    )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     stop = stop_on_signals()
-    simulator = subprocess.Popen(
-        [sys.executable, "-m", "heap_mock", "serve", "--host", args.host, "--port", str(args.mock_port)],
+    simulator = start_simulator(args.host, args.mock_port)
+    status = EXIT_UNUSABLE
+    try:
+        status = _run(args, simulator, stop)
+    finally:
+        status = max(status, stop_simulator(simulator, args.grace))
+    return status
+
+
+def stop_simulator(simulator: subprocess.Popen[str], grace_s: float) -> int:
+    """Stop the simulator: EXIT_OK, or EXIT_KILLED with a line when it outlived its grace period."""
+    if stop_child(simulator, grace_s):
+        return EXIT_OK
+    print(f"make run: the simulator did not stop within {grace_s:g} s of SIGTERM and was killed", file=sys.stderr, flush=True)
+    return EXIT_KILLED
+
+
+def start_simulator(host: str, port: int) -> subprocess.Popen[str]:
+    """`heap-mock serve` in a process group of its own, told to stop if this process dies."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "heap_mock", "serve", "--host", host, "--port", str(port)],
         stdout=subprocess.PIPE,
         text=True,
+        process_group=0,
+        preexec_fn=_stop_with_parent if sys.platform == "linux" else None,
     )
+
+
+def _stop_with_parent() -> None:
+    """In the child before it runs: SIGTERM it when its parent dies (Linux's PR_SET_PDEATHSIG)."""
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
+def stop_child(child: subprocess.Popen[str], grace_s: float) -> bool:
+    """SIGTERM, up to `grace_s` seconds, then SIGKILL to its whole group; False if it had to be killed."""
+    if child.poll() is not None:
+        return True
+    child.terminate()
     try:
-        return _run(args, simulator, stop)
-    finally:
-        simulator.terminate()
-        simulator.wait(timeout=10)
+        child.wait(timeout=grace_s)
+        return True
+    except subprocess.TimeoutExpired:
+        pass
+    try:
+        os.killpg(child.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    child.wait()
+    return False
 
 
 def _run(args: argparse.Namespace, simulator: subprocess.Popen[str], stop: threading.Event) -> int:
@@ -56,18 +112,19 @@ def _run(args: argparse.Namespace, simulator: subprocess.Popen[str], stop: threa
     mock_url = simulator.stdout.readline().strip()
     if not mock_url.startswith("http"):
         print(f"make run: the simulator did not start on {args.host}:{args.mock_port} (see above)", file=sys.stderr)
-        return 2
-    front = FrontServer(FrontOptions(mock_url, DEMO_SETTINGS), host=args.host, port=args.front_port, drain_s=DRAIN_S)
+        return EXIT_UNUSABLE
+    front = FrontServer(FrontOptions(mock_url, DEMO_SETTINGS), host=args.host, port=args.front_port, drain_s=args.drain_timeout)
     try:
         front.start()
     except OSError as error:
         print(f"make run: the front cannot bind {args.host}:{args.front_port}: {error.strerror or error}", file=sys.stderr)
-        return 2
+        return EXIT_UNUSABLE
     print(
         mock_url,
         front.url,
         f"simulator console: {mock_url}/   (Heap's API at {mock_url}/api/...)",
         how_to_point(front.url),
+        "Ctrl-C stops both.",
         sep="\n",
         flush=True,
     )
@@ -77,7 +134,7 @@ def _run(args: argparse.Namespace, simulator: subprocess.Popen[str], stop: threa
     report = front.stop()
     if not report.complete:
         print(f"make run: the front could not send {report.unsent_heap_events} Heap events before stopping", file=sys.stderr)
-    return 0
+    return EXIT_OK
 
 
 if __name__ == "__main__":

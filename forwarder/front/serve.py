@@ -17,10 +17,10 @@ from typing import TextIO
 
 import orjson
 
-from forwarder.options import add_settings_options, positive_int, scaled_limits, settings_from_args
 from forwarder.front.front import LINEAGE_PAGE, FrontOptions
 from forwarder.front.server import DEFAULT_DRAIN_S, FrontServer
-from heap_facts.entry import stop_on_signals
+from forwarder.options import add_settings_options, positive_int, scaled_limits, settings_from_args
+from http_layer.servers import serve_in_foreground
 
 EXIT_OK, EXIT_UNSENT, EXIT_UNUSABLE = 0, 1, 2
 DEFAULT_PORT = 8081
@@ -70,20 +70,22 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
 
 
 def _run(server: FrontServer, args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    stop = stop_on_signals()
-    try:
-        server.start()
-    except OSError as error:
-        print(f"heap-forward: cannot bind {args.host}:{args.port}: {error.strerror or error}", file=stderr)
-        return EXIT_UNUSABLE
-    print(server.url, file=stdout, flush=True)
-    print(how_to_point(server.url), file=stderr, flush=True)
-    stop.wait()
-    print(f"heap-forward: stopping; delivering what is queued (at most {args.drain_timeout:g} s)", file=stderr, flush=True)
-    report = server.stop()
-    summary = {**report.to_json(), "batches_received": server.front.lineage.received}
-    print(orjson.dumps(summary).decode(), file=stdout, flush=True)
-    return EXIT_OK if report.complete else EXIT_UNSENT
+    def ready(url: str) -> None:
+        server.front.public_url = url
+        server.front.start()
+        print(url, file=stdout, flush=True)
+        print(how_to_point(url), file=stderr, flush=True)
+
+    def stopping() -> None:
+        print(f"heap-forward: stopping; delivering what is queued (at most {args.drain_timeout:g} s)", file=stderr, flush=True)
+        report = server.drain()
+        summary = {**report.to_json(), "batches_received": server.front.lineage.received}
+        print(orjson.dumps(summary).decode(), file=stdout, flush=True)
+
+    status = serve_in_foreground(server.http, prog="heap-forward", on_ready=ready, on_stop=stopping, stderr=stderr)
+    if status == EXIT_UNUSABLE or server.report is None:
+        return status
+    return EXIT_OK if server.report.complete and status == EXIT_OK else EXIT_UNSENT
 
 
 def how_to_point(url: str) -> str:

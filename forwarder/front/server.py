@@ -1,20 +1,23 @@
-"""`FrontServer`: a front on a real port, waitress in a daemon thread, for `heap-forward serve` and tests.
+"""`FrontServer`: a front on a real port, for `heap-forward serve`, `make run` and tests.
 
-`with FrontServer(options) as server: server.url` starts the delivery thread and the server;
-leaving the block stops taking requests and drains the queue (`drain_s`).
+`with FrontServer(options) as server: server.url` starts the delivery thread and the HTTP layer's
+waitress runner (which also recognises an https handshake sent to this plain-HTTP port and says
+what to set). Leaving the block first stops taking batches (uploads are answered 503 with
+Retry-After while the socket is still open), delivers what is queued within `drain_s`, then
+closes the socket.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from typing import Any, Self
+from typing import Self
 
 import requests
 
-from forwarder.front.app import create_front_app
 from forwarder.front.delivery import DrainReport
 from forwarder.front.front import Front, FrontOptions
+from forwarder.front.site import FrontSite
+from http_layer.servers import SiteServer
 
 DEFAULT_DRAIN_S = 30.0
 
@@ -33,52 +36,35 @@ class FrontServer:
         drain_s: float = DEFAULT_DRAIN_S,
     ) -> None:
         self.front = Front(options, session=session, clock=clock, sleep=sleep)
-        self.app = create_front_app(self.front)
-        self._host, self._port, self._threads, self.drain_s = host, port, threads, drain_s
-        self._server: Any = None
-        self._thread: threading.Thread | None = None
+        self.http = SiteServer(FrontSite(self.front, bound_host=host), server="waitress", host=host, port=port, threads=threads, ident="heap-forward")
+        self.drain_s = drain_s
         self.report: DrainReport | None = None
 
     @property
     def url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("FrontServer is not running; call start() or use it in a with block")
-        host = f"[{self._host}]" if ":" in self._host else self._host
-        return f"http://{host}:{self._server.effective_port}"
+        return self.http.url
 
     def start(self) -> Self:
-        """Bind (OSError when the port is taken), then serve in a daemon thread."""
-        from waitress.server import create_server  # type: ignore[import-untyped]
-
-        self._server = create_server(self.app, host=self._host, port=self._port, threads=self._threads, ident="heap-forward")
+        """Bind (OSError when the port is taken), then serve and deliver in daemon threads."""
+        self.http.start()
         self.front.public_url = self.url
         self.front.start()
-        self._thread = threading.Thread(target=self._server.run, name="heap-forward-server", daemon=True)
-        self._thread.start()
         return self
 
-    def stop(self) -> DrainReport:
-        """Stop taking requests, then deliver what is queued within `drain_s`; returns what could not be sent."""
-        server, self._server = self._server, None
-        if server is not None:
-            try:
-                server.trigger.pull_trigger(lambda: _close_waitress(server))
-            except OSError:
-                pass  # the loop closed the trigger first; it is stopping either way
-            if self._thread is not None:
-                self._thread.join(timeout=5)
-        self.report = self.front.stop(self.drain_s)
+    def drain(self) -> DrainReport:
+        """Stop taking batches and deliver what is queued within `drain_s`; the socket stays open meanwhile."""
+        if self.report is None:
+            self.report = self.front.stop(self.drain_s)
         return self.report
+
+    def stop(self) -> DrainReport:
+        """Drain, then close the socket; returns what could not be sent."""
+        report = self.drain()
+        self.http.stop()
+        return report
 
     def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-
-def _close_waitress(server: Any) -> None:
-    from waitress import wasyncore  # type: ignore[import-untyped]
-
-    server.task_dispatcher.shutdown(cancel_pending=False, timeout=5)
-    wasyncore.close_all(server._map)

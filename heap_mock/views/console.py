@@ -2,39 +2,38 @@
 
 The console is plain HTML, CSS and JavaScript shipped in `heap_mock/static/`: no build step and
 no CDN, so it works offline. It reads everything through the `/_mock/` API like any other client.
+Every page answer carries the HTTP layer's page headers (`http_layer.origin_policy.PAGE_HEADERS`):
+a strict content security policy among them.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from flask import send_from_directory
-from werkzeug.wrappers import Response
-
-from heap_mock.answers import Answer, json_answer
 from heap_mock.openapi import openapi_document
+from heap_mock.simulator import Call
+from http_layer.answers import Answer, file_answer, json_answer
+from http_layer.errors import RouteNotFound
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 ASSET_PREFIX = "/_mock/console"
 
-# The console renders received text with textContent only; this policy is a second line of
-# defence: no inline script, nothing from another origin, no framing.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-)
 
-def index() -> Response:
-    response = send_from_directory(STATIC_DIR, "index.html", max_age=0)
-    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+def index(call: Call) -> Answer:
+    return _file("index.html")
 
 
-def asset(name: str) -> Response:
+def asset(call: Call) -> Answer:
     """A file of the console (script, style sheet) from heap_mock/static."""
-    return send_from_directory(STATIC_DIR, name, max_age=0)
+    return _file(call.params["name"])
 
 
-def openapi() -> Answer:
-    return json_answer(openapi_document())
+def openapi(call: Call) -> Answer:
+    return json_answer(openapi_document(call.sim.config.fidelity_mode))
+
+
+def _file(name: str) -> Answer:
+    answer = file_answer(STATIC_DIR, name)
+    if answer is None:
+        raise RouteNotFound(f"no console file {name[:80]!r}")
+    return answer

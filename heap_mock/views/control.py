@@ -1,74 +1,60 @@
 """The inspection and control API under the reserved prefix `/_mock/`, beside Heap's paths.
 
-Views are plain functions returning an `Answer`, routed by `heap_mock.routes` and run by Flask.
-Lists are paged by the stores themselves: a page costs what it shows, not what is stored.
+Views are plain functions of a `Call` returning an `Answer`, routed by `heap_mock.routes`; the HTTP
+layer has read and bounded the body and checked the origin before they run. Query parameters are
+read strictly (`http_layer.params`). Lists are paged by the stores themselves: a page costs what
+it shows, not what is stored.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import request
-
-from heap_mock.answers import Answer, json_answer
-from heap_mock.bodies import NotJSON, parse_json, read_body
 from heap_mock.clock import LATEST, MAX_RATE, parse_iso, to_iso
 from heap_mock.errors import ControlConflict, ControlError
 from heap_mock.events import STORED_ENDPOINTS, EventQuery
 from heap_mock.leniency import rule_json
 from heap_mock.rules import RULES
-from heap_mock.simulator import Simulator, current_simulator
+from heap_mock.simulator import Call, Simulator
 from heap_mock.version import VERSION
+from http_layer.answers import Answer, json_answer
+from http_layer.errors import NotJSON
+from http_layer.json_body import parse_json
 
 
-def _control_body() -> dict[str, Any]:
-    raw = read_body(request.environ, current_simulator().config.max_body_bytes)
+def _control_body(call: Call) -> dict[str, Any]:
+    """The body of a control-plane write: a JSON object, or none at all (read as {})."""
     try:
-        body = parse_json(raw)
+        body = parse_json(call.request.body)
     except NotJSON as why:
-        if str(why) == "empty":
+        if why.empty:
             return {}
-        raise ControlError(f"body is not valid JSON ({why})") from None
+        raise ControlError(f"body is not valid JSON ({why.detail})") from None
     if not isinstance(body, dict):
         raise ControlError("body should be a JSON object")
     return body
 
 
-_MAX_INT_ARG_DIGITS = 18  # openapi.MAX_QUERY_INT states the same bound
-
-
-def _int_arg(name: str, default: int | None) -> int | None:
-    value = request.args.get(name)
-    if value is None:
-        return default
-    # ASCII digits only (str.isdigit also passes "²" and "٣"), and few enough for int() to take.
-    if not (value.isascii() and value.isdigit() and len(value) <= _MAX_INT_ARG_DIGITS):
-        raise ControlError(f"query parameter {name!r} should be a whole number >= 0, got {value!r}")
-    return int(value)
-
-
-def _paging() -> dict[str, Any]:
+def _paging(call: Call) -> dict[str, Any]:
     """The `order` (asc|desc), `offset` and `limit` query parameters, as the stores' page() takes them."""
-    order = request.args.get("order", "asc")
-    if order not in ("asc", "desc"):
-        raise ControlError("query parameter 'order' should be 'asc' or 'desc'")
-    return {"newest_first": order == "desc", "offset": _int_arg("offset", 0) or 0, "limit": _int_arg("limit", None)}
+    args = call.args
+    return {
+        "newest_first": args.one_of("order", ("asc", "desc"), "asc") == "desc",
+        "offset": args.whole_number("offset", 0) or 0,
+        "limit": args.whole_number("limit"),
+    }
 
 
-def _filters(keys: tuple[str, ...]) -> dict[str, str]:
-    return {key: request.args[key] for key in keys if key in request.args}
-
-
-def health() -> Answer:
-    sim = current_simulator()
+def health(call: Call) -> Answer:
+    sim = call.sim
     return json_answer({"status": "ok", "version": VERSION, "counts": sim.state.counts()})
 
 
 CLOCK_FIELDS = frozenset({"set", "advance", "mode", "rate"})
 
 
-def get_clock() -> Answer:
-    return json_answer(_clock_json(current_simulator()))
+def get_clock(call: Call) -> Answer:
+    return json_answer(_clock_json(call.sim))
 
 
 def _clock_json(sim: Simulator) -> dict[str, Any]:
@@ -76,9 +62,9 @@ def _clock_json(sim: Simulator) -> dict[str, Any]:
     return {"now": to_iso(clock.now()), "mode": clock.mode, "rate": clock.rate}
 
 
-def set_clock() -> Answer:
-    sim = current_simulator()
-    body = _control_body()
+def set_clock(call: Call) -> Answer:
+    sim = call.sim
+    body = _control_body(call)
     unknown = set(body) - CLOCK_FIELDS  # a typo must not pass silently, as in fault rules
     if unknown:
         raise ControlError(f"unknown clock field(s): {', '.join(sorted(unknown))}; known: {', '.join(sorted(CLOCK_FIELDS))}")
@@ -123,86 +109,76 @@ class _ClockCommands:
             raise ControlError(f'"mode" should be "real", "virtual", or "scaled" with a "rate" > 0 and <= {MAX_RATE:.0f}')
 
 
-def events() -> Answer:
-    args = request.args
-    if args.get("endpoint", STORED_ENDPOINTS[0]) not in STORED_ENDPOINTS:
-        raise ControlError(f"query parameter 'endpoint' should be one of {', '.join(STORED_ENDPOINTS)}, got {args['endpoint']!r}")
+def events(call: Call) -> Answer:
+    args = call.args
     query = EventQuery(
-        app_id=args.get("app_id"),
-        identity=args.get("identity"),
-        user_id=args.get("user_id"),
-        event=args.get("event"),
-        endpoint=args.get("endpoint"),
-        text=args.get("q"),
+        app_id=args.text("app_id"),
+        identity=args.text("identity"),
+        user_id=args.text("user_id"),
+        event=args.text("event"),
+        endpoint=args.one_of("endpoint", STORED_ENDPOINTS),
+        text=args.text("q"),
     )
-    page = current_simulator().state.events.page(query, **_paging())
+    page = call.sim.state.events.page(query, **_paging(call))
     return json_answer({"events": [event.to_json() for event in page.events], "total": page.total})
 
 
-def users() -> Answer:
-    page, total = current_simulator().state.identities.user_page(_filters(("app_id", "identity")), **_paging())
+def users(call: Call) -> Answer:
+    page, total = call.sim.state.identities.user_page(call.args.texts(("app_id", "identity")), **_paging(call))
     return json_answer({"users": page, "total": total})
 
 
-def accounts() -> Answer:
-    page, total = current_simulator().state.identities.account_page(_filters(("app_id", "account_id")), **_paging())
+def accounts(call: Call) -> Answer:
+    page, total = call.sim.state.identities.account_page(call.args.texts(("app_id", "account_id")), **_paging(call))
     return json_answer({"accounts": page, "total": total})
 
 
-def requests_journal() -> Answer:
-    filters: dict[str, Any] = _filters(("path", "method", "rule_id"))
-    status = _int_arg("status", None)
+def requests_journal(call: Call) -> Answer:
+    args = call.args
+    filters: dict[str, Any] = args.texts(("path", "method", "rule_id"))
+    status = args.whole_number("status")
     if status is not None:
         filters["status"] = status
-    warned = _bool_arg("warned")
+    warned = args.flag("warned")
     if warned is not None:
         filters["warned"] = warned  # counted as entries arrive: the requests accepted with warnings, or the others
-    page, total = current_simulator().state.journal.page(filters, **_paging())
+    page, total = call.sim.state.journal.page(filters, **_paging(call))
     return json_answer({"requests": page, "total": total})
 
 
-def _bool_arg(name: str) -> bool | None:
-    value = request.args.get(name)
-    if value is None:
-        return None
-    if value not in ("true", "false"):
-        raise ControlError(f"query parameter {name!r} should be 'true' or 'false', got {value!r}")
-    return value == "true"
-
-
-def limits() -> Answer:
-    sim = current_simulator()
+def limits(call: Call) -> Answer:
+    sim = call.sim
     configured = {name: {"limit": spec.limit, "window_s": spec.window_s} for name, spec in sim.config.limits.items()}
     usage = sim.state.limits.usage(sim.clock.now())
     return json_answer({"enabled": sim.config.limits_enabled, "limits": configured, "usage": usage})
 
 
-def rules() -> Answer:
+def rules(call: Call) -> Answer:
     return json_answer({"rules": [rule_json(rule) for rule in RULES.values()]})
 
 
-def config() -> Answer:
-    return json_answer(current_simulator().config.to_json())
+def config(call: Call) -> Answer:
+    return json_answer(call.sim.config.to_json())
 
 
-def reset() -> Answer:
-    sim = current_simulator()
+def reset(call: Call) -> Answer:
+    sim = call.sim
     sim.state.reset()
     sim.delays.wake_all()  # requests waiting out a delay fault go on at once
     return json_answer({"reset": True})
 
 
-def list_faults() -> Answer:
-    return json_answer({"faults": current_simulator().state.faults.to_json()})
+def list_faults(call: Call) -> Answer:
+    return json_answer({"faults": call.sim.state.faults.to_json()})
 
 
-def add_fault() -> Answer:
-    rule = current_simulator().state.faults.add(_control_body())
+def add_fault(call: Call) -> Answer:
+    rule = call.sim.state.faults.add(_control_body(call))
     return json_answer(rule.to_json(), status=201)
 
 
-def clear_faults() -> Answer:
-    sim = current_simulator()
+def clear_faults(call: Call) -> Answer:
+    sim = call.sim
     sim.state.faults.clear()
     sim.delays.wake_all()  # requests waiting out a delay fault go on at once
     return json_answer({"faults": []})

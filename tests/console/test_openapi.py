@@ -244,3 +244,25 @@ def test_fault_limits_in_the_document_are_the_ones_the_server_checks(heap_mock: 
         response = requests.post(f"{heap_mock.url}/_mock/faults", json={"path": "/api/track", "status": value})
         assert (response.status_code == 201) is accepted, (value, response.text)
     heap_mock.clear_faults()
+
+
+# Issue 17: the document said a property value is a string or a number, while the default fidelity
+# accepts a boolean (with a warning). Each fidelity's document must say what that server does.
+FIDELITY_CASES = [
+    ("/api/track", {"app_id": "11", "identity": "a", "event": "E", "properties": {"flag": True}}),
+    ("/api/track", {"app_id": "11", "identity": "a", "event": "E", "properties": {"long": "x" * 1024}}),
+    ("/api/add_user_properties", {"app_id": "11", "identity": "a", "properties": {"Id": "7"}}),
+]
+
+
+@pytest.mark.parametrize(("path", "body"), FIDELITY_CASES, ids=["boolean", "1024 characters", "a user property named Id"])
+def test_each_fidelitys_served_document_accepts_exactly_what_that_server_accepts(
+    heap_mock: MockClient, documented: MockClient, path: str, body: Any
+) -> None:
+    for client in (heap_mock, documented):
+        served = requests.get(f"{client.url}/openapi.json", timeout=10).json()
+        registry = Registry().with_resource(SPEC_URI, DRAFT202012.create_resource(served))
+        schema = {"$ref": f"{SPEC_URI}#/{pointer('paths', path, 'post', 'requestBody', 'content', 'application/json', 'schema')}"}
+        described = Draft202012Validator(schema, registry=registry).is_valid(body)
+        accepted = client.post(path, body).status_code == 200
+        assert described == accepted == (client is heap_mock), client.config()["fidelity"]

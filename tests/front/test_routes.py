@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import requests
 
-from forwarder.front.front import LINEAGE_HEADER
+from heap_facts.wire import LINEAGE_HEADER
 from tests.front.conftest import AUTH, FrontFactory, FrontUnderTest, batch, custom
 
 WEB_EVENT_PATHS = ["/v3/JS/web-key/events", "/webevents/v3/JS/web-key/events"]
@@ -220,3 +220,31 @@ def test_the_own_pages_refuse_other_hosts_and_cross_site_writes(front: FrontUnde
         .headers["Content-Security-Policy"]
         .startswith("default-src 'none'")
     )
+
+
+@pytest.mark.parametrize("limit", ["²", "①", "1" * 5000, "-1", "1001"])
+def test_a_batches_limit_that_is_not_a_small_whole_number_is_a_400_naming_it(front: FrontUnderTest, limit: str) -> None:
+    # Issue 18: str.isdigit() passed "²" and "①", and int() then raised: a 500.
+    answer = requests.get(f"{front.url}/_front/api/batches", params={"limit": limit}, timeout=10)
+    assert answer.status_code == 400
+    assert answer.json()["rule_id"] == "query.parameter" and "'limit'" in answer.json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/v1/identify", b'{"known_identities": {"\\ud800": 5}}'),
+        ("/v1/identify", b'{"known_identities": {"customerid": "\\ud800"}}'),
+        ("/v1/42/modify", b'{"identity_changes": [{"identity_type": "\\ud800", "new_value": "x"}]}'),
+        ("/v2/events", '{"mpid": "42", "events": []}'.encode("utf-16")),
+    ],
+    ids=["surrogate key", "surrogate value", "surrogate identity type", "a UTF-16 body"],
+)
+def test_what_heaps_json_cannot_carry_is_refused_at_the_door_and_lineage_still_renders(front: FrontUnderTest, path: str, body: bytes) -> None:
+    # Issue 18: a lone surrogate in an identity call answered 500, or was kept and blanked the lineage page.
+    answer = front.http.post(front.url + path, data=body, headers={"x-mp-key": "k", "Content-Type": "application/json"}, auth=AUTH, timeout=10)
+    assert answer.status_code == 400
+    errors = answer.json()["Errors" if "/v1/" in path else "errors"]
+    assert errors[0]["path"] == "$" and "not valid JSON" in errors[0]["message"]
+    listing = front.http.get(f"{front.url}/_front/api/batches", timeout=10)
+    assert listing.status_code == 200 and listing.json()["batches"]

@@ -86,3 +86,19 @@ def test_the_web_sdk_reaches_heap_through_the_front(mode: str, front: FrontUnder
     expect(page.locator(".event.target")).to_contain_text("delivered")
     context.close()
     assert errors == []
+
+
+def test_an_app_that_keeps_requesting_its_config_is_not_held_up_and_is_told_what_to_set(
+    front: FrontUnderTest, browser: Any, page_origin: str, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # Issue 17: a web app pointed at the front with only `domain` and `forceHttps: false` changed
+    # first fetches its config over https from that domain. The front held the TLS handshake open
+    # for minutes, so the app sent nothing; now it is closed at once, and the front says why.
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{page_origin}/?mode=domain&config=fetch&front={front.url.removeprefix('http://')}")
+    page.wait_for_function("window.done === true", timeout=WAIT_S * 1000)
+    eventually(lambda: "Clicked Buy" in {e["event"] for e in front.heap.events()}, "the app's events in the simulator")
+    context.close()
+    said = capfd.readouterr().err
+    assert "opened a TLS (https) connection on this plain-HTTP port" in said and "requestConfig: false" in said

@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from heap_mock import HeapMockServer, deletions
-from heap_mock.simulator import EXTENSION_KEY, Simulator
+from heap_mock.simulator import Simulator
 from heap_mock.testing import MockClient
 
 APP = "11"
@@ -31,8 +31,7 @@ def capped() -> Iterator[tuple[HeapMockServer, MockClient]]:
 
 
 def simulator(server: HeapMockServer) -> Simulator:
-    found: Simulator = server.app.extensions[EXTENSION_KEY]
-    return found
+    return server.simulator
 
 
 def track(client: MockClient, identity: str, **fields: Any) -> None:

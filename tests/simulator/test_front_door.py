@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from heap_mock import HeapMockServer
-from heap_mock.access_log import AccessLog
+from http_layer.access_log import AccessLog
 from heap_mock.testing import MockClient
 
 EVENT = {"app_id": "11", "identity": "alice", "event": "E"}
@@ -77,7 +77,7 @@ def test_a_bug_in_a_heap_view_is_a_json_500_without_traceback_and_is_journaled(m
         monkeypatch.setattr(server.simulator.state, "ingest_track", broken)
         response = requests.post(f"{server.url}/api/track", json=EVENT)
         assert response.status_code == 500
-        assert response.json() == {"error": "internal error", "message": "RuntimeError in the simulator; see its log"}
+        assert response.json() == {"error": "Internal Server Error", "message": "RuntimeError in the simulator; see its log", "rule_id": "internal"}
         assert "Traceback" not in response.text
         monkeypatch.undo()
         assert requests.post(f"{server.url}/api/track", json=EVENT).status_code == 200  # still serving

@@ -10,7 +10,7 @@ import requests
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from heap_mock.access_log import AccessLog
+from http_layer.access_log import AccessLog
 from heap_mock.server import HeapMockServer
 from heap_mock.testing import MockClient
 from tests.conftest import examples

@@ -157,3 +157,20 @@ def test_rate_limit_state_is_inspectable(heap_mock: MockClient) -> None:
     assert usage[("limit.track", "alice")]["frees_at"] == "2026-01-01T00:00:30.000Z"
     assert usage[("limit.bulk_identity", "alice")]["used"] == 10
     assert usage[("limit.bulk_app", None)]["used"] == 10
+
+
+def test_moving_the_clock_back_frees_the_budget_spent_in_what_is_now_the_future(heap_mock: MockClient) -> None:
+    # Issue 17: after traffic at a later time, the clock set back to 2025 and 30 tracks: the 31st
+    # answered Retry-After in months, on a 30 s window. Budget spent "later" holds none of today's.
+    heap_mock.set_clock("2026-06-01T00:00:00Z")
+    for _ in range(20):
+        track(heap_mock)
+    heap_mock.set_clock("2025-06-01T00:00:00Z")
+    assert [track(heap_mock).status_code for _ in range(30)] == [200] * 30
+    refused = track(heap_mock)
+    assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) <= 30
+    [usage] = [u for u in heap_mock.limits()["usage"] if u["limit"] == "limit.track"]
+    assert (usage["used"], usage["frees_at"]) == (30, "2025-06-01T00:00:30.000Z")
+    heap_mock.advance(30)
+    assert track(heap_mock).status_code == 200

@@ -1,4 +1,7 @@
-"""Who may use the simulator's own pages: the defence against cross-site requests and DNS rebinding.
+"""Who may use a site's own pages: the defence against cross-site requests and DNS rebinding.
+
+Both sites use it: the simulator for `/_mock/`, the console and `/openapi.json`; the front for
+`/_front/`. Written here for the simulator; the front's pages are guarded the same way.
 
 A simulator on 127.0.0.1 is still reachable from every page the developer's browser opens:
 
@@ -28,75 +31,43 @@ rebinding page could do there is what any page can already do with a form: send 
 Heap's answers carry no stored data (a deletion status needs a bearer token the page cannot know);
 stored data is read only through `/_mock/`, which the Host check protects.
 
-Pure: the decision is made from a `RequestHead` and the allowed names; no I/O.
+Pure: the decision is made from a `Request` (before its body is read) and the allowed names; no I/O.
 """
 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlsplit
 
-from heap_mock.errors import HeapMockError
+from http_layer.answers import Headers
+from http_layer.bodies import has_body
+from http_layer.errors import CrossSiteWrite, ForeignHost, HttpError, NotJsonWrite
+from http_layer.request import Request
 
 ANY_HOST = "*"
 LOOPBACK_NAMES = frozenset({"localhost"})
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 JSON_MEDIA_TYPE = "application/json"
 
-
-class ForeignHost(HeapMockError):
-    """A request to the simulator's own pages under a name it is not known by (DNS rebinding)."""
-
-    code = 403
-    rule_id = "control.host"
-    json_body = True
-
-
-class CrossSiteWrite(HeapMockError):
-    """A write to the control plane sent by a page on another origin."""
-
-    code = 403
-    rule_id = "control.origin"
-    json_body = True
-
-
-class NotJson(HeapMockError):
-    """A control-plane write whose body is not declared as JSON (what a form or no-cors fetch sends)."""
-
-    code = 415
-    rule_id = "control.content_type"
-    json_body = True
-
-
-@dataclass(frozen=True)
-class RequestHead:
-    """The parts of a request the policy looks at."""
-
-    method: str
-    host: str | None
-    origin: str | None
-    content_type: str | None
-    has_body: bool
-
-    @classmethod
-    def from_environ(cls, environ: Mapping[str, Any]) -> RequestHead:
-        length = environ.get("CONTENT_LENGTH") or ""
-        chunked = "chunked" in (environ.get("HTTP_TRANSFER_ENCODING") or "").lower()
-        return cls(
-            method=str(environ.get("REQUEST_METHOD", "GET")).upper(),
-            host=environ.get("HTTP_HOST"),
-            origin=environ.get("HTTP_ORIGIN"),
-            content_type=environ.get("CONTENT_TYPE") or None,
-            has_body=chunked or (length.strip() not in ("", "0")),
-        )
+# Every page a site serves to a browser carries these: its own scripts and styles only, nothing
+# inline or from another origin, no framing, no sniffing, no referrer. Pages render received
+# text with textContent only; this is the second line of defence.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+PAGE_HEADERS: Headers = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "no-referrer"),
+)
 
 
 @dataclass(frozen=True)
 class HostAllowList:
-    """The names the simulator answers to on its own pages, beside IP addresses and `localhost`."""
+    """The names a site answers to on its own pages, beside IP addresses and `localhost`."""
 
     names: frozenset[str] = frozenset()
 
@@ -134,23 +105,30 @@ def same_origin(origin: str, host_header: str) -> bool:
     return parts.scheme in ("http", "https") and parts.netloc.lower() == host_header.strip().lower()
 
 
-def refusal(head: RequestHead, hosts: HostAllowList) -> HeapMockError | None:
-    """Why the simulator's own pages must not answer this request, or None if they may."""
-    if head.host is not None and not hosts.allows(host_name(head.host)):
+def refusal(request: Request, hosts: HostAllowList, *, setting: str) -> HttpError | None:
+    """Why a site's own pages must not answer this request, or None if they may.
+
+    `setting` says how to allow another name on this site (its flag or config key), for the message.
+    A request without a Host header (HTTP/1.0) names nothing to rebind, so it is judged on the rest.
+    """
+    host = request.host
+    if host is not None and not hosts.allows(host_name(host)):
         return ForeignHost(
-            f"the simulator does not answer to the name {host_name(head.host)!r} on its own pages (a guard against "
-            "DNS rebinding); add it with `heap-mock serve --allow-host NAME` or the allowed_hosts setting"
+            f"this server does not answer to the name {host_name(host)[:80]!r} on its own pages (a guard against "
+            f"DNS rebinding); add it with {setting}"
         )
-    if head.method in READ_METHODS:
+    if request.method in READ_METHODS:
         return None
-    if head.origin is not None and (head.host is None or not same_origin(head.origin, head.host)):
+    origin = request.header("origin")
+    if origin is not None and (host is None or not same_origin(origin, host)):
         return CrossSiteWrite(
             f"the control plane takes writes only from its own pages or from clients that send no Origin; "
-            f"this one came from {head.origin!r}"
+            f"this one came from {origin[:200]!r}"
         )
-    if (head.has_body or head.content_type is not None) and not is_json(head.content_type):
-        return NotJson(
-            f"control-plane writes take a JSON body (Content-Type: {JSON_MEDIA_TYPE}) or none; got {head.content_type!r}"
+    content_type = request.header("content-type")
+    if (has_body(request.headers) or content_type is not None) and not is_json(content_type):
+        return NotJsonWrite(
+            f"control-plane writes take a JSON body (Content-Type: {JSON_MEDIA_TYPE}) or none; got {content_type!r}"
         )
     return None
 
