@@ -7,7 +7,8 @@
     ├── DeletionUnauthorized 401  JSON, both `error`/`message` and `err.message` (D-del is ambiguous)
     ├── DeletionNotFound     404  JSON
     ├── ControlError         400  JSON, for the /_mock/ API
-    │   └── ControlConflict  409  a well-formed call the simulator's current state cannot take
+    │   ├── ControlConflict  409  a well-formed call the simulator's current state cannot take
+    │   └── ControlNotFound  404  a control call naming something the simulator does not hold
     ├── RouteNotFound        404  JSON
     └── MethodNotAllowed     405  JSON
 
@@ -133,6 +134,13 @@ class ControlConflict(ControlError):
     """A well-formed control call that the current state rules out, such as advancing past the year 9999."""
 
     code = 409
+
+
+class ControlNotFound(ControlError):
+    """A control call naming something not held (a journal entry dropped past journal_limit)."""
+
+    code = 404
+    rule_id = "control.not_found"
 
 
 class RouteNotFound(HeapMockError):

@@ -17,6 +17,7 @@ from heap_mock.clock import MAX_RATE
 from heap_mock.config import CHOICES, THROTTLE_STATUS_RANGE, Config
 from heap_mock.events import STORED_ENDPOINTS
 from heap_mock.faults import DELAY_MS_RANGE, RETRY_AFTER_RANGE, SEED_RANGE, STATUS_RANGE, TIMES_RANGE
+from heap_mock.journal import JOURNAL_FIELDS
 from heap_mock.json_numbers import MAX_JSON_INT, MIN_JSON_INT
 from heap_mock.paths import CONTROL_PREFIX, SIMULATOR_PAGES
 from heap_mock.payload import MAX_IDENTITY, MAX_NAME, MAX_USER_ID
@@ -319,10 +320,17 @@ def mock_paths() -> dict[str, Any]:
         "/_mock/accounts": listing("accounts", "Accounts with their current properties", "AccountsPage",
                                    ("app_id", TEXT, "exact"), ("account_id", TEXT, "exact")),
         "/_mock/requests": listing(
-            "requests", "The journal of Heap requests, accepted and refused, with their bodies", "RequestsPage",
+            "requests", "The journal of Heap requests, accepted and refused: summaries, or whole with fields=full", "RequestsPage",
             ("status", {"type": "integer", "minimum": 0, "maximum": MAX_QUERY_INT}, "exact status"), ("path", TEXT, "exact path"), ("method", TEXT, "exact method"),
             ("rule_id", TEXT, "exact rule, e.g. limit.track or fault.injected"),
-            ("warned", {"type": "string", "enum": ["true", "false"]}, "true: only requests accepted with warnings; false: only those without")),
+            ("warned", {"type": "string", "enum": ["true", "false"]}, "true: only requests accepted with warnings; false: only those without"),
+            ("fields", {"type": "string", "enum": list(JOURNAL_FIELDS), "default": "summary"},
+             "summary: what a list row shows, without bodies (a page costs the same whatever the bodies); full: each entry whole")),
+        "/_mock/requests/{request_id}": {"get": operation(
+            "request", MOCK_TAG, "One journal entry whole: body, message, violations and warnings",
+            {"200": json_body(ref("JournalEntry"), "The entry."),
+             "404": json_body(ref("Error"), "Not in the journal (never, or dropped past journal_limit or journal_max_bytes).")},
+            parameters=[{"name": "request_id", "in": "path", "required": True, "schema": TEXT, "description": "the `id` of a journal entry, e.g. req-7"}])},
         "/_mock/limits": {"get": operation("limits", MOCK_TAG, "Rate limits and how full each window is", {"200": json_body(ref("Limits"), "")})},
         "/_mock/rules": {"get": operation("rules", MOCK_TAG, "The payload and limit rules the simulator enforces", {"200": json_body(ref("Rules"), "")})},
         "/_mock/config": {"get": operation("config", MOCK_TAG, "The simulator's settings", {"200": json_body(ref("Config"), "")})},
@@ -406,16 +414,28 @@ def inspection_schemas() -> dict[str, Schema]:
 
 
 def journal_schemas() -> dict[str, Schema]:
-    entry = strict_object({
+    summary_fields: dict[str, Schema] = {
         "id": TEXT, "method": TEXT, "path": TEXT, "status": {"type": "integer"},
         "received_at": {"type": "string", "format": "date-time"}, "duration_ms": {"type": "number", "minimum": 0},
-        "body": {"description": "The parsed JSON body, or the raw text (a preview above 1 MiB)."},
-        "rule_id": nullable(TEXT), "message": nullable(TEXT), "warnings": WARNINGS,
-        "violations": {"type": "array", "items": strict_object({"rule_id": TEXT, "path": TEXT, "message": TEXT})},
+        "rule_id": nullable(TEXT), "message": nullable(TEXT),
+        "body_bytes": {"type": "integer", "minimum": 0, "description": "The size of the body as received."},
+        "warning_count": {"type": "integer", "minimum": 0}, "warned_rules": {"type": "array", "items": TEXT},
+        "violation_count": {"type": "integer", "minimum": 1},
         "limit": TEXT, "retry_after": {"type": "integer"}, "fault_id": {"type": "integer"}, "stored_events": {"type": "integer"},
         "lineage": {"type": "string", "description": "The sender's X-Heap-Sim-Lineage header, as opaque text."},
-    }, required=["id", "method", "path", "status", "received_at", "duration_ms", "body", "rule_id", "message"])
-    return {"JournalEntry": entry, "RequestsPage": page("requests", "JournalEntry")}
+    }
+    required = ["id", "method", "path", "status", "received_at", "duration_ms", "rule_id", "message", "body_bytes", "warning_count", "warned_rules"]
+    summary = strict_object(summary_fields, required=required)
+    summary["description"] = "A list row: no body, and only the first line of the message (cut to 300 characters)."
+    entry = strict_object({
+        **summary_fields,
+        "body": {"description": "The parsed JSON body, or the raw text (a preview above 1 MiB)."},
+        "warnings": WARNINGS,
+        "violations": {"type": "array", "items": strict_object({"rule_id": TEXT, "path": TEXT, "message": TEXT})},
+    }, required=[*required, "body", "warnings"])
+    requests_page = strict_object({"requests": {"type": "array", "items": {"anyOf": [ref("JournalSummary"), ref("JournalEntry")]}},
+                                   "total": {"type": "integer", "minimum": 0}})
+    return {"JournalSummary": summary, "JournalEntry": entry, "RequestsPage": requests_page}
 
 
 def control_schemas() -> dict[str, Schema]:

@@ -44,6 +44,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/_mock/users", control.users, CONTROL),
     Route("GET", "/_mock/accounts", control.accounts, CONTROL),
     Route("GET", "/_mock/requests", control.requests_journal, CONTROL),
+    Route("GET", "/_mock/requests/{request_id}", control.journal_entry, CONTROL),
     Route("GET", "/_mock/limits", control.limits, CONTROL),
     Route("GET", "/_mock/rules", control.rules, CONTROL),
     Route("GET", "/_mock/config", control.config, CONTROL),

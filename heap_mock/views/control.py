@@ -13,8 +13,9 @@ from flask import request
 from heap_mock.answers import Answer, json_answer
 from heap_mock.bodies import NotJSON, parse_json, read_body
 from heap_mock.clock import LATEST, MAX_RATE, parse_iso, to_iso
-from heap_mock.errors import ControlConflict, ControlError
+from heap_mock.errors import ControlConflict, ControlError, ControlNotFound
 from heap_mock.events import STORED_ENDPOINTS, EventQuery
+from heap_mock.journal import JOURNAL_FIELDS
 from heap_mock.leniency import rule_json
 from heap_mock.rules import RULES
 from heap_mock.simulator import Simulator, current_simulator
@@ -157,8 +158,20 @@ def requests_journal() -> Answer:
     warned = _bool_arg("warned")
     if warned is not None:
         filters["warned"] = warned  # counted as entries arrive: the requests accepted with warnings, or the others
-    page, total = current_simulator().state.journal.page(filters, **_paging())
+    fields = request.args.get("fields", "summary")
+    if fields not in JOURNAL_FIELDS:
+        raise ControlError(f"query parameter 'fields' should be one of {', '.join(JOURNAL_FIELDS)}, got {fields!r}")
+    page, total = current_simulator().state.journal.page(filters, **_paging(), full=fields == "full")
     return json_answer({"requests": page, "total": total})
+
+
+def journal_entry(request_id: str) -> Answer:
+    """One journal entry whole (body, violations, warnings): what the console loads when a row opens."""
+    journal = current_simulator().state.journal
+    entry = journal.entry(request_id)
+    if entry is None:
+        raise ControlNotFound(f"no request {request_id!r} in the journal (it keeps the newest {journal.limit})")
+    return json_answer(entry)
 
 
 def _bool_arg(name: str) -> bool | None:
