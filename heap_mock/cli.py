@@ -8,6 +8,7 @@ import socket
 import sys
 import threading
 import time
+from pathlib import Path
 
 from heap_facts.entry import add_version_option, guarded, stop_on_signals
 from heap_mock.config import Config, ConfigError
@@ -29,6 +30,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="observed: accept with a warning what live Heap accepted although its docs forbid it (the default); documented: refuse it",
     )
     serve.add_argument(
+        "--load", metavar="FILE",
+        help="start with a session saved from GET /_mock/export (the console's Export button): events, users, accounts, journal, clock",
+    )
+    serve.add_argument(
         "--allow-host", action="append", default=[], metavar="NAME",
         help="also answer the console and /_mock/ under this host name (repeatable; '*' for any); IP addresses and localhost always work",
     )
@@ -41,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
         config = Config.from_file(args.config) if args.config else Config()
         if args.fidelity is not None:
             config = dataclasses.replace(config, fidelity=args.fidelity)  # the flag wins over the file
+        if args.load is not None:
+            config = dataclasses.replace(config, session_file=checked_session_file(args.load))
     except ConfigError as error:
         print(f"heap-mock: {error}", file=sys.stderr)
         return 2
@@ -87,6 +94,23 @@ def _serve_with_waitress(server: HeapMockServer, args: argparse.Namespace) -> in
     stop.wait()
     server.stop()
     return 0
+
+
+def checked_session_file(name: str) -> str:
+    """The absolute path of a session file that reads and checks whole, or ConfigError saying why not.
+
+    Checked here, before the server starts, so a bad file ends the command with one line naming
+    the field; the server's worker reads it again (it runs in its own process)."""
+    from heap_mock.session import SessionError, read_session
+
+    path = Path(name).expanduser().resolve()
+    try:
+        read_session(path.read_bytes())
+    except OSError as error:
+        raise ConfigError(f"cannot read the session file {name}: {error.strerror or error}") from None
+    except SessionError as error:
+        raise ConfigError(f"cannot load the session file {name}: {error}") from None
+    return str(path)
 
 
 def with_allowed_hosts(config: Config, bind_host: str, extra: list[str]) -> Config:

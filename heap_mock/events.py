@@ -39,6 +39,9 @@ _APP_ID, _IDENTITY, _USER_ID, _EVENT, _IDEMPOTENCY_KEY, _ENDPOINT, _WARNINGS, _L
 STORED_ENDPOINTS = ("track", "bulk_track", "integrations_track")
 _INDEXED = {"app_id": _APP_ID, "identity": _IDENTITY, "user_id": _USER_ID, "event": _EVENT, "endpoint": _ENDPOINT}
 _KEPT_INDEXED = ("app_id", "identity", "user_id", "event")  # endpoint has two values: a filter on it walks the others' indexes
+# Filterable but never indexed: the sender's lineage is nearly one value per event (a link from a
+# sender's page asks for it, rarely), so a filter on it walks the events, or an index asked with it.
+_FILTERED = {**_INDEXED, "lineage": _LINEAGE}
 
 
 class StoredEvent(NamedTuple):
@@ -78,6 +81,15 @@ class StoredEvent(NamedTuple):
     def thaw(cls, stored: tuple[Any, ...]) -> StoredEvent:
         return cls._make((*stored[:5], orjson.loads(stored[5]), *stored[6:_WARNINGS], thaw_warnings(stored[_WARNINGS]), stored[_LINEAGE]))
 
+    @classmethod
+    def document(cls, stored: tuple[Any, ...]) -> dict[str, Any]:
+        """The stored form as named fields, properties left as their JSON text (an orjson Fragment)
+        and warnings frozen: what a session export writes, without parsing each event back."""
+        data = dict(zip(cls._fields, stored, strict=False))
+        data["timestamp"] = to_iso(stored[4])
+        data["properties"] = orjson.Fragment(stored[5])
+        return data
+
     def to_json(self) -> dict[str, Any]:
         data = self._asdict()
         data["timestamp"] = to_iso(self.timestamp)
@@ -111,9 +123,10 @@ class EventQuery:
     event: str | None = None
     endpoint: str | None = None
     text: str | None = None
+    lineage: str | None = None
 
     def exact(self) -> dict[str, str]:
-        return {name: value for name in _INDEXED if (value := getattr(self, name)) is not None}
+        return {name: value for name in _FILTERED if (value := getattr(self, name)) is not None}
 
 
 @dataclass(frozen=True)
@@ -128,7 +141,7 @@ class EventStore:
     def __init__(self, max_events: int) -> None:
         self.max_events = max_events
         self.lock = threading.Lock()
-        self._log = IndexedLog(_INDEXED, _KEPT_INDEXED)
+        self._log = IndexedLog(_FILTERED, _KEPT_INDEXED)
         self._idempotency_keys: dict[str, set[str]] = {}  # per app_id
         self._deleted_keys: list[tuple[int, str, str]] = []  # a heap of (seq, app_id, key) of deleted events
         self.duplicates_ignored = 0
@@ -159,6 +172,28 @@ class EventStore:
             if log.live > self.max_events or log.span > 2 * self.max_events or self._deleted_keys:
                 self._evict()
         return stored
+
+    def restore(self, frozen: Iterable[list[Any]]) -> None:
+        """Store events read from a session file (already frozen), with their idempotency keys,
+        keeping the bound: past max_events the oldest are dropped and counted, as on arrival."""
+        log, keys = self._log, self._idempotency_keys
+        with self.lock:
+            for item in frozen:
+                key = item[_IDEMPOTENCY_KEY]
+                if key is not None:
+                    seen = keys.setdefault(item[_APP_ID], set())
+                    if key in seen:
+                        self.duplicates_ignored += 1
+                        continue
+                    seen.add(key)
+                log.append(item)
+                if log.live > self.max_events:
+                    self._evict()
+
+    def snapshot(self) -> list[tuple[Any, ...]]:
+        """Every stored event as the store keeps it (immutable tuples), oldest first, for an export."""
+        with self.lock:
+            return self._log.values()
 
     def _evict(self) -> None:
         """Drop the oldest events past the bounds, and the keys of deleted events that would have gone by now."""

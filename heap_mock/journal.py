@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
@@ -120,8 +121,8 @@ class Exchange:
 
 # Positions in a journal entry (Exchange.freeze).
 REQUEST_ID, METHOD, PATH, RECEIVED_AT, STATUS, DURATION_MS, RAW, RULE_ID, MESSAGE, STORED, DETAILS, WARNINGS, WARNED, LINEAGE, VIOLATIONS = range(15)
-FILTERS = {"path": PATH, "method": METHOD, "rule_id": RULE_ID, "status": STATUS, "warned": WARNED}
-# Counted: the console's counts and filters (few values each). A path or method filter walks the journal.
+FILTERS = {"path": PATH, "method": METHOD, "rule_id": RULE_ID, "status": STATUS, "warned": WARNED, "lineage": LINEAGE}
+# Counted: the console's counts and filters (few values each). A path, method or lineage filter walks the journal.
 COUNTED = ("rule_id", "status", "warned")
 # `fields` of GET /_mock/requests: a summary per entry (what a list row shows, no body), or each whole.
 JOURNAL_FIELDS = ("summary", "full")
@@ -207,13 +208,28 @@ class Journal:
 
     def record(self, exchange: Exchange) -> None:
         entry = exchange.freeze()
-        log = self._log
         with self.lock:
-            log.append(entry)
-            self.body_bytes += len(entry[RAW] or b"")
-            self.total += 1
-            while log.live > 1 and (log.live > self.limit or self.body_bytes > self.max_bytes):
-                self.body_bytes -= len(log.evict_oldest()[RAW] or b"")
+            self._keep(entry)
+
+    def restore(self, entries: Iterable[list[Any]]) -> None:
+        """Journal entries read from a session file (already frozen), within the same bounds."""
+        with self.lock:
+            for entry in entries:
+                self._keep(entry)
+
+    def snapshot(self) -> list[tuple[Any, ...]]:
+        """Every held entry (immutable tuples), oldest first, for an export."""
+        with self.lock:
+            return self._log.values()
+
+    def _keep(self, entry: list[Any]) -> None:
+        """Append one entry and drop the oldest past `limit` or `max_bytes` (lock held)."""
+        log = self._log
+        log.append(entry)
+        self.body_bytes += len(entry[RAW] or b"")
+        self.total += 1
+        while log.live > 1 and (log.live > self.limit or self.body_bytes > self.max_bytes):
+            self.body_bytes -= len(log.evict_oldest()[RAW] or b"")
 
     def page(
         self, filters: dict[str, Any], *, newest_first: bool, offset: int, limit: int | None, full: bool = False

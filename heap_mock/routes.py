@@ -48,6 +48,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/_mock/limits", control.limits, CONTROL),
     Route("GET", "/_mock/rules", control.rules, CONTROL),
     Route("GET", "/_mock/config", control.config, CONTROL),
+    Route("GET", "/_mock/export", control.export, CONTROL),
     Route("POST", "/_mock/reset", control.reset, CONTROL),
     Route("GET", "/_mock/faults", control.list_faults, CONTROL),
     Route("POST", "/_mock/faults", control.add_fault, CONTROL),

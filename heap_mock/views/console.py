@@ -11,6 +11,7 @@ from pathlib import Path
 from flask import send_from_directory
 from werkzeug.wrappers import Response
 
+from heap_facts.look import LOOK_DIR, SHARED_FILES
 from heap_mock.answers import Answer, json_answer
 from heap_mock.openapi import openapi_document
 
@@ -32,8 +33,9 @@ def index() -> Response:
 
 
 def asset(name: str) -> Response:
-    """A file of the console (script, style sheet) from heap_mock/static."""
-    return send_from_directory(STATIC_DIR, name, max_age=0)
+    """A file of the console (script, style sheet) from heap_mock/static, or one of the look's
+    shared files (heap_facts/look: the style sheet and icon heap-forward serve's pages use too)."""
+    return send_from_directory(LOOK_DIR if name in SHARED_FILES else STATIC_DIR, name, max_age=0)
 
 
 def openapi() -> Answer:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request
+from werkzeug.wrappers import Response
 
 from heap_mock.answers import Answer, json_answer
 from heap_mock.bodies import NotJSON, parse_json, read_body
@@ -18,6 +19,7 @@ from heap_mock.events import STORED_ENDPOINTS, EventQuery
 from heap_mock.journal import JOURNAL_FIELDS
 from heap_mock.leniency import rule_json
 from heap_mock.rules import RULES
+from heap_mock.session import session_chunks
 from heap_mock.simulator import Simulator, current_simulator
 from heap_mock.version import VERSION
 
@@ -135,6 +137,7 @@ def events() -> Answer:
         event=args.get("event"),
         endpoint=args.get("endpoint"),
         text=args.get("q"),
+        lineage=args.get("lineage"),
     )
     page = current_simulator().state.events.page(query, **_paging())
     return json_answer({"events": [event.to_json() for event in page.events], "total": page.total})
@@ -151,7 +154,7 @@ def accounts() -> Answer:
 
 
 def requests_journal() -> Answer:
-    filters: dict[str, Any] = _filters(("path", "method", "rule_id"))
+    filters: dict[str, Any] = _filters(("path", "method", "rule_id", "lineage"))
     status = _int_arg("status", None)
     if status is not None:
         filters["status"] = status
@@ -196,6 +199,16 @@ def rules() -> Answer:
 
 def config() -> Answer:
     return json_answer(current_simulator().config.to_json())
+
+
+def export() -> Response:
+    """The whole session (events, users, accounts, journal, clock) as one file, streamed as it is
+    written, for `heap-mock serve --load FILE` (format: heap_mock.session)."""
+    sim = current_simulator()
+    snapshot = sim.state.snapshot(sim.clock_state(), VERSION)
+    stamp = to_iso(snapshot.clock.now).replace("-", "").replace(":", "").replace(".", "")[:15]
+    name = f"heap-sim-session-{stamp}Z.json"
+    return Response(session_chunks(snapshot), mimetype="application/json", headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 def reset() -> Answer:

@@ -5,23 +5,24 @@ import {
   el, formatCount, formatDuration, jsonBlock, propertyChips, propertyList, propertyPreview,
   replaceChildren, setText, timeCell,
 } from "./dom.js";
-import { lineageSection } from "./lineage.js";
+import { lineageSection, sourceLink } from "./lineage.js";
 import { PagedTable } from "./table.js";
 
 const $ = (selector) => document.querySelector(selector);
 
 /** Arriving events, newest first; a row opens onto its properties and where it came from. */
-export function eventsPanel(onChange) {
+export function eventsPanel(onChange, source) {
   return new PagedTable({
     path: "/_mock/events", listKey: "events", order: "desc", columns: 7,
     table: $("#events-table"), pager: $('[data-pager="events"]'), filters: $("#events-filters"),
+    params: source,
     rowKey: (_event, ordinal) => String(ordinal),
     cells: (event, ordinal) => [
       el("td", { className: "num muted" }, formatCount(ordinal)),
       el("td", {}, timeCell(event.timestamp)),
       el("td", { className: "mono" }, event.app_id),
       el("td", { className: "mono identity" }, event.identity ?? `user_id ${event.user_id}`),
-      el("td", { className: "event-name" }, event.event, warningBadge(event.warnings)),
+      el("td", { className: "event-name" }, event.event, warningBadge(event.warnings), sourceLink(event.lineage)),
       el("td", {}, el("span", { className: `endpoint ${event.endpoint}` }, event.endpoint)),
       el("td", { className: "preview" }, propertyPreview(event.properties)),
     ],
@@ -42,11 +43,11 @@ export function eventsPanel(onChange) {
  * bodies), so a page costs the same whatever the requests carried; a row loads its whole entry
  * (body, violations, warnings) from /_mock/requests/<id> when it opens.
  */
-export function requestsPanel(onChange, kind) {
+export function requestsPanel(onChange, kind, source) {
   return new PagedTable({
     path: "/_mock/requests", listKey: "requests", order: "desc", columns: 7,
     table: $("#requests-table"), pager: $('[data-pager="requests"]'), filters: null,
-    params: () => REQUEST_KINDS[kind()],
+    params: () => ({ ...REQUEST_KINDS[kind()], ...source() }),
     rowKey: (entry) => entry.id,
     cells: (entry) => [
       el("td", {}, timeCell(entry.received_at)),
@@ -54,7 +55,7 @@ export function requestsPanel(onChange, kind) {
       el("td", { className: "mono nowrap" }, entry.path),
       el("td", {}, statusBadge(entry)),
       el("td", { className: "mono rule" }, entry.rule_id ?? entry.warned_rules.join(", ")),
-      el("td", { className: "preview" }, requestSummary(entry)),
+      el("td", { className: "preview" }, requestSummary(entry), sourceLink(entry.lineage)),
       el("td", { className: "num muted" }, entry.duration_ms?.toFixed?.(1) ?? ""),
     ],
     detail: (entry) => openedEntry(entry.id),
@@ -231,7 +232,7 @@ export class LimitsPanel {
       el("td", { className: "mono" }, u.limit),
       el("td", { className: "mono" }, u.app_id),
       el("td", { className: "mono identity" }, u.identity ?? (u.user_id ? `user_id ${u.user_id}` : "(whole app)")),
-      el("td", { className: "usage" }, bar, el("span", { className: "usage-text" }, `${formatCount(u.used)} / ${formatCount(u.max)}`)),
+      el("td", {}, el("div", { className: "usage" }, bar, el("span", { className: "usage-text" }, `${formatCount(u.used)} / ${formatCount(u.max)}`))),
       el("td", { className: "num" }, `${u.window_s} s`),
       el("td", {}, u.frees_at ? [timeCell(u.frees_at), el("span", { className: "muted" }, ` in ${formatDuration(wait)}`)] : "–"));
   }
