@@ -9,7 +9,8 @@ process's resident set over the fill, divided by the events stored.
 
 The newest 200 journal entries are bulk tracks of 1,000 events: a page of requests lists summaries
 (no bodies), so it costs what a page of small requests costs; the same page with every body
-(`fields=full`) is timed beside it, and one bulk entry opened whole.
+(`fields=full`) is timed beside it, and one bulk entry opened whole. Then the whole session is
+exported (GET /_mock/export) and read and loaded into a fresh state, as `heap-mock serve --load` does.
 
 Targets (issue 12): counts <= 20 ms, pages <= 50 ms, text search <= 500 ms, <= 1.3 KiB per event;
 (issue 21) the newest page of requests <= 50 ms with bulk bodies.
@@ -28,6 +29,8 @@ import orjson
 import requests
 
 from heap_mock import HeapMockServer
+from heap_mock.config import Config
+from heap_mock.session import read_session
 from heap_mock.validators.track import TrackEvent, TrackRequest
 from heap_mock.errors import PayloadRejected, Throttled, Violation
 from heap_mock.journal import Exchange
@@ -112,7 +115,20 @@ QUESTIONS: dict[str, tuple[str, dict[str, Any]]] = {
     "page_requests_by_status_ms": ("/_mock/requests", {"order": "desc", "limit": 50, "status": 429}),
     "page_users_newest_ms": ("/_mock/users", {"order": "desc", "limit": 50}),
     "text_search_ms": ("/_mock/events", {"order": "desc", "limit": 50, "q": "sku-976"}),
+    # A link from heap-forward serve's pipeline view: not indexed (nearly one value per event), so it walks.
+    "page_events_by_lineage_ms": ("/_mock/events", {"order": "desc", "limit": 50, "lineage": "http://127.0.0.1:8081/_front/pipeline#batch-1-event-0"}),
 }
+
+
+def export_and_load(url: str, config: dict[str, Any]) -> dict[str, float]:
+    """The whole session through GET /_mock/export, then read and loaded into a fresh state."""
+    started = time.perf_counter()
+    data = requests.get(f"{url}/_mock/export", timeout=600).content
+    exported = time.perf_counter() - started
+    started = time.perf_counter()
+    SimulatorState(Config.from_mapping(config)).load(read_session(data))
+    loaded = time.perf_counter() - started
+    return {"export_s": round(exported, 2), "export_mib": round(len(data) / 2**20, 1), "load_s": round(loaded, 2)}
 
 
 def run(quick: bool) -> dict[str, float]:
@@ -133,6 +149,7 @@ def run(quick: bool) -> dict[str, float]:
         session = requests.Session()
         for name, (path, params) in QUESTIONS.items():
             figures[name] = median_ms(session, f"{server.url}{path.format(newest=entries - 1)}", params, repeats)
+        figures.update(export_and_load(server.url, config))
     # What the summaries save: the same page with every body rendered, side by side (issue 21).
     figures["bodies_over_summaries_ratio"] = round(figures["page_requests_newest_with_bodies_ms"] / figures["page_requests_newest_ms"], 1)
     figures["stored_events"], figures["journal_entries"] = events, entries
