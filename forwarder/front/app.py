@@ -6,7 +6,8 @@ Routes (S5 for the Events API; the web SDK's `constants.ts` for its paths):
   POST /v3/JS/<key>/events, /webevents/v3/JS/<key>/events   web SDK batches (per-service URLs; CNAME `domain`)
   POST /v1/{identify,login,logout}, /v1/<mpid>/modify  web SDK identity (per-service URL)
   POST /identity/v1/{identify,login,logout}, /identity/v1/<mpid>/modify   the same under a CNAME
-  GET  /_front/lineage, /_front/api/...                 the front's own lineage page and read API
+  GET  /_front/pipeline, /_front/api/...                the front's own pipeline view and its read API
+  GET  /_front/lineage                                  the pipeline view's old address (a redirect)
 
 Only the web SDK paths answer CORS, so a page on another local origin can send to them. The
 front's own `/_front/` paths answer only requests addressed to a loopback host name (against DNS
@@ -28,7 +29,9 @@ from werkzeug.wrappers import Response
 
 from forwarder.front import identity, payloads
 from forwarder.front.errors import BadRequest, BodyTooLarge, CrossSiteRefused, FrontError, MethodNotAllowed, NotFound
-from forwarder.front.front import LINEAGE_HEADER, LINEAGE_PAGE, Front
+from forwarder.front.pipeline_view import settings_json
+from forwarder.front.front import LINEAGE_HEADER, PIPELINE_PAGE, Front
+from heap_facts.look import LOOK_DIR, SHARED_FILES
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -52,7 +55,7 @@ def create_front_app(front: Front) -> Flask:
     app.extensions[EXTENSION_KEY] = front
     app.register_blueprint(ingest)
     app.register_blueprint(own)
-    app.add_url_rule("/", "root", lambda: Response(status=302, headers={"Location": LINEAGE_PAGE}))
+    app.add_url_rule("/", "root", lambda: Response(status=302, headers={"Location": PIPELINE_PAGE}))
     app.before_request(_guard)
     app.after_request(_add_cors)
     app.register_error_handler(FrontError, _render_error)
@@ -75,7 +78,7 @@ def _json(payload: Any, status: int = 200, headers: dict[str, str] | None = None
 def _accepted(batch_ids: list[int]) -> Response:
     """202 with an empty body, as mParticle answers; the lineage link rides in a header."""
     front = _front()
-    return Response(b"", status=202, headers={LINEAGE_HEADER: f"{front.public_url}{LINEAGE_PAGE}#batch-{batch_ids[0]}"})
+    return Response(b"", status=202, headers={LINEAGE_HEADER: f"{front.public_url}{PIPELINE_PAGE}#batch-{batch_ids[0]}"})
 
 
 # --- Events API (server SDKs) ---------------------------------------------------------------------
@@ -91,14 +94,14 @@ def _events_api_key() -> str:
 def events() -> Response:
     _events_api_key()
     body = request.get_data()
-    return _accepted(_front().accept(request.path, "events_api", [payloads.parse_batch(body)], len(body)))
+    return _accepted(_front().accept(request.path, "events_api", [payloads.parse_batch(body)], body))
 
 
 @ingest.post("/v2/bulkevents")
 def bulk_events() -> Response:
     _events_api_key()
     body = request.get_data()
-    return _accepted(_front().accept(request.path, "events_api", payloads.parse_bulk(body), len(body)))
+    return _accepted(_front().accept(request.path, "events_api", payloads.parse_bulk(body), body, bulk=True))
 
 
 # --- the web SDK ----------------------------------------------------------------------------------
@@ -107,7 +110,7 @@ def bulk_events() -> Response:
 def web_events(key: str) -> Response:
     payloads.check_key(key, _front().options.api_key, where="the API key in the path")
     body = request.get_data()
-    return _accepted(_front().accept(request.path, "web_sdk", [payloads.parse_batch(body)], len(body)))
+    return _accepted(_front().accept(request.path, "web_sdk", [payloads.parse_batch(body)], body))
 
 
 @ingest.post("/v1/<any(identify, login, logout):method>")
@@ -215,23 +218,33 @@ def _page_headers(response: Response) -> Response:
     return response
 
 
+@own.get("/pipeline")
+def pipeline_page() -> Response:
+    return _page_headers(send_from_directory(STATIC_DIR, "pipeline.html", max_age=0))
+
+
 @own.get("/lineage")
 def lineage_page() -> Response:
-    return _page_headers(send_from_directory(STATIC_DIR, "lineage.html", max_age=0))
+    """The page's old address: links people kept (and lineage already stored) still arrive."""
+    return Response(status=302, headers={"Location": PIPELINE_PAGE})
 
 
 @own.get("/static/<name>")
 def static_file(name: str) -> Response:
-    return _page_headers(send_from_directory(STATIC_DIR, name, max_age=0))
+    """The page's own files, and the look it shares with the simulator's console (heap_facts/look)."""
+    return _page_headers(send_from_directory(LOOK_DIR if name in SHARED_FILES else STATIC_DIR, name, max_age=0))
 
 
 @own.get("/api/status")
 def status() -> Response:
     front = _front()
+    context = front.view_context()
     return _json(
         {
             "heap_url": front.options.heap_url,
+            "console_url": context.console_url,
             "settings": front.settings.__dict__,
+            "setting_changes": settings_json(context),
             "queue": {"depth": front.queue.depth(), "capacity": front.queue.capacity},
             "lineage": front.lineage.counts(),
             "recording": front.recorder.status(),
@@ -250,7 +263,7 @@ def batches() -> Response:
 
 @own.get("/api/batches/<int:batch_id>")
 def batch(batch_id: int) -> Response:
-    found = _front().lineage.batch(batch_id)
+    found = _front().pipeline(batch_id)
     if found is None:
         raise NotFound(f"no batch {batch_id} in the lineage (it keeps the newest {_front().lineage.max_batches})")
     return _json(found)
@@ -262,5 +275,5 @@ def recording() -> Response:
     if not request.is_json or not isinstance(body, dict) or not isinstance(body.get("recording"), bool):
         raise BadRequest('send JSON {"recording": true|false}', path="$.recording")
     front = _front()
-    front.recorder.set_recording(body["recording"])
-    return _json(front.recorder.status())
+    wrote = front.recorder.set_recording(body["recording"])
+    return _json({**front.recorder.status(), "wrote": [str(path) for path in wrote]})

@@ -42,7 +42,7 @@ def test_the_demo_goes_through_the_front_as_an_sdk_sends_it(make_front: FrontFac
     front.settle()
     events = heap_mock.events(app_id=demo.DEMO_APP_ID)
     assert len(events) == expected_heap_events()
-    assert all(event["lineage"].startswith(front.url + "/_front/lineage#batch-") for event in events)
+    assert all(event["lineage"].startswith(front.url + "/_front/pipeline#batch-") for event in events)
     assert all(user["properties"] for user in heap_mock.users())
 
 

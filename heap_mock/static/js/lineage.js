@@ -2,7 +2,7 @@
 // header (heap-forward serve sends a link to its own lineage page). The simulator keeps that text
 // as it was sent; only an http(s) URL becomes a link, so a hostile "javascript:" value stays text.
 
-import { el } from "./dom.js";
+import { el } from "/_mock/console/dom.js";
 
 /** The lineage text as an http(s) URL, or null (a "javascript:" or any other text is never a link). */
 export function lineageUrl(text) {
@@ -26,7 +26,10 @@ export function lineageLink(text) {
 export function sourceLink(text) {
   const url = text ? lineageUrl(text) : null;
   if (!url) return null;
-  const link = el("a", { className: "source-link", href: url.href, target: "_blank", rel: "noopener noreferrer", title: `where it came from: ${url.href}` }, "source ↗");
+  const link = el("a", {
+    className: "source-link", href: url.href, target: "_blank", rel: "noopener noreferrer",
+    title: `where it came from: ${url.href}`, "aria-label": "where it came from",
+  }, "↗");
   link.addEventListener("click", (event) => event.stopPropagation());
   return link;
 }

@@ -1,7 +1,7 @@
 // The console's entry point: tabs, the header, and the polling loop that keeps it live.
 
 import { getJSON } from "./api.js";
-import { formatCount, setText } from "./dom.js";
+import { formatCount, setText } from "/_mock/console/dom.js";
 import { ClockView, FaultsPanel, bindReset } from "./controls.js";
 import { lineageUrl } from "./lineage.js";
 import { LimitsPanel, REQUEST_KINDS, accountsPanel, eventsPanel, requestsPanel, usersPanel } from "./panels.js";

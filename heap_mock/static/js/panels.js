@@ -4,7 +4,7 @@ import { getJSON } from "./api.js";
 import {
   el, formatCount, formatDuration, jsonBlock, propertyChips, propertyList, propertyPreview,
   replaceChildren, setText, timeCell,
-} from "./dom.js";
+} from "/_mock/console/dom.js";
 import { lineageSection, sourceLink } from "./lineage.js";
 import { PagedTable } from "./table.js";
 
@@ -20,7 +20,7 @@ export function eventsPanel(onChange, source) {
     cells: (event, ordinal) => [
       el("td", { className: "num muted" }, formatCount(ordinal)),
       el("td", {}, timeCell(event.timestamp)),
-      el("td", { className: "mono" }, event.app_id),
+      el("td", { className: "mono nowrap" }, event.app_id),
       el("td", { className: "mono identity" }, event.identity ?? `user_id ${event.user_id}`),
       el("td", { className: "event-name" }, event.event, warningBadge(event.warnings), sourceLink(event.lineage)),
       el("td", {}, el("span", { className: `endpoint ${event.endpoint}` }, event.endpoint)),
