@@ -34,14 +34,21 @@ from heap_mock.leniency import RequestWarning, freeze_warnings, thaw_warnings, w
 from heap_mock.seq_index import IndexedLog
 from heap_mock.validators.track import TrackEvent
 
-_APP_ID, _IDENTITY, _USER_ID, _EVENT, _IDEMPOTENCY_KEY, _ENDPOINT, _WARNINGS, _LINEAGE, _SEARCH = 0, 1, 2, 3, 7, 8, 10, 11, 12  # in a stored tuple
+_APP_ID, _IDENTITY, _USER_ID, _EVENT, _IDEMPOTENCY_KEY, _ENDPOINT, _WARNINGS, _LINEAGE, _SEARCH, _LINEAGE_BUCKET = 0, 1, 2, 3, 7, 8, 10, 11, 12, 13  # in a stored tuple
 # The values of a stored event's `endpoint`: which endpoint stored it (the control API filters on them).
 STORED_ENDPOINTS = ("track", "bulk_track", "integrations_track")
 _INDEXED = {"app_id": _APP_ID, "identity": _IDENTITY, "user_id": _USER_ID, "event": _EVENT, "endpoint": _ENDPOINT}
-_KEPT_INDEXED = ("app_id", "identity", "user_id", "event")  # endpoint has two values: a filter on it walks the others' indexes
-# Filterable but never indexed: the sender's lineage is nearly one value per event (a link from a
-# sender's page asks for it, rarely), so a filter on it walks the events, or an index asked with it.
-_FILTERED = {**_INDEXED, "lineage": _LINEAGE}
+# The sender's lineage is nearly one value per event: an index per value would cost more than the
+# events. It is indexed by a bucket of its hash instead (at most LINEAGE_BUCKETS indexes, one shared
+# number per bucket), and a lineage filter reads its bucket's few events and compares the text.
+LINEAGE_BUCKETS = 1 << 16
+_FILTERED = {**_INDEXED, "lineage": _LINEAGE, "lineage_bucket": _LINEAGE_BUCKET}
+_KEPT_INDEXED = ("app_id", "identity", "user_id", "event", "lineage_bucket")  # endpoint has two values: a filter on it walks the others' indexes
+
+
+def lineage_bucket(lineage: str | None) -> int | None:
+    """Where a lineage is filed: the same bucket for the same text, within this process."""
+    return None if lineage is None else hash(lineage) & (LINEAGE_BUCKETS - 1)
 
 
 class StoredEvent(NamedTuple):
@@ -70,12 +77,14 @@ class StoredEvent(NamedTuple):
     @staticmethod
     def freeze(event: TrackEvent, endpoint: str, request_id: str, lineage: str | None = None) -> list[Any]:
         """The stored form (a tuple once `IndexedLog.append` has shared its strings): these
-        fields (the warnings as JSON text, or None), then the text a search looks in (see `search_text`)."""
+        fields (the warnings as JSON text, or None), then the text a search looks in (see `search_text`)
+        and the bucket its lineage is indexed under."""
         # As text: the bytes orjson returns keep its 4 KiB working buffer; decoding copies them to size.
         properties = orjson.dumps(event.properties).decode()
         search = search_text(event.event, event.identity, event.user_id, properties)
         warnings = freeze_warnings(event.warnings)
-        return [*event[:5], properties, event.session_id, event.idempotency_key, endpoint, request_id, warnings, lineage, search]
+        return [*event[:5], properties, event.session_id, event.idempotency_key, endpoint, request_id, warnings, lineage, search,
+                lineage_bucket(lineage)]  # fmt: skip
 
     @classmethod
     def thaw(cls, stored: tuple[Any, ...]) -> StoredEvent:
@@ -125,8 +134,11 @@ class EventQuery:
     text: str | None = None
     lineage: str | None = None
 
-    def exact(self) -> dict[str, str]:
-        return {name: value for name in _FILTERED if (value := getattr(self, name)) is not None}
+    def exact(self) -> dict[str, Any]:
+        exact: dict[str, Any] = {name: value for name in _INDEXED if (value := getattr(self, name)) is not None}
+        if self.lineage is not None:
+            exact |= {"lineage": self.lineage, "lineage_bucket": lineage_bucket(self.lineage)}
+        return exact
 
 
 @dataclass(frozen=True)
