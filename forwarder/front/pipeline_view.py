@@ -24,6 +24,7 @@ from forwarder.model import USER_PROPERTIES_PATH, HeapRequest, MappingResult, Sk
 from forwarder.sections import TITLES
 from forwarder.settings import Settings
 from forwarder.values import non_finite_text
+from heap_facts.lengths import MAX_SAFE_INTEGER
 
 TEXT_SHOWN = 300  # characters of any received text the view shows
 CHANGES_SHOWN = 300  # field notes per mParticle event (a commerce event of 1000 products has thousands)
@@ -143,7 +144,7 @@ def _value(value: Any) -> Any:
     """A value as it was sent, to show beside what Heap got: JSON kinds kept (true stays true), long text cut."""
     if isinstance(value, float) and not math.isfinite(value):
         return non_finite_text(value)  # as the sender wrote it; the page's JSON has no number for it
-    if value is None or isinstance(value, bool) or (isinstance(value, (int, float)) and abs(value) < 2**53):
+    if value is None or isinstance(value, bool) or (isinstance(value, (int, float)) and abs(value) <= MAX_SAFE_INTEGER):
         return value
     if isinstance(value, str):
         return _text(value)
