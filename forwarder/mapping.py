@@ -7,6 +7,7 @@ commerce table, the settings); where it is silent, MAPPING.md records the decisi
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Callable, Mapping
@@ -49,7 +50,8 @@ def map_batch(batch: Any, settings: Settings, *, explain: bool = False) -> Mappi
     mapper = _BatchMapper(batch, settings, identity, explain)
     for index, event in enumerate(events):
         mapper.map_event(index, event)
-    return MappingResult(tuple(mapper.requests), tuple(mapper.skipped), len(events), identity, tuple(mapper.explanations))
+    result = MappingResult(tuple(mapper.requests), tuple(mapper.skipped), len(events), identity, tuple(mapper.explanations))
+    return _with_withheld(result, batch, settings, explain)
 
 
 def _skip_whole_batch(batch: Mapping[str, Any], events: list[dict[str, Any]], settings: Settings, cause: SkipCause, explain: bool) -> MappingResult:
@@ -57,15 +59,17 @@ def _skip_whole_batch(batch: Mapping[str, Any], events: list[dict[str, Any]], se
     if settings.forward_user_attributes and _has_user_attributes(batch):
         skipped.append(SkippedEvent(None, "user_attributes", *cause))
     explanations = tuple(EventExplanation(skip.index, (), skip) for skip in skipped) if explain else ()
-    if explain and not settings.forward_user_attributes and _has_user_attributes(batch):
-        explanations += (EventExplanation(None, (), _user_attributes_off()),)
-    return MappingResult((), tuple(skipped), len(events), None, explanations)
+    return _with_withheld(MappingResult((), tuple(skipped), len(events), None, explanations), batch, settings, explain)
 
 
-def _user_attributes_off() -> SkippedEvent:
-    """Not a skip the counts include (the setting says never to send them), but the view shows why."""
-    reason = "forward_user_attributes is off: user attributes are never sent"
-    return SkippedEvent(None, "user_attributes", reason, sections.USER_ATTRIBUTES, "forward_user_attributes")
+def _with_withheld(result: MappingResult, batch: Mapping[str, Any], settings: Settings, explain: bool) -> MappingResult:
+    """The result, noting user attributes the setting keeps back (and explaining them, if explaining)."""
+    if settings.forward_user_attributes or not _has_user_attributes(batch):
+        return result
+    withheld = SkippedEvent(None, "user_attributes", "forward_user_attributes is off: user attributes are never sent",
+                            sections.USER_ATTRIBUTES, "forward_user_attributes")  # fmt: skip
+    explanations = (*result.explanations, EventExplanation(None, (), withheld)) if explain else ()
+    return dataclasses.replace(result, withheld=(withheld,), explanations=explanations)
 
 
 def _has_user_attributes(batch: Mapping[str, Any]) -> bool:
@@ -91,8 +95,6 @@ class _BatchMapper:
         self.explanations: list[EventExplanation] = []
         if settings.forward_user_attributes:
             self._add_user_properties(batch)
-        elif explain and _has_user_attributes(batch):
-            self.explanations.append(EventExplanation(None, (), _user_attributes_off()))
 
     def map_event(self, index: int, event: Mapping[str, Any]) -> None:
         event_type = str(event["event_type"]).strip().lower()

@@ -153,6 +153,9 @@ class MappingResult:
     identity: str | None = None
     # With map_batch(..., explain=True): per event, what became of each field (else empty).
     explanations: tuple[EventExplanation, ...] = ()
+    # What a setting keeps back by design (user attributes while forward_user_attributes is off):
+    # shown with the reason, but not counted as skipped.
+    withheld: tuple[SkippedEvent, ...] = ()
 
     @property
     def heap_events(self) -> int:

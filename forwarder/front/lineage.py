@@ -277,9 +277,10 @@ def _heap_names(request: HeapRequest) -> list[str]:
 
 
 def _event_rows(batch: Mapping[str, Any], mapped: MappingResult) -> list[dict[str, Any]]:
-    """One row per mParticle event (and one for user attributes when they were mapped or skipped)."""
+    """One row per mParticle event (and one for user attributes when they were mapped, skipped or
+    withheld by the forward_user_attributes setting)."""
     events = batch.get("events") or []
-    reasons = {skip.index: skip.reason for skip in mapped.skipped}
+    reasons = {skip.index: skip.reason for skip in (*mapped.skipped, *mapped.withheld)}
     rows = [
         {
             "index": index,

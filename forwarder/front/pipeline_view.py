@@ -20,7 +20,7 @@ import orjson
 
 from forwarder.batch import identity_field
 from forwarder.mapping import map_batch
-from forwarder.model import USER_PROPERTIES_PATH, HeapRequest, MappingResult, SkippedEvent
+from forwarder.model import USER_PROPERTIES_PATH, AttributeChange, EventExplanation, HeapRequest, MappingResult, SkippedEvent
 from forwarder.sections import TITLES
 from forwarder.settings import Settings
 from forwarder.values import non_finite_text
@@ -60,7 +60,9 @@ def settings_json(context: ViewContext) -> list[dict[str, Any]]:
     return [{"name": name, "value": value, "change": context.hints.get(name)} for name, value in values.items()]
 
 
-def _event(row: dict[str, Any], batch: Mapping[str, Any], mapped: MappingResult, explanation: Any, context: ViewContext) -> dict[str, Any]:
+def _event(
+    row: dict[str, Any], batch: Mapping[str, Any], mapped: MappingResult, explanation: EventExplanation | None, context: ViewContext
+) -> dict[str, Any]:
     index = row["index"]
     changes = list(explanation.changes) if explanation is not None else []
     skipped = explanation.skipped if explanation is not None else None
@@ -111,7 +113,7 @@ def _input(batch: Mapping[str, Any], index: int | None) -> dict[str, Any]:
     return {"attributes": _shown(attributes if isinstance(attributes, Mapping) else {}), "fields": _shown(others)}
 
 
-def _change(change: Any) -> dict[str, Any]:
+def _change(change: AttributeChange) -> dict[str, Any]:
     return {**change.to_json(), "source": _text(change.source), "target": _text(change.target), "section_title": TITLES.get(change.section)}
 
 

@@ -91,6 +91,8 @@ def test_user_attributes_not_forwarded_say_which_setting_keeps_them_back() -> No
     assert explained.index is None and explained.skipped is not None
     assert (explained.skipped.section, explained.skipped.setting) == (sections.USER_ATTRIBUTES, "forward_user_attributes")
     assert result.skipped == ()  # not counted as a skip: the setting says never to send them
+    assert result.withheld == (explained.skipped,)  # but kept back, with the reason, explaining or not
+    assert map_batch(make_batch(user_attributes={"plan": "pro"}), Settings("11")).withheld == result.withheld
 
 
 def assert_accounts_for_every_field(result: MappingResult) -> None:

@@ -188,3 +188,17 @@ def test_the_detail_answer_carries_each_events_input_notes_and_heap_events(front
     [heap_event] = request["heap_event_list"]
     assert heap_event["event"] == "Second" and ["flag", "false"] in heap_event["properties"]
     assert heap_event["idempotency_key"] == front.heap.events(event="Second")[0]["idempotency_key"]
+
+
+def test_user_attributes_the_setting_keeps_back_show_as_not_sent_with_the_setting(make_front: FrontFactory, page: Any) -> None:
+    front = make_front(Settings(APP_ID), setting_hints={"forward_user_attributes": "make run FORWARD_USER_ATTRIBUTES=true|false"})
+    front.post("/v2/events", batch(custom("Kept"), user_attributes={"plan": "pro"}))
+    front.settle()
+    [summary] = front.batches()
+    assert (summary["events_in"], summary["skipped"], summary["status"]) == (1, 1, "delivered")
+    page.goto(f"{front.url}/_front/pipeline?poll=150#batch-1-user-attributes")
+    skip = page.locator("article.flow.target .skip-box")
+    expect(skip).to_contain_text("Not sent: forward_user_attributes is off: user attributes are never sent")
+    expect(skip).to_contain_text("MAPPING.md §6.1")
+    expect(skip).to_contain_text("forward_user_attributes = false: to change it, make run FORWARD_USER_ATTRIBUTES=true|false")
+    expect(page.locator("article.flow.target .flow-head")).to_have_text(re.compile(r"^user attributes\s*skipped"))
