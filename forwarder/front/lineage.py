@@ -35,7 +35,7 @@ class TracedRequest(HeapRequest):
     position: int = field(default=0, compare=False)
 
     def trace_fragment(self) -> str:
-        """The lineage page's anchor for the event this request came from."""
+        """The pipeline view's anchor for the event this request came from."""
         return event_anchor(self.batch_id, self.event_index)
 
 
