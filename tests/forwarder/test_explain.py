@@ -135,6 +135,7 @@ def test_the_explanation_accounts_for_every_field_of_the_demo() -> None:
         assert_accounts_for_every_field(map_batch(batch, demo.DEMO_SETTINGS, explain=True))
 
 
+@pytest.mark.generated
 @settings(max_examples=examples(60), deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(batch=VALID_ISH_BATCHES | HOSTILE_BATCHES, setting=EVERY_SETTING)
 def test_explaining_changes_nothing_sent_and_accounts_for_every_field(batch: Any, setting: Settings) -> None:

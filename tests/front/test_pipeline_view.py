@@ -9,11 +9,17 @@ from collections.abc import Iterator
 from typing import Any
 
 import mparticle  # type: ignore[import-untyped]
+import orjson
 import pytest
 import requests
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
 
-from forwarder import Settings, map_batch
+from forwarder import BatchRejected, Settings, map_batch
 from forwarder.front.lineage import BatchSource, LineageStore
+from forwarder.front.pipeline_view import TEXT_SHOWN, ViewContext, pipeline_batch
+from tests.conftest import examples
+from tests.forwarder.strategies import HOSTILE_BATCHES, VALID_ISH_BATCHES
 from heap_mock.testing import MockClient
 from tests.front.conftest import APP_ID, FrontFactory, FrontUnderTest, batch, custom
 from tests.front.test_python_sdk import T0, events_api, new_batch
@@ -202,3 +208,23 @@ def test_user_attributes_the_setting_keeps_back_show_as_not_sent_with_the_settin
     expect(skip).to_contain_text("MAPPING.md §6.1")
     expect(skip).to_contain_text("forward_user_attributes = false: to change it, make run FORWARD_USER_ATTRIBUTES=true|false")
     expect(page.locator("article.flow.target .flow-head")).to_have_text(re.compile(r"^user attributes\s*skipped"))
+
+
+@pytest.mark.generated
+@hypothesis_settings(max_examples=examples(40), deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(body=HOSTILE_BATCHES | VALID_ISH_BATCHES)
+def test_the_view_renders_any_batch_the_front_accepts(body: Any) -> None:
+    settings = Settings(APP_ID, external_id="mpid", forward_user_attributes=True)
+    try:
+        mapped = map_batch(body, settings)
+    except BatchRejected:
+        return
+    store = LineageStore()
+    batch_id, _ = store.add_batch("t", "/v2/events", "events_api", body, mapped)
+    trace = store.batch(batch_id)
+    assert trace is not None
+    view = pipeline_batch(trace, body, ViewContext(settings, {}, "http://127.0.0.1:1/_front/pipeline", "http://127.0.0.1:2"))
+    rendered = orjson.loads(orjson.dumps(view))  # the answer always renders, whatever the batch held
+    assert [event["index"] for event in rendered["events"]] == [row["index"] for row in trace["events"]]
+    for event in rendered["events"]:
+        assert all(len(str(value)) <= TEXT_SHOWN + 40 for _, value in event["input"]["attributes"])
