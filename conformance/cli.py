@@ -4,6 +4,8 @@ Exit status: 0 when every selected rule passes (and, for our own forwarder, ever
 matches); 1 when any fails; 2 when the arguments or fixtures cannot be used. Conventions (our
 choices where the seed is silent) count for our own forwarder; for any other they are reported as
 "differs from heap-sim's convention" and count only with --conventions.
+
+The fixtures are loaded, and so checked, before the simulator starts or any forwarder runs.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from conformance.fixtures import FIXTURES_DIR, FixtureError
+from conformance.fixtures import FIXTURES_DIR, Fixture, FixtureError, load_fixtures
 from conformance.forwarders import (
     DEFAULT_COMMAND_TIMEOUT_S,
     DEFAULT_TIME_SCALE,
@@ -26,7 +28,7 @@ from conformance.forwarders import (
     OurForwarder,
     load_callable,
 )
-from conformance.report import render_junit, render_markdown, render_text
+from conformance.report import render_json, render_junit, render_markdown, render_text
 from conformance.rules import CATALOGUE, Kind, Rule, UnknownRule, select_rules
 from conformance.runner import ConformanceRunner, Report, SetupError, SimulatorLink
 from heap_facts.entry import add_version_option, guarded
@@ -65,16 +67,27 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--bundled", action="store_true", help="with --fixtures: run the bundled fixtures as well")
     parser.add_argument("--junitxml", metavar="FILE", type=Path, help="also write JUnit XML, one testcase per rule")
     parser.add_argument("--report", metavar="FILE.md", type=Path, help="also write the report as Markdown")
-    parser.add_argument("--update-golden", action="store_true", help="rewrite fixtures/golden/ from our forwarder's requests")
+    parser.add_argument("--json", metavar="FILE", type=Path, help="also write the report as JSON for CI tools: verdict, rules, causes, warnings")
+    parser.add_argument(
+        "--keep-artifacts", metavar="DIR", type=Path,
+        help="keep, per fixture, the batches given, the forwarder's output per batch and the simulator's journal in DIR/<fixture>/",
+    )  # fmt: skip
+    parser.add_argument(
+        "--update-golden", action="store_true",
+        help="write the golden files of the fixtures run from our forwarder's requests: each folder's golden/ (the bundled ones without --fixtures)",
+    )  # fmt: skip
     parser.add_argument(
         "--time-scale", metavar="N", type=float, default=DEFAULT_TIME_SCALE, help=f"with --forwarder-cmd: simulated seconds per real second (default {DEFAULT_TIME_SCALE:g})"
     )
-    parser.add_argument("--timeout", metavar="SECONDS", type=float, default=DEFAULT_COMMAND_TIMEOUT_S, help="with --forwarder-cmd: per-batch time limit")
+    parser.add_argument(
+        "--timeout", metavar="SECONDS", type=float, default=DEFAULT_COMMAND_TIMEOUT_S,
+        help=f"with --forwarder-cmd: per-batch time limit in real seconds (default {DEFAULT_COMMAND_TIMEOUT_S:g})",
+    )  # fmt: skip
     parser.add_argument(
         "--fail-on-warnings", action="store_true",
         help="fail the run when the forwarder's requests drew simulator warnings (accepted like live Heap, outside Heap's docs)",
     )
-    parser.add_argument("--list-rules", action="store_true", help="print the rule catalogue, with the readings each rule accepts, and exit")
+    parser.add_argument("--list-rules", action="store_true", help="print the rule catalogue, with what each rule reads and the readings it accepts, and exit")
     add_version_option(parser)
     return parser
 
@@ -115,8 +128,9 @@ def list_rules() -> str:
 
 
 def _rule_entry(rule: Rule) -> str:
-    lines = [f"{rule.id:<24} {rule.kind:<10} {rule.statement}", f"{'':<36}source: {rule.source}"]
-    return "\n".join(lines + ([f"{'':<36}accepts: {rule.readings}"] if rule.readings else []))
+    pad = " " * 36
+    lines = [f"{rule.id:<24} {rule.kind:<10} {rule.statement}", f"{pad}reads: {rule.reads.text()}", f"{pad}source: {rule.source}"]
+    return "\n".join(lines + ([f"{pad}accepts: {rule.readings}"] if rule.readings else []))
 
 
 def fixture_dirs(parser: argparse.ArgumentParser, args: argparse.Namespace) -> list[Path]:
@@ -131,12 +145,12 @@ def fixture_dirs(parser: argparse.ArgumentParser, args: argparse.Namespace) -> l
     return ([FIXTURES_DIR] if args.bundled else []) + list(args.fixtures)
 
 
-def run(args: argparse.Namespace, forwarder: ForwarderUnderTest, rule_ids: list[str] | None, folders: list[Path]) -> Report:
+def run(args: argparse.Namespace, forwarder: ForwarderUnderTest, rule_ids: list[str] | None, fixtures: list[Fixture]) -> Report:
     with HeapMockServer(config=SIMULATOR_CONFIG) as server:
         link = SimulatorLink(MockClient(server.url), server)
-        runner = ConformanceRunner(link, fixtures_dir=folders, update_golden=args.update_golden)
+        runner = ConformanceRunner(link, update_golden=args.update_golden, artifacts_dir=args.keep_artifacts)
         kind = Kind(args.kind) if args.kind else None
-        report = runner.run(forwarder, rule_ids, kind=kind, conventions=args.conventions)
+        report = runner.run(forwarder, rule_ids, kind=kind, conventions=args.conventions, fixtures=fixtures)
         return dataclasses.replace(report, fail_on_warnings=args.fail_on_warnings)
 
 
@@ -145,6 +159,8 @@ def write_outputs(args: argparse.Namespace, report: Report, argv: Sequence[str])
         args.report.write_text(render_markdown(report, shlex.join(["heap-conformance", *argv])))
     if args.junitxml is not None:
         args.junitxml.write_text(render_junit(report))
+    if args.json is not None:
+        args.json.write_text(render_json(report))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -158,7 +174,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     forwarder = choose_forwarder(parser, args)
     folders = fixture_dirs(parser, args)
     try:
-        report = run(args, forwarder, rule_ids, folders)
+        fixtures = load_fixtures(folders)  # every fixture checked before anything runs
+        report = run(args, forwarder, rule_ids, fixtures)
     except (FixtureError, SetupError) as error:
         print(f"heap-conformance: {error}", file=sys.stderr)
         return 2

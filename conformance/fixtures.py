@@ -8,6 +8,11 @@ Where the bundled fixtures are: in a checkout (or an editable install) the repo'
 `fixtures/`; in an installed wheel `conformance/bundled/`, which pyproject.toml maps from that same
 folder. The schema always comes from there, so a folder of a team's own fixtures needs only
 their fixture files.
+
+A fixture is checked whole before anything runs (`load_fixture`): the fixture schema, known rule
+IDs, then its batches as mParticle input (conformance/inputs.py: mParticle's Events API schema
+with the fixture's declared unusual inputs, known event types, a timestamp for every event and no
+two alike). Any problem is a FixtureError naming the file and the JSON path.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema  # type: ignore[import-untyped]
+
+from conformance.inputs import UnusualInput, check_batches, timestamp_problems
 
 SCHEMA_NAME = "fixture.schema.json"
 
@@ -91,18 +98,27 @@ def retry_after_header(wait_s: float, clock_rate: float) -> int:
     return max(1, -int(-wait_s // rate))
 
 
+DERIVED = "derived"  # `"rules": "derived"`: judged on every rule its batches give something to judge
+
+
 @dataclass(frozen=True)
 class Fixture:
     id: str
     path: Path
     description: str
     settings: ForwarderSettings
-    rules: tuple[str, ...]
+    rules: tuple[str, ...]  # the rules it names (empty when derived)
     batches: tuple[dict[str, Any], ...] = field(repr=False)
     faults: tuple[FaultSpec, ...] = ()
     deliveries: int = 1
     may_fail: bool = False
     golden: bool = True
+    derived_rules: bool = False
+    unusual: tuple[UnusualInput, ...] = ()  # where its batches differ from the Events API schema, and why
+
+    def judges(self, rule_id: str) -> bool:
+        """Whether this fixture is judged on a rule: one it names, or any when its rules are derived."""
+        return self.derived_rules or rule_id in self.rules
 
     @property
     def golden_dir(self) -> Path:
@@ -133,7 +149,15 @@ def schema_errors(document: Any, schema: Mapping[str, Any]) -> list[str]:
     """
     validator = jsonschema.Draft202012Validator(schema)
     errors = [_deepest(error) for error in validator.iter_errors(document)]
-    return [f"{error.json_path}: {_short(error.message)}" for error in sorted(errors, key=lambda error: error.json_path)]
+    return [f"{error.json_path}: {_message(error)}" for error in sorted(errors, key=lambda error: error.json_path)]
+
+
+def _message(error: Any) -> str:
+    """The schema's message; for a key it does not know, with the keys it allows."""
+    message = _short(error.message)
+    if error.validator == "additionalProperties" and isinstance(error.schema.get("properties"), dict):
+        message += f"; allowed: {', '.join(error.schema['properties'])}"
+    return message
 
 
 def _deepest(error: Any) -> Any:
@@ -156,31 +180,41 @@ def load_fixture(path: Path, schema: Mapping[str, Any] | None = None) -> Fixture
     if errors:
         raise FixtureError(f"{path}: does not match the fixture schema:\n  " + "\n  ".join(errors))
     try:
-        return _build(path, document)
+        batches = expand(document["batches"])
     except (KeyError, IndexError, TypeError, ValueError) as error:
         raise FixtureError(f"{path}: cannot expand $.batches: {type(error).__name__}: {error}") from None
+    problems, unusual = check_batches(document["batches"], document.get("unusual_inputs", []))
+    problems += timestamp_problems(batches, document["batches"])
+    if problems:
+        raise FixtureError(f"{path}: its batches are not usable mParticle input:\n  " + "\n  ".join(problems))
+    return _build(path, document, batches, unusual)
 
 
 def unknown_rules(document: dict[str, Any]) -> list[str]:
     """`$.rules[i]: unknown rule ID` for each rule the catalogue does not have."""
     from conformance.rules import RULES
 
+    if document["rules"] == DERIVED:
+        return []
     return [f"$.rules[{index}]: unknown rule ID {rule_id!r} (see heap-conformance --list-rules)" for index, rule_id in enumerate(document["rules"]) if rule_id not in RULES]
 
 
-def _build(path: Path, document: dict[str, Any]) -> Fixture:
+def _build(path: Path, document: dict[str, Any], batches: list[dict[str, Any]], unusual: tuple[UnusualInput, ...]) -> Fixture:
     scenario = document.get("scenario", {})
+    derived = document["rules"] == DERIVED
     return Fixture(
         id=path.stem,
         path=path,
         description=document["description"],
         settings=ForwarderSettings(**document["settings"]),
-        rules=tuple(document["rules"]),
-        batches=tuple(expand(document["batches"])),
+        rules=() if derived else tuple(document["rules"]),
+        batches=tuple(batches),
         faults=tuple(FaultSpec(**fault) for fault in scenario.get("faults", [])),
         deliveries=scenario.get("deliveries", 1),
         may_fail=scenario.get("may_fail", False),
         golden=document.get("golden", True),
+        derived_rules=derived,
+        unusual=unusual,
     )
 
 

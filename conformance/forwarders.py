@@ -29,6 +29,7 @@ from conformance.results import BatchDelivery
 
 DEFAULT_TIME_SCALE = 30.0
 DEFAULT_COMMAND_TIMEOUT_S = 120.0
+OUTPUT_LIMIT = 4000  # characters of a program's stdout and of its stderr kept per batch (the tail), so memory stays bounded
 
 
 @dataclass(frozen=True)
@@ -188,15 +189,26 @@ class _CommandDelivery:
         return [self._one(first_index + offset, batch) for offset, batch in enumerate(batches)]
 
     def _one(self, index: int, batch: dict[str, Any]) -> BatchDelivery:
+        """Run the program on one batch, keeping its exit status and what it printed, also when it exits 0."""
         started = time.perf_counter()
         try:
             done = subprocess.run(
                 self.argv, input=json.dumps(batch).encode(), env=self.env, capture_output=True, timeout=self.spec.timeout_s, check=False
             )
-        except (OSError, subprocess.TimeoutExpired) as error:
+        except subprocess.TimeoutExpired as error:
+            took = time.perf_counter() - started
+            return BatchDelivery(index, False, f"could not run: {error}", took, None, output_text(error.stdout), output_text(error.stderr))
+        except OSError as error:
             return BatchDelivery(index, False, f"could not run: {error}", time.perf_counter() - started)
         detail = "" if done.returncode == 0 else f"exit {done.returncode}: {_tail(done.stderr)}"
-        return BatchDelivery(index, done.returncode == 0, detail, time.perf_counter() - started)
+        took = time.perf_counter() - started
+        return BatchDelivery(index, done.returncode == 0, detail, took, done.returncode, output_text(done.stdout), output_text(done.stderr))
+
+
+def output_text(output: bytes | str | None) -> str:
+    """A program's output as text, its last OUTPUT_LIMIT characters when longer."""
+    text = output.decode("utf-8", errors="replace") if isinstance(output, bytes) else output or ""
+    return text if len(text) <= OUTPUT_LIMIT else f"[... {len(text) - OUTPUT_LIMIT} characters before]" + text[-OUTPUT_LIMIT:]
 
 
 def command_environment(target: Target) -> dict[str, str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -67,22 +68,31 @@ def render(document: list[dict[str, Any]]) -> str:
     return json.dumps(document, indent=1, ensure_ascii=False) + "\n"
 
 
-def compare_golden(fixture_id: str, observed: Observation, *, update: bool = False, directory: Path = GOLDEN_DIR) -> GoldenComparison:
-    """Compare (or with `update`, rewrite) one fixture's golden file; a mismatch carries a unified diff."""
+def update_command(folder: Path, *, bundled: bool) -> str:
+    """The command that writes the golden files of a fixture folder: the bundled ones, or `--fixtures DIR`'s."""
+    return "heap-conformance --update-golden" + ("" if bundled else f" --fixtures {shlex.quote(str(folder))}")
+
+
+def compare_golden(
+    fixture_id: str, observed: Observation, *, update: bool = False, directory: Path = GOLDEN_DIR, command: str | None = None
+) -> GoldenComparison:
+    """Compare (or with `update`, write) one fixture's golden file. A missing file is told apart
+    from a different one, and both say the command that writes it (`command`, see update_command)."""
     path = golden_path(fixture_id, directory)
+    command = command or update_command(directory.parent, bundled=directory == GOLDEN_DIR)
     actual = render(golden_document(observed))
     if update:
         changed = not path.exists() or path.read_text() != actual
         if changed:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(actual)
-        return GoldenComparison(fixture_id, True, updated=changed)
+        return GoldenComparison(fixture_id, True, updated=changed, path=path, update_command=command)
     if not path.exists():
-        return GoldenComparison(fixture_id, False, f"no golden file {path.name}; run heap-conformance --update-golden to write it")
+        return GoldenComparison(fixture_id, False, path=path, missing=True, update_command=command)
     expected = path.read_text()
     if expected == actual:
-        return GoldenComparison(fixture_id, True)
-    return GoldenComparison(fixture_id, False, readable_diff(expected, actual, path.name))
+        return GoldenComparison(fixture_id, True, path=path, update_command=command)
+    return GoldenComparison(fixture_id, False, readable_diff(expected, actual, path.name), path=path, update_command=command)
 
 
 def readable_diff(expected: str, actual: str, name: str) -> str:

@@ -42,7 +42,8 @@ class ReceivedEvent:
     def summary(self) -> str:
         props = ", ".join(f"{key[:30]}={str(value)[:30]!r}" for key, value in list(self.properties.items())[:4])
         more = ", ..." if len(self.properties) > 4 else ""
-        return f"{self.request_id}: event {self.name[:70]!r} at {self.timestamp} identity {self.identity!r} {{{props}{more}}}"
+        session = f" session_id {self.session_id!r}"  # the event's own field, never to be confused with a property of that name
+        return f"{self.request_id}: event {self.name[:70]!r} at {self.timestamp} identity {self.identity!r}{session} properties {{{props}{more}}}"
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.fixtures import ForwarderSettings
+from conformance.inputs import as_epoch_ms
+from conformance.results import Subject
 from heap_facts.lengths import KIT_CUT
-from heap_facts.names import ITEM_EVENT, MAIN_EVENT_NAMES, SUPPORTED_EVENT_TYPES
+from heap_facts.names import CUSTOMER_ID_KEYS, CUSTOMER_ID_TYPE, ITEM_EVENT, MAIN_EVENT_NAMES, SUPPORTED_EVENT_TYPES
 from heap_facts.platforms import is_supported_platform, is_web
 
 # Names and values up to this long arrive whole under every reading; longer ones may be cut to
@@ -68,6 +70,14 @@ class SourceEvent:
         return f"batch {self.batch_index} event {self.event_index} ({self.event_type}{named})"
 
     @property
+    def subject(self) -> Subject:
+        """This event as what a finding is about: its label, and where it is in the fixture."""
+        return Subject(self.label, self.batch_index, self.event_index)
+
+    def about(self, detail: str) -> Subject:
+        return self.subject.about(detail)
+
+    @property
     def supported(self) -> bool:
         return self.event_type in SUPPORTED_EVENT_TYPES
 
@@ -113,10 +123,15 @@ class SourceBatch:
     skip_reason: str | None
     platform: str | None
     events: tuple[SourceEvent, ...]
+    identity_path: str | None = None  # where the identity was read: `mpid`, `user_identities.customerid`, ...
 
     @property
     def user_attributes(self) -> dict[str, Any]:
         return heap_values(self.batch.get("user_attributes"))
+
+    def about(self, detail: str) -> Subject:
+        """The batch as what a finding is about (`batch 2 user attributes`)."""
+        return Subject(f"batch {self.index} {detail}", self.index, None)
 
 
 def heap_values(attributes: Any) -> dict[str, Any]:
@@ -139,14 +154,14 @@ def read_batches(batches: tuple[dict[str, Any], ...] | list[dict[str, Any]], set
 
 
 def read_batch(index: int, batch: dict[str, Any], settings: ForwarderSettings) -> SourceBatch:
-    identity = chosen_identity(batch, settings.external_id)
+    identity, identity_path = chosen_identity(batch, settings.external_id)
     platform = batch_platform(batch)
     reason = skip_reason(platform, identity, settings)
     batch_ts = as_int(batch.get("timestamp_unixtime_ms"))
     events = tuple(
         _source_event(index, position, event, identity, reason, batch_ts) for position, event in enumerate(batch.get("events") or [])
     )
-    return SourceBatch(index, batch, identity, reason, platform, events)
+    return SourceBatch(index, batch, identity, reason, platform, events, identity_path)
 
 
 def _source_event(
@@ -169,24 +184,26 @@ def _source_event(
     )
 
 
-def chosen_identity(batch: dict[str, Any], external_id: str) -> str | None:
-    """The identity External ID selects: the MPID, or the Customer ID in either `user_identities` form."""
+def chosen_identity(batch: dict[str, Any], external_id: str) -> tuple[str | None, str | None]:
+    """The identity External ID selects, and where it was read: the MPID, or the Customer ID in
+    either `user_identities` form (heap_facts.names.CUSTOMER_ID_KEYS)."""
     if external_id == "mpid":
-        value = batch.get("mpid")
+        value, path = batch.get("mpid"), "mpid"
     else:
-        value = customer_id(batch.get("user_identities"))
-    return None if value in (None, "") else str(value)
+        value, path = customer_id(batch.get("user_identities"))
+    return (None, None) if value in (None, "") else (str(value), path)
 
 
-def customer_id(identities: Any) -> Any:
+def customer_id(identities: Any) -> tuple[Any, str | None]:
+    """The Customer ID and its path: the first of CUSTOMER_ID_KEYS in the object form, or the array form's record."""
     if isinstance(identities, dict):
-        # mParticle's Python SDK spells it `customerid`.
-        return identities.get("customer_id", identities.get("customerid"))
+        key = next((key for key in CUSTOMER_ID_KEYS if identities.get(key) not in (None, "")), None)
+        return (identities[key], f"user_identities.{key}") if key else (None, None)
     if isinstance(identities, list):
-        for entry in identities:
-            if isinstance(entry, dict) and entry.get("identity_type") == "customer_id":
-                return entry.get("identity")
-    return None
+        for position, entry in enumerate(identities):
+            if isinstance(entry, dict) and entry.get("identity_type") == CUSTOMER_ID_TYPE:
+                return entry.get("identity"), f"user_identities[{position}].identity"
+    return None, None
 
 
 def batch_platform(batch: dict[str, Any]) -> str | None:
@@ -236,14 +253,4 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def as_int(value: Any) -> int | None:
-    """An int from a number or a numeric string, as mParticle sends ids and timestamps; else None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
-    return None
+as_int = as_epoch_ms  # an int from a number or a numeric string, as mParticle sends ids and timestamps

@@ -1,20 +1,27 @@
-"""A conformance report three ways: a terminal table, Markdown, and JUnit XML for CI.
+"""A conformance report four ways: a terminal table, Markdown, JUnit XML and JSON for CI.
 
-Each failure shows the rule, the expected value, what the simulator received and the nearest
-requests or events it did receive, so the reader can fix the forwarder without re-running it.
+Failures with one cause (an input that produced no Heap event at all, a refused request) come
+first, once each, with the rules they fail; every other failure shows the rule and what it reads,
+the input, the expected value, what the simulator received, the nearest requests or events it did
+receive and the forwarder's output for that batch, so the reader can fix the forwarder without
+re-running it. All four are built from the same rule results and causes (conformance/explain.py).
 """
 
 from __future__ import annotations
 
+import json
 import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Iterator
+from typing import Any
 
-from conformance.results import Finding, FixtureOutcome, RuleResult, Status
+from conformance.explain import cause_json, cause_lines, cause_numbers, finding_lines, rule_header, rule_json, status_tag
+from conformance.results import FixtureOutcome, RuleResult, Status
 from conformance.runner import Report
 from conformance.warnings import RequestWarningFinding, by_rule
 
 MAX_FINDINGS = 5  # per rule; the rest are counted
+MAX_CAUSES = 10  # told in full in the text and Markdown; the JSON report has them all
 DIFFERS_NOTE = "differs from heap-sim's convention (reported only; --conventions judges conventions)"
 
 
@@ -26,8 +33,9 @@ def summary_line(report: Report) -> str:
     warnings = f", {warned} warning(s){' (failing: --fail-on-warnings)' if report.fail_on_warnings else ''}" if warned else ""
     verdict = "CONFORMS" if report.passed else "DOES NOT CONFORM"
     differs = f", {counts[Status.DIFFERS]} differ from heap-sim's conventions" if counts[Status.DIFFERS] else ""
+    causes = f" ({len(report.causes)} cause(s) above)" if report.causes else ""
     return (
-        f"{verdict}: {counts[Status.PASS]} passed, {counts[Status.FAIL]} failed{differs}, {counts[Status.NOT_EXERCISED]} not exercised"
+        f"{verdict}: {counts[Status.PASS]} passed, {counts[Status.FAIL]} failed{causes}{differs}, {counts[Status.NOT_EXERCISED]} not exercised"
         f"{golden}{warnings} ({len(report.outcomes)} fixtures, {report.real_s:.2f} s)"
     )
 
@@ -35,14 +43,21 @@ def summary_line(report: Report) -> str:
 # --- terminal ----------------------------------------------------------------------------------
 
 
+INDENT = "       "
+CAUSES_NOTE = "CAUSES: each is one input the forwarder did not turn into Heap events, told once with the rules it fails"
+
+
 def render_text(report: Report) -> str:
     lines = [f"heap-conformance: {report.forwarder}", "", *_table(report.rules), ""]
+    if report.causes:
+        lines += [CAUSES_NOTE, ""] + [line for number, cause in _shown_causes(report) for line in [*cause_lines(report, number, cause, INDENT), ""]]
+        lines += [f"... and {len(report.causes) - MAX_CAUSES} more cause(s): --json FILE lists them all", ""] if len(report.causes) > MAX_CAUSES else []
     failed = [result for result in report.rules if result.status == Status.FAIL]
     if failed:
-        lines += ["FAILURES", ""] + [line for result in failed for line in _failure_text(result)]
+        lines += ["FAILURES", ""] + [line for result in failed for line in _failure_text(report, result)]
     differing = [result for result in report.rules if result.status == Status.DIFFERS]
     if differing:
-        lines += [f"CONVENTIONS NOT KEPT: each {DIFFERS_NOTE}", ""] + [line for result in differing for line in _failure_text(result)]
+        lines += [f"CONVENTIONS NOT KEPT: each {DIFFERS_NOTE}", ""] + [line for result in differing for line in _failure_text(report, result)]
     lines += _golden_text(report) + _warnings_text(report) + _notes_text(report)
     lines.append(summary_line(report))
     return "\n".join(lines)
@@ -91,25 +106,30 @@ def _fixture_list(fixtures: tuple[str, ...], limit: int = 3) -> str:
     return shown + (f" +{len(fixtures) - limit}" if len(fixtures) > limit else "")
 
 
-def _failure_text(result: RuleResult) -> Iterator[str]:
-    tag = "FAIL" if result.status == Status.FAIL else "DIFFERS"
-    yield f"[{tag}] {result.rule.id} ({result.rule.kind}): {result.rule.statement}"
-    yield f"       source: {result.rule.source}"
-    for fixture_id, finding in result.findings[:MAX_FINDINGS]:
-        yield from _finding_lines(fixture_id, finding, indent="       ")
-    if len(result.findings) > MAX_FINDINGS:
-        yield f"       ... and {len(result.findings) - MAX_FINDINGS} more failure(s) of this rule"
+def _shown_causes(report: Report) -> list[tuple[int, Any]]:
+    return list(enumerate(report.causes, 1))[:MAX_CAUSES]
+
+
+def _numbers(numbers: list[int]) -> str:
+    return ", ".join(map(str, numbers[:MAX_CAUSES])) + (f" and {len(numbers) - MAX_CAUSES} more" if len(numbers) > MAX_CAUSES else "")
+
+
+def _failure_text(report: Report, result: RuleResult) -> Iterator[str]:
+    yield from rule_header(result, INDENT, status_tag(result.status))
+    yield from _failure_body(report, result, INDENT)
     yield ""
 
 
-def _finding_lines(fixture_id: str, finding: Finding, indent: str) -> Iterator[str]:
-    yield f"{indent}- fixture {fixture_id}: {finding.subject}"
-    yield f"{indent}    expected: {finding.expected}"
-    yield f"{indent}    received: {finding.received}"
-    if finding.nearest:
-        yield f"{indent}    nearest received:"
-        for near in finding.nearest:
-            yield f"{indent}      {near}"
+def _failure_body(report: Report, result: RuleResult, indent: str) -> Iterator[str]:
+    """A rule's failures: those part of a cause by its number only, every other one told in full."""
+    own = [(fixture_id, finding) for fixture_id, finding in result.findings if report.cause_of(fixture_id, finding) is None]
+    numbers = cause_numbers(report, result)
+    if numbers:
+        yield f"{indent}{len(result.findings) - len(own)} failure(s) part of cause(s) {_numbers(numbers)} above"
+    for fixture_id, finding in own[:MAX_FINDINGS]:
+        yield from finding_lines(report, fixture_id, finding, indent)
+    if len(own) > MAX_FINDINGS:
+        yield f"{indent}... and {len(own) - MAX_FINDINGS} more failure(s) of this rule"
 
 
 def _golden_text(report: Report) -> list[str]:
@@ -117,9 +137,9 @@ def _golden_text(report: Report) -> list[str]:
     for outcome in report.outcomes:
         golden = outcome.golden
         if golden is not None and not golden.matched:
-            lines += [f"[GOLDEN] {outcome.fixture_id}: our forwarder's requests differ from fixtures/golden/{outcome.fixture_id}.json", golden.diff, ""]
+            lines += [f"[GOLDEN] {outcome.fixture_id}: {golden.problem}", *([golden.diff] if golden.diff else []), ""]
         elif golden is not None and golden.updated:
-            lines.append(f"[GOLDEN] {outcome.fixture_id}: golden file rewritten")
+            lines.append(f"[GOLDEN] {outcome.fixture_id}: golden file written: {golden.path}")
     return lines
 
 
@@ -142,16 +162,20 @@ def render_markdown(report: Report, command: str | None = None) -> str:
         "|---|---|---|---:|---|",
     ]
     lines += [f"| `{r.rule.id}` | {r.rule.kind} | {_badge(r.status)} | {r.assertions} | {_cell(r.rule.statement)} |" for r in report.rules]
+    if report.causes:
+        lines += ["", "## Causes", "", "Each is one input the forwarder did not turn into Heap events, told once with the rules it fails."]
+        for number, cause in _shown_causes(report):
+            lines += ["", "```text", *cause_lines(report, number, cause, "  "), "```"]
+        if len(report.causes) > MAX_CAUSES:
+            lines += ["", f"... and {len(report.causes) - MAX_CAUSES} more cause(s): the JSON report (`--json`) lists them all."]
     failed = [result for result in report.rules if result.status in (Status.FAIL, Status.DIFFERS)]
     if failed:
         lines += ["", "## Failures"]
         for result in failed:
             differs = f" ({DIFFERS_NOTE})" if result.status == Status.DIFFERS else ""
-            lines += ["", f"### `{result.rule.id}`: {result.rule.statement}{differs}", "", f"Source: {result.rule.source}", "", "```text"]
-            for fixture_id, finding in result.findings[:MAX_FINDINGS]:
-                lines += list(_finding_lines(fixture_id, finding, indent=""))
-            if len(result.findings) > MAX_FINDINGS:
-                lines.append(f"... and {len(result.findings) - MAX_FINDINGS} more")
+            lines += ["", f"### `{result.rule.id}`: {result.rule.statement}{differs}", "", f"Reads: {_cell(result.rule.reads.text())}", "",
+                      f"Source: {result.rule.source}", "", "```text"]
+            lines += list(_failure_body(report, result, ""))
             lines.append("```")
     grouped = by_rule(report.warnings)
     if grouped:
@@ -175,7 +199,7 @@ def _fixtures_markdown(report: Report) -> list[str]:
     lines = ["", "## Fixtures", "", "| Fixture | Rules judged | Result | Golden | Real time | Simulated time |", "|---|---:|---|---|---:|---:|"]
     for outcome in report.outcomes:
         result = "pass" if all(check.passed for check in outcome.checks) else "**FAIL**"
-        golden = "n/a" if outcome.golden is None else ("match" if outcome.golden.matched else "**differs**")
+        golden = "n/a" if outcome.golden is None else ("match" if outcome.golden.matched else "**missing**" if outcome.golden.missing else "**differs**")
         lines.append(f"| `{outcome.fixture_id}` | {len(outcome.checks)} | {result} | {golden} | {outcome.real_s:.2f} s | {outcome.simulated_s:.0f} s |")
     notes = _notes_text(report)
     return lines + (["", *[f"- {note}" for note in notes]] if notes else [])
@@ -186,7 +210,7 @@ def _fixtures_markdown(report: Report) -> list[str]:
 
 def render_junit(report: Report) -> str:
     """One testcase per rule (skipped when not exercised) and one per golden file."""
-    cases = [_rule_case(result) for result in report.rules] + [_golden_case(outcome) for outcome in report.outcomes if outcome.golden]
+    cases = [_rule_case(report, result) for result in report.rules] + [_golden_case(outcome) for outcome in report.outcomes if outcome.golden]
     cases += [_warning_case(rule_id, findings, report.fail_on_warnings) for rule_id, findings in by_rule(report.warnings)]
     suite = ET.Element(
         "testsuite",
@@ -203,17 +227,22 @@ def render_junit(report: Report) -> str:
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
-def _rule_case(result: RuleResult) -> ET.Element:
+def _rule_case(report: Report, result: RuleResult) -> ET.Element:
+    """A rule's testcase: its failures told as in the text report, with every cause they are part of in full."""
     case = ET.Element("testcase", classname=f"heap-conformance.{result.rule.kind}", name=result.rule.id)
     if result.status == Status.NOT_EXERCISED:
         ET.SubElement(case, "skipped", message="not exercised by any selected fixture")
-    elif result.status == Status.FAIL:
+        return case
+    if result.status == Status.PASS:
+        return case
+    lines = list(_failure_text(report, result))
+    for number in cause_numbers(report, result)[:MAX_FINDINGS]:
+        lines += ["", *cause_lines(report, number, report.causes[number - 1], "  ")]
+    if result.status == Status.FAIL:
         failure = ET.SubElement(case, "failure", message=f"{result.rule.id}: {len(result.findings)} failed expectation(s): {result.rule.statement}")
-        failure.text = "\n".join(line for fixture_id, finding in result.findings for line in _finding_lines(fixture_id, finding, ""))
-    elif result.status == Status.DIFFERS:
-        out = ET.SubElement(case, "system-out")
-        lines = [f"{result.rule.id} {DIFFERS_NOTE}"] + [line for fixture_id, finding in result.findings for line in _finding_lines(fixture_id, finding, "")]
-        out.text = "\n".join(lines)
+        failure.text = "\n".join(lines)
+    else:
+        ET.SubElement(case, "system-out").text = "\n".join([f"{result.rule.id} {DIFFERS_NOTE}", *lines])
     return case
 
 
@@ -233,6 +262,53 @@ def _golden_case(outcome: FixtureOutcome) -> ET.Element:
     assert golden is not None
     case = ET.Element("testcase", classname="heap-conformance.golden", name=golden.fixture_id)
     if not golden.matched:
-        failure = ET.SubElement(case, "failure", message=f"requests differ from fixtures/golden/{golden.fixture_id}.json")
-        failure.text = golden.diff
+        failure = ET.SubElement(case, "failure", message=golden.problem)
+        failure.text = golden.diff or golden.problem
     return case
+
+
+# --- JSON ----------------------------------------------------------------------------------------
+
+
+def report_json(report: Report) -> dict[str, Any]:
+    """The report for CI tools: verdict, every rule's result, the causes, warnings (and more)."""
+    return {
+        "verdict": "conforms" if report.passed else "does_not_conform",
+        "summary": summary_line(report),
+        "forwarder": report.forwarder,
+        "conventions_judged": report.conventions_judged,
+        "rules": [rule_json(result, report) for result in report.rules],
+        "causes": [cause_json(report, number, cause) for number, cause in enumerate(report.causes, 1)],
+        "warnings": [_warning_json(finding) for finding in report.warnings],
+        "golden": [_golden_json(outcome) for outcome in report.outcomes if outcome.golden is not None],
+        "notes": [{"fixture": outcome.fixture_id, "note": note} for outcome in report.outcomes for note in outcome.notes],
+        "fixtures": [_fixture_json(outcome) for outcome in report.outcomes],
+    }
+
+
+def render_json(report: Report) -> str:
+    return json.dumps(report_json(report), indent=1, ensure_ascii=False, default=str) + "\n"
+
+
+def _warning_json(finding: RequestWarningFinding) -> dict[str, Any]:
+    return {
+        "fixture": finding.fixture_id, "request": finding.request_id, "endpoint": finding.endpoint, "rule": finding.rule_id,
+        "path": finding.json_path, "what": finding.what_it_did, "fact": finding.fact, "evidence": finding.evidence, "source": finding.source,
+    }  # fmt: skip
+
+
+def _golden_json(outcome: FixtureOutcome) -> dict[str, Any]:
+    golden = outcome.golden
+    assert golden is not None
+    state = "match" if golden.matched else "missing" if golden.missing else "differs"
+    return {"fixture": outcome.fixture_id, "result": state, "path": str(golden.path), "updated": golden.updated, "problem": golden.problem, "diff": golden.diff}
+
+
+def _fixture_json(outcome: FixtureOutcome) -> dict[str, Any]:
+    return {
+        "id": outcome.fixture_id,
+        "rules": [check.rule_id for check in outcome.checks],
+        "passed": all(check.passed for check in outcome.checks),
+        "real_s": round(outcome.real_s, 3),
+        "simulated_s": round(outcome.simulated_s, 3),
+    }

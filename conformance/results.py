@@ -1,18 +1,28 @@
 """The values a conformance run produces, from one failed expectation up to a whole report.
 
+    Subject        what a finding is about: a label, and the batch and event it points to
     Finding        one expectation that did not hold: expected, received, nearest requests
     CheckResult    one rule judged on one fixture (how many expectations, which failed)
+    InputView      the mParticle input a finding or cause is about, as the fixture gave it
+    Cause          one input that produced no Heap event at all, or a refused request: one
+                   reason behind failures of several rules, reported once
     RuleResult     one rule over every fixture that exercised it: pass, fail or not exercised
-    FixtureOutcome one fixture's run: its checks, how the forwarder exited, its golden comparison
+    FixtureOutcome one fixture's run: its checks, how the forwarder exited (its output per batch),
+                   its golden comparison, its causes and the inputs its findings point to
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
+from typing import Any
 
+from conformance.inputs import UnusualInput
 from conformance.rules import Kind, Rule
 from conformance.warnings import RequestWarningFinding
+
+Location = tuple[int, int | None]  # (batch index, event index or None for the batch as a whole)
 
 
 class Status(StrEnum):
@@ -23,6 +33,19 @@ class Status(StrEnum):
 
 
 @dataclass(frozen=True)
+class Subject:
+    """What an expectation is about: a label for the reader, and the input it points to, if any."""
+
+    label: str
+    batch: int | None = None
+    event: int | None = None
+
+    def about(self, detail: str) -> Subject:
+        """The same input, with a detail added to the label (`batch 0 event 2 (...), item 1`)."""
+        return Subject(f"{self.label}, {detail}", self.batch, self.event)
+
+
+@dataclass(frozen=True)
 class Finding:
     """One expectation that did not hold, with what would help someone fix it."""
 
@@ -30,6 +53,12 @@ class Finding:
     expected: str
     received: str
     nearest: tuple[str, ...] = ()  # the requests or events the simulator did get that come closest
+    batch: int | None = None  # the batch (and event) of the fixture it is about, when it is about one
+    event: int | None = None
+
+    @property
+    def location(self) -> Location | None:
+        return None if self.batch is None else (self.batch, self.event)
 
 
 @dataclass(frozen=True)
@@ -59,11 +88,14 @@ class Verdict:
     def ok(self, count: int = 1) -> None:
         self.assertions += count
 
-    def fail(self, subject: str, expected: str, received: str, nearest: tuple[str, ...] | list[str] = ()) -> None:
+    def fail(self, subject: str | Subject, expected: str, received: str, nearest: tuple[str, ...] | list[str] = ()) -> None:
         self.assertions += 1
-        self.findings.append(Finding(subject, expected, received, tuple(nearest)))
+        about = subject if isinstance(subject, Subject) else Subject(subject)
+        self.findings.append(Finding(about.label, expected, received, tuple(nearest), about.batch, about.event))
 
-    def expect(self, holds: bool, subject: str, expected: str, received: str, nearest: tuple[str, ...] | list[str] = ()) -> bool:
+    def expect(
+        self, holds: bool, subject: str | Subject, expected: str, received: str, nearest: tuple[str, ...] | list[str] = ()
+    ) -> bool:
         """Record one expectation; returns whether it held, so callers can stop early."""
         if holds:
             self.ok()
@@ -77,20 +109,79 @@ class Verdict:
 
 @dataclass(frozen=True)
 class BatchDelivery:
-    """How the forwarder under test finished one batch."""
+    """How the forwarder under test finished one batch, with what a program printed doing it."""
 
     batch_index: int
     ok: bool
     detail: str = ""  # the exception, or the exit status and the tail of stderr
     real_s: float = 0.0
+    exit: int | None = None  # a program's exit status (None: in-process, or it could not be run)
+    stdout: str = ""  # a program's output, its tail when long (forwarders.OUTPUT_LIMIT)
+    stderr: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {"exit": self.exit, "stdout": self.stdout, "stderr": self.stderr, "ok": self.ok, "detail": self.detail}
 
 
 @dataclass(frozen=True)
 class GoldenComparison:
+    """One fixture's golden file against our forwarder's requests: matched, differs, missing, or (re)written."""
+
     fixture_id: str
     matched: bool
     diff: str = ""
     updated: bool = False
+    path: Path | None = None  # the golden file
+    missing: bool = False  # no golden file yet: nothing to compare with, which is not a difference
+    update_command: str = "heap-conformance --update-golden"  # what writes this fixture's golden files
+
+    @property
+    def problem(self) -> str:
+        """One line for a report: what is wrong and the command that fixes it ("" when it matched)."""
+        if self.matched:
+            return ""
+        if self.missing:
+            return f"no golden file {self.path}: write it with `{self.update_command}`"
+        return f"our forwarder's requests differ from {self.path} (after an intended change: `{self.update_command}`)"
+
+
+@dataclass(frozen=True)
+class InputView:
+    """The mParticle input a finding or cause is about: the event as the fixture gave it, the batch
+    fields that decide how it is forwarded (identities, platform, and those the rules read), the
+    connection settings, and any unusual input shape in it with the fixture's provenance."""
+
+    batch: int
+    event: int | None
+    data: dict[str, Any]  # {"batch": {...}, "event": {...} or "events": [...], "settings": {...}}
+    unusual: tuple[UnusualInput, ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        return {**self.data, "unusual_inputs": [unusual.as_json() for unusual in self.unusual]}
+
+
+@dataclass(frozen=True)
+class Cause:
+    """One input that produced no Heap event at all (`no_heap_event`), or whose only requests Heap
+    refused (`refused`): the single reason behind failures of several rules, reported once."""
+
+    kind: str
+    fixture_id: str
+    batch: int
+    event: int | None  # None: the whole batch
+    summary: str
+    expected: str
+    received: str
+    evidence: tuple[str, ...]
+    covers: frozenset[Location]  # the inputs whose findings this cause explains
+    rules: tuple[str, ...] = ()  # the rules it fails, filled in once every rule is judged
+
+    @property
+    def location(self) -> Location:
+        return (self.batch, self.event)
+
+    def explains(self, fixture_id: str, finding: Finding) -> bool:
+        return fixture_id == self.fixture_id and finding.location is not None and finding.location in self.covers
 
 
 @dataclass(frozen=True)
@@ -103,6 +194,8 @@ class FixtureOutcome:
     simulated_s: float = 0.0
     notes: tuple[str, ...] = ()
     warnings: tuple[RequestWarningFinding, ...] = ()  # accepted, but outside Heap's docs
+    causes: tuple[Cause, ...] = ()  # candidates: kept in a report when a failing rule's finding is theirs
+    inputs: dict[Location, InputView] = field(default_factory=dict)  # for every location a finding or cause points to
 
     @property
     def passed(self) -> bool:
@@ -110,6 +203,10 @@ class FixtureOutcome:
 
     def check(self, rule_id: str) -> CheckResult | None:
         return next((check for check in self.checks if check.rule_id == rule_id), None)
+
+    def delivery(self, batch_index: int) -> BatchDelivery | None:
+        """How the forwarder finished a batch (its first delivery, when the fixture delivers twice)."""
+        return next((delivery for delivery in self.deliveries if delivery.batch_index == batch_index), None)
 
 
 @dataclass(frozen=True)

@@ -6,20 +6,47 @@ written by another team can pass it. Where the seed is silent or ambiguous, a do
 accepts every reasonable reading, and says which in `readings`; our own choice among them is a
 convention. A rule is a `convention` when it checks a decision recorded
 in our forwarder's `MAPPING.md` where the seed is silent (session names, property names, ...).
-The report, the JUnit XML and `heap-conformance --list-rules` are all built from this catalogue.
+Each rule also says exactly what it reads (`reads`): the mParticle fields, with every spelling it
+accepts, and the Heap field it checks, so a reader knows which field was looked at.
+The reports, the JUnit XML and `heap-conformance --list-rules` are all built from this catalogue.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
 from heap_facts.limits import DOCUMENTED_LIMITS
+from heap_facts.names import CUSTOMER_ID_KEYS, CUSTOMER_ID_TYPE
 
 
 class Kind(StrEnum):
     DOCUMENTED = "documented"
     CONVENTION = "convention"
+
+
+BATCH_FIELDS = ("mpid", "user_identities", "device_info", "timestamp_unixtime_ms", "user_attributes")
+
+
+@dataclass(frozen=True)
+class Reads:
+    """What a rule reads: mParticle fields (`events[].data.x` is each event's; `settings.x` a
+    connection setting), with the spellings it accepts, and the Heap field it checks."""
+
+    mparticle: tuple[str, ...]
+    heap: str
+
+    @property
+    def batch_fields(self) -> tuple[str, ...]:
+        """The batch's own top-level fields among them (not an event's field of the same name)."""
+        text = " ".join(self.mparticle)
+        return tuple(name for name in BATCH_FIELDS if re.search(rf"(?<![\w.\]]){name}\b", text))
+
+    def text(self) -> str:
+        mparticle = "; ".join(self.mparticle) if self.mparticle else "nothing of the batch (the forwarder's own requests)"
+        return f"mParticle {mparticle} | Heap {self.heap}"
 
 
 @dataclass(frozen=True)
@@ -31,6 +58,7 @@ class Rule:
     source: str
     kind: Kind
     readings: str = ""  # documented rules: what the rule accepts where the seed leaves room, and why
+    reads: Reads = Reads((), "")
 
 
 SEED = "mParticle Heap integration page"
@@ -300,6 +328,77 @@ CATALOGUE: tuple[Rule, ...] = (
     ),
 )
 
+# --- what each rule reads ---------------------------------------------------------------------
+
+_CUSTOMER_ID = " or ".join([*(f"user_identities.{key}" for key in CUSTOMER_ID_KEYS), f"user_identities[identity_type={CUSTOMER_ID_TYPE}].identity"])
+_IDENTITY = f"mpid (External ID MPID) or {_CUSTOMER_ID} (External ID Customer ID), a number or a string; settings.external_id"
+_ATTRIBUTES = "events[].data.custom_attributes (string and number values)"
+_COMMERCE = "events[].data.product_action.products[], .promotion_action.promotions[] or .product_impressions[].products[]"
+_AT_ITS_TIME = "the stored events at the event's timestamp"
+_JOURNAL = "the simulator's journal of requests"
+
+
+def _reads(*mparticle: str, heap: str) -> Reads:
+    return Reads(mparticle, heap)
+
+
+READS: dict[str, Reads] = {
+    "MAP-CUSTOM-EVENT": _reads("events[].data.event_name", _ATTRIBUTES, heap=f"event (the name) and properties.<attribute name>, of {_AT_ITS_TIME}"),
+    "MAP-CUSTOM-EVENT-TYPE": _reads("events[].data.custom_event_type", heap=f"properties.event_type of {_AT_ITS_TIME}"),
+    "MAP-SCREEN-NAME": _reads("events[].data.screen_name", _ATTRIBUTES, heap=f"event (the name) and properties.<attribute name>, of {_AT_ITS_TIME}"),
+    "MAP-SCREEN-PROPERTY": _reads("events[].data.screen_name", heap=f"properties.screen_name of {_AT_ITS_TIME}"),
+    "MAP-SESSION": _reads("events[].event_type session_start or session_end", heap=f"how many are {_AT_ITS_TIME} (any name)"),
+    "MAP-UNLISTED": _reads("events[].event_type (any type but the five forwarded)", heap=f"{_AT_ITS_TIME}; any stored event no mParticle event accounts for"),
+    "COMMERCE-FANOUT": _reads(_COMMERCE, heap=f"how many are {_AT_ITS_TIME}"),
+    "COMMERCE-NAMES": _reads(_COMMERCE, heap=f"event (the names) of {_AT_ITS_TIME}"),
+    "COMMERCE-ONE-REQUEST": _reads(_COMMERCE, heap=f"the request each of {_AT_ITS_TIME} came in (bulk track events[])"),
+    "COMMERCE-MAIN-CONTENT": _reads(
+        "events[].data.product_action.products[].id (or promotions[].id)", "events[].data.product_action.action", _ATTRIBUTES,
+        heap="the main event's property values, under any names; the attributes by name",
+    ),
+    "COMMERCE-ITEM-CONTENT": _reads(
+        f"{_COMMERCE}: each field and .custom_attributes", heap="each Item's property values, under any names; custom attributes by name"
+    ),
+    "EVENT-TIMESTAMP": _reads("events[].data.timestamp_unixtime_ms (a number or a string of digits)", heap="timestamp (ISO 8601 or epoch milliseconds) of the stored events"),
+    "EVENT-SESSION-ID": _reads(
+        "events[].data.session_id (a number or a string)", heap=f"session_id, the track event's own field, of {_AT_ITS_TIME} (properties.session_id does not count)"
+    ),
+    "EVENT-IDENTITY": _reads(_IDENTITY, heap=f"identity of {_AT_ITS_TIME}, and of every other stored event"),
+    "USER-ATTRIBUTES": _reads(
+        "user_attributes (string and number values)", _IDENTITY, "settings.forward_user_attributes",
+        heap="add_user_properties requests (single or users[]): identity and properties",
+    ),
+    "TRUNCATE-1024": _reads(
+        f"{_ATTRIBUTES}, items' custom_attributes and user_attributes: names or values over 1023 characters",
+        heap="property names and values, on the stored events and users",
+    ),
+    "TRUNCATE-EVENT-NAME": _reads("events[].data.event_name or screen_name over 1024 characters", heap=f"event (the name) of {_AT_ITS_TIME}"),
+    "PLATFORMS": _reads(
+        "device_info.platform (any case; spaces, _ and - ignored; absent: a data feed)", _IDENTITY, heap=f"whether there are {_AT_ITS_TIME}, and stored users"
+    ),
+    "WEB-SERVER-SIDE": _reads("device_info.platform", "settings.forward_web_requests_server_side", heap=f"whether there are {_AT_ITS_TIME}, and stored users"),
+    "LIMIT-TRACK": _reads(heap=f"{_JOURNAL}: single track requests, and 429s the simulator answered with limit.track"),
+    "LIMIT-USER-PROPERTIES": _reads(heap=f"{_JOURNAL}: add_user_properties requests, and 429s with limit.user_properties"),
+    "LIMIT-BULK-IDENTITY": _reads(heap=f"{_JOURNAL}: bulk track requests, and 429s with limit.bulk_identity"),
+    "LIMIT-BULK-APP": _reads(heap=f"{_JOURNAL}: bulk track requests, and 429s with limit.bulk_app"),
+    "RETRY-AFTER": _reads(heap=f"{_JOURNAL}: each 429's Retry-After, and when the same events came again"),
+    "DELIVER-ALL": _reads("events[] that the seed forwards", "user_attributes", heap=f"how many are {_AT_ITS_TIME}; accepted add_user_properties requests"),
+    "EXACTLY-ONCE": _reads("events[]", heap="the stored events: name, timestamp, identity and properties, each stored once"),
+    "NO-RETRY-400": _reads(heap=f"{_JOURNAL}: requests after a 400 that carry the same events"),
+    "CONV-SESSION-NAMES": _reads("events[].event_type session_start or session_end", heap=f"event (the name) of {_AT_ITS_TIME}"),
+    "CONV-SCREEN-FALLBACK": _reads("events[].data.event_name of a screen view without screen_name", heap=f"event and properties.screen_name of {_AT_ITS_TIME}"),
+    "CONV-CUSTOM-TYPE-DEFAULT": _reads("events[].data.custom_event_type (absent)", heap=f"properties.event_type of {_AT_ITS_TIME}"),
+    "CONV-VALUES": _reads("events[].data.custom_attributes: booleans, lists and nulls", heap=f"properties.<attribute name> of {_AT_ITS_TIME}"),
+    "CONV-SESSION-UUID": _reads("events[].data.session_uuid (without session_id)", heap=f"session_id, the track event's own field, of {_AT_ITS_TIME}"),
+    "CONV-COMMERCE-ORDER": _reads(_COMMERCE, heap=f"the order of {_AT_ITS_TIME}"),
+    "CONV-COMMERCE-SPLIT": _reads(_COMMERCE, heap=f"the requests {_AT_ITS_TIME} came in, and their sizes"),
+    "CONV-COMMERCE-PROPERTIES": _reads(_COMMERCE, heap="properties product_action, product_ids, product_id (or promotion_*) of the main event and Items"),
+    "CONV-TIMESTAMP-FALLBACK": _reads("timestamp_unixtime_ms of the batch, for events without their own", heap="how many stored events are at the batch's timestamp"),
+    "CONV-IDEMPOTENCY": _reads("events[]", heap=f"{_JOURNAL}: idempotency_key of every event sent"),
+    "CONV-USER-ID-RENAME": _reads("user_attributes.id (any casing)", "settings.forward_user_attributes", heap="accepted add_user_properties properties"),
+}
+
+CATALOGUE = tuple(dataclasses.replace(rule, reads=READS[rule.id]) for rule in CATALOGUE)
 RULES: dict[str, Rule] = {rule.id: rule for rule in CATALOGUE}
 
 

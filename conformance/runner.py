@@ -2,25 +2,31 @@
 
 For each fixture: reset the simulator, put its clock at `EPOCH` in virtual time (or scaled, for a
 program that sleeps for real), add the fixture's faults, hand the batches to the forwarder, then
-read the simulator's events, users and journal once and run the fixture's rules on them.
+read the simulator's events, users and journal once and run the fixture's rules on them. Then the
+causes (conformance/causes.py) and the inputs every finding points to are worked out while the
+context is at hand, and with `artifacts_dir` the batches, the forwarder's output per batch and the
+simulator's journal are kept for the fixture (conformance/artifacts.py).
 """
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from conformance.artifacts import write_artifacts
+from conformance.causes import find_causes, input_views, reported
 from conformance.checks import judge
-from conformance.context import build_context
+from conformance.context import Context, build_context
 from conformance.fixtures import FIXTURES_DIR, Fixture, load_fixtures
 from conformance.forwarders import ForwarderUnderTest, Target
-from conformance.golden import compare_golden
+from conformance.golden import compare_golden, update_command
 from conformance.observed import Observation, parse_instant
-from conformance.results import BatchDelivery, CheckResult, FixtureOutcome, RuleResult, rule_results
-from conformance.rules import Kind, Rule, select_rules
+from conformance.results import BatchDelivery, Cause, CheckResult, FixtureOutcome, RuleResult, rule_results
+from conformance.rules import CATALOGUE, Kind, Rule, select_rules
 from conformance.warnings import RequestWarningFinding, warnings_in
 from heap_facts.limits import limits_table
 from heap_mock.server import HeapMockServer
@@ -82,6 +88,18 @@ class Report:
     def warnings(self) -> tuple[RequestWarningFinding, ...]:
         return tuple(warning for outcome in self.outcomes for warning in outcome.warnings)
 
+    @functools.cached_property
+    def causes(self) -> tuple[Cause, ...]:
+        """The causes behind failing rules, each once with the rules it fails (none when every rule passes)."""
+        return reported(self.rules, self.outcomes)
+
+    def cause_of(self, fixture_id: str, finding: Any) -> tuple[int, Cause] | None:
+        """The cause (numbered from 1, as the reports print them) a finding is part of, if any."""
+        return next(((number, cause) for number, cause in enumerate(self.causes, 1) if cause.explains(fixture_id, finding)), None)
+
+    def outcome(self, fixture_id: str) -> FixtureOutcome | None:
+        return next((outcome for outcome in self.outcomes if outcome.fixture_id == fixture_id), None)
+
     @property
     def passed(self) -> bool:
         rules_ok = all(result.status != "fail" for result in self.rules)
@@ -97,11 +115,14 @@ class ConformanceRunner:
         fixtures_dir: Path | list[Path] = FIXTURES_DIR,
         golden_dir: Path | None = None,
         update_golden: bool = False,
+        artifacts_dir: Path | None = None,
     ) -> None:
-        """`golden_dir` None: each fixture's golden file sits in `golden/` beside it (bundled ones always have one)."""
+        """`golden_dir` None: each fixture's golden file sits in `golden/` beside it (bundled ones always have one).
+        `artifacts_dir`: keep each fixture's batches, forwarder output and journal there, for a CI job to upload."""
         self.link = link
         self.fixtures_dir, self.golden_dir = fixtures_dir, golden_dir
         self.update_golden = update_golden
+        self.artifacts_dir = artifacts_dir
 
     def run(
         self,
@@ -111,15 +132,17 @@ class ConformanceRunner:
         *,
         kind: Kind | None = None,
         conventions: bool | None = None,
+        fixtures: list[Fixture] | None = None,
     ) -> Report:
         """Every fixture that exercises a selected rule, then one result per selected rule.
 
         `conventions` says whether our conventions count towards the verdict; by default they do
-        for our own forwarder only (see `judges_conventions`).
+        for our own forwarder only (see `judges_conventions`). `fixtures`: already loaded (and so
+        checked) ones, instead of loading them here.
         """
         started = time.perf_counter()
         rules = select_rules(rule_ids, kind)
-        fixtures = selected_fixtures(self.load(fixture_ids), rules)
+        fixtures = selected_fixtures(fixtures if fixtures is not None else self.load(fixture_ids), rules)
         self.link.check_setup()
         outcomes = [self.run_fixture(fixture, forwarder, rules) for fixture in fixtures]
         judged = judges_conventions(forwarder, conventions)
@@ -135,14 +158,22 @@ class ConformanceRunner:
         deliveries = self._deliver(fixture, forwarder, scale)
         simulated_s = self.link.now() - parse_instant(EPOCH)
         observed = Observation.read(self.link.client, scale)
-        checks = self._judge(fixture, observed, rules)
+        if self.artifacts_dir is not None:
+            write_artifacts(self.artifacts_dir / fixture.id, fixture, deliveries, self.link.client.requests())
+        ctx = build_context(fixture, observed)
+        checks = self._judge(fixture, ctx, rules)
+        causes = find_causes(ctx) if any(not check.passed for check in checks) else ()
         golden = None
         golden_dir = self.golden_dir or fixture.golden_dir
         if forwarder.is_ours and fixture.golden and (self.update_golden or golden_dir.is_dir()):
-            golden = compare_golden(fixture.id, observed, update=self.update_golden, directory=golden_dir)
+            command = update_command(fixture.path.parent, bundled=fixture.path.parent == FIXTURES_DIR)
+            golden = compare_golden(fixture.id, observed, update=self.update_golden, directory=golden_dir, command=command)
         notes = _notes(fixture, deliveries, observed, self.link.client)
         warnings = warnings_in(fixture.id, observed.journal)
-        return FixtureOutcome(fixture.id, checks, tuple(deliveries), golden, time.perf_counter() - started, simulated_s, notes, warnings)
+        return FixtureOutcome(
+            fixture.id, checks, tuple(deliveries), golden, time.perf_counter() - started, simulated_s, notes, warnings,
+            causes, input_views(ctx, checks, causes),
+        )  # fmt: skip
 
     def _prepare(self, fixture: Fixture, scale: float) -> None:
         """Reset, set the clock, add the fixture's faults."""
@@ -172,10 +203,16 @@ class ConformanceRunner:
         return self.link.advance
 
     @staticmethod
-    def _judge(fixture: Fixture, observed: Observation, rules: Iterable[Rule] | None) -> tuple[CheckResult, ...]:
+    def _judge(fixture: Fixture, ctx: Context, rules: Iterable[Rule] | None) -> tuple[CheckResult, ...]:
+        """The fixture's rules (or those of `rules` it is judged on) on its context.
+
+        A fixture whose rules are derived is judged on every rule, and keeps those its batches gave
+        something to judge: the checks themselves decide which rules apply to it.
+        """
         wanted = {rule.id for rule in rules} if rules is not None else None
-        ctx = build_context(fixture, observed)
-        return tuple(judge(rule_id, ctx).result() for rule_id in fixture.rules if wanted is None or rule_id in wanted)
+        judged = [rule.id for rule in CATALOGUE if fixture.judges(rule.id) and (wanted is None or rule.id in wanted)]
+        results = [judge(rule_id, ctx).result() for rule_id in judged]
+        return tuple(result for result in results if result.exercised or not fixture.derived_rules)
 
 
 def judges_conventions(forwarder: ForwarderUnderTest, asked: bool | None) -> bool:
@@ -185,8 +222,7 @@ def judges_conventions(forwarder: ForwarderUnderTest, asked: bool | None) -> boo
 
 def selected_fixtures(fixtures: list[Fixture], rules: tuple[Rule, ...]) -> list[Fixture]:
     """The fixtures that exercise at least one of `rules`."""
-    wanted = {rule.id for rule in rules}
-    return [fixture for fixture in fixtures if wanted & set(fixture.rules)]
+    return [fixture for fixture in fixtures if any(fixture.judges(rule.id) for rule in rules)]
 
 
 def _notes(fixture: Fixture, deliveries: list[BatchDelivery], observed: Observation, client: MockClient) -> tuple[str, ...]:

@@ -17,9 +17,9 @@ from forwarder import sections
 from forwarder.model import BatchRejected, SkipCause
 from forwarder.settings import Settings
 from forwarder.values import MAX_IDENTITY, id_text
+from heap_facts.names import CUSTOMER_ID_KEYS  # the documented key and the Python SDK's (S6)
 from heap_facts.platforms import is_supported_platform, is_web
-# The user_identities keys that mean the customer ID: the documented one and the Python SDK's (S6).
-CUSTOMER_ID_KEYS = ("customer_id", "customerid")
+
 # orjson writes no deeper than this, and the stdlib writer would run out of Python's stack not far
 # beyond; mParticle batches nest about eight levels. Our limit, not mParticle's.
 MAX_NESTING = 254

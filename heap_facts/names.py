@@ -25,6 +25,13 @@ PROMOTION_EVENT = "Promotion Event"
 ITEM_EVENT = "Item"
 MAIN_EVENT_NAMES = {"product_action": PRODUCT_ACTION_EVENT, "impression": IMPRESSION_EVENT, "promotion": PROMOTION_EVENT}
 
+# The Customer ID in a batch's `user_identities`: in the object form, the Events API's key (S1, S2)
+# and `customerid`, the key mParticle's Python SDK sends (S6: `mparticle/models/user_identities.py`,
+# whose attribute_map serialises `customerid` as `customerid`); in the outbound array form, the
+# entry whose identity_type is `customer_id` (S1).
+CUSTOMER_ID_KEYS = ("customer_id", "customerid")
+CUSTOMER_ID_TYPE = "customer_id"
+
 # D-aup, D-baup: a user property may not be named `id`, in any casing.
 RESERVED_USER_PROPERTY = "id"
 

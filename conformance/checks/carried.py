@@ -13,7 +13,7 @@ from conformance.observed import ReceivedEvent, iso_ms
 from conformance.oracle import LONGEST_WHOLE, SourceBatch, SourceEvent
 from heap_facts.lengths import ACCEPTED_CUTS
 from heap_facts.platforms import is_web
-from conformance.results import Verdict
+from conformance.results import Subject, Verdict
 
 USER_PROPERTIES_PATH = "/api/add_user_properties"
 
@@ -30,9 +30,9 @@ def check_timestamp(ctx: Context, v: Verdict) -> None:
         if ctx.received(source) and not misplaced:
             v.ok()
         elif misplaced:
-            v.fail(source.label, f"timestamp {iso_ms(source.timestamp_ms)}", f"timestamp {misplaced[0].timestamp}", [e.summary() for e in misplaced[:3]])
+            v.fail(source.subject, f"timestamp {iso_ms(source.timestamp_ms)}", f"timestamp {misplaced[0].timestamp}", [e.summary() for e in misplaced[:3]])
         else:
-            v.fail(source.label, f"a Heap event with timestamp {iso_ms(source.timestamp_ms)}", "none", ctx.evidence(source, name))
+            v.fail(source.subject, f"a Heap event with timestamp {iso_ms(source.timestamp_ms)}", "none", ctx.evidence(source, name))
 
 
 def check_session_id(ctx: Context, v: Verdict) -> None:
@@ -43,11 +43,18 @@ def check_session_id(ctx: Context, v: Verdict) -> None:
         wrong = [event for event in got if event.session_id != source.session_id]
         v.expect(
             bool(got) and not wrong,
-            source.label,
-            f"session_id {source.session_id!r} on each of its Heap events",
-            f"session_id {[event.session_id for event in wrong[:3]]!r}" if got else "no Heap event",
+            source.subject,
+            f"session_id {source.session_id!r} on each of its Heap events (the track event's own session_id field)",
+            _session_ids(wrong) if got else "no Heap event",
             [event.summary() for event in wrong[:3]] or ctx.evidence(source),
         )
+
+
+def _session_ids(wrong: list[ReceivedEvent]) -> str:
+    """The session_id fields received, and a session_id among the properties, which Heap keeps as a mere property."""
+    text = f"session_id field {[event.session_id for event in wrong[:3]]!r}"
+    in_properties = [event.properties["session_id"] for event in wrong[:3] if "session_id" in event.properties]
+    return text + (f"; properties.session_id {in_properties!r} is a property, not the event's session_id" if in_properties else "")
 
 
 def check_identity(ctx: Context, v: Verdict) -> None:
@@ -56,10 +63,10 @@ def check_identity(ctx: Context, v: Verdict) -> None:
         for source in batch.events:
             got = ctx.received(source)
             if batch.identity is None:
-                v.expect(not got, source.label, f"nothing sent: the batch has no {ctx.fixture.settings.external_id}", describe(got), [e.summary() for e in got[:3]])
+                v.expect(not got, source.subject, f"nothing sent: the batch has no {ctx.fixture.settings.external_id}", describe(got), [e.summary() for e in got[:3]])
             elif source.forwarded:
                 wrong = [event for event in got if event.identity != batch.identity]
-                v.expect(bool(got) and not wrong, source.label, f"identity {batch.identity!r}", _identities(got), ctx.evidence(source))
+                v.expect(bool(got) and not wrong, source.subject, f"identity {batch.identity!r}", _identities(got), ctx.evidence(source))
     for event in ctx.strays:
         v.expect(event.identity in known, f"stored event {event.request_id}", f"an identity of a forwarded batch {sorted(map(str, known))[:3]}", repr(event.identity))
 
@@ -79,7 +86,7 @@ def check_user_attributes(ctx: Context, v: Verdict) -> None:
     for batch in forwarded_batches_with_attributes(ctx):
         v.expect(
             any(not property_mismatches(properties, batch.user_attributes) for properties in accepted_user_updates(ctx, batch.identity)),
-            f"batch {batch.index} user attributes (identity {batch.identity!r})",
+            batch.about(f"user attributes (identity {batch.identity!r})"),
             f"one accepted add_user_properties request with every user attribute {sorted(batch.user_attributes)[:5]}",
             _closest_update(ctx, batch),
             _user_requests(ctx, batch.identity),
@@ -141,16 +148,16 @@ def _source_long_pairs(source: SourceEvent) -> dict[str, Any]:
 def check_truncate(ctx: Context, v: Verdict) -> None:
     for source in ctx.sources():
         for key, value in _source_long_pairs(source).items():
-            _expect_cut(v, ctx, source.label, [e.properties for e in ctx.received(source)], key, value, _sent_whole(ctx, key, value))
+            _expect_cut(v, ctx, source.subject, [e.properties for e in ctx.received(source)], key, value, _sent_whole(ctx, key, value))
     if ctx.fixture.settings.forward_user_attributes:
         for batch in ctx.batches:
             if batch.skip_reason is None:
                 stored = ctx.observed.users.get((ctx.app_id, str(batch.identity)), {})
                 for key, value in long_pairs(batch.batch.get("user_attributes")).items():
-                    _expect_cut(v, ctx, f"batch {batch.index} user attributes", [stored], key, value, _sent_whole(ctx, key, value))
+                    _expect_cut(v, ctx, batch.about("user attributes"), [stored], key, value, _sent_whole(ctx, key, value))
 
 
-def _expect_cut(v: Verdict, ctx: Context, subject: str, stored: list[dict[str, Any]], key: str, value: Any, evidence: list[str]) -> None:
+def _expect_cut(v: Verdict, ctx: Context, subject: Subject, stored: list[dict[str, Any]], key: str, value: Any, evidence: list[str]) -> None:
     found = [props[name] for props in stored if (name := find_key(props, key)) is not None]
     holds = bool(found) and all(same_value(item, value) for item in found)
     if holds:
@@ -180,7 +187,7 @@ def check_truncate_event_name(ctx: Context, v: Verdict) -> None:
         names = [event.name for event in got]
         v.expect(
             len(got) == 1 and bears_name(names[0], name),
-            source.label,
+            source.subject,
             f"1 Heap event named with the first {' or '.join(map(str, ACCEPTED_CUTS))} of the name's {len(name)} characters",
             f"names of {[len(n) for n in names]} characters" if got else "no Heap event",
             _sent_whole(ctx, name, None) or ctx.evidence(source),
@@ -197,12 +204,12 @@ def _expect_batch(v: Verdict, ctx: Context, batch: SourceBatch, forwarded: bool,
             continue
         got = ctx.received(source)
         if forwarded:
-            v.expect(bool(got), source.label, f"Heap event(s) at {at(source)} ({why})", describe(got), ctx.evidence(source))
+            v.expect(bool(got), source.subject, f"Heap event(s) at {at(source)} ({why})", describe(got), ctx.evidence(source))
         else:
-            v.expect(not got, source.label, f"no Heap event ({why})", describe(got), [e.summary() for e in got[:3]])
+            v.expect(not got, source.subject, f"no Heap event ({why})", describe(got), [e.summary() for e in got[:3]])
     if not forwarded and batch.identity is not None:
         user = ctx.observed.users.get((ctx.app_id, batch.identity))
-        v.expect(user is None, f"batch {batch.index} user attributes", f"no user properties ({why})", repr(user))
+        v.expect(user is None, batch.about("user attributes"), f"no user properties ({why})", repr(user))
 
 
 def check_platforms(ctx: Context, v: Verdict) -> None:

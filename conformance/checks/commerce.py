@@ -40,7 +40,7 @@ def check_fanout(ctx: Context, v: Verdict) -> None:
         wanted = {mains + len(shape.items) for mains in shape.main_counts}
         v.expect(
             len(got) in wanted,
-            source.label,
+            source.subject,
             f"{_or(sorted(wanted))} Heap events at {at(source)}: {_mains(shape)} + {len(shape.items)} sub-event(s), one per "
             f"{'promotion' if shape.kind == 'promotion' else 'product'}",
             describe(got),
@@ -55,7 +55,7 @@ def check_names(ctx: Context, v: Verdict) -> None:
         items = sum(1 for event in got if event.name == ITEM_EVENT_NAME)
         v.expect(
             mains in shape.main_counts and items == len(shape.items) and len(got) == mains + items,
-            source.label,
+            source.subject,
             f"{_or(sorted(shape.main_counts))}× {shape.main_name!r} and {len(shape.items)}× {ITEM_EVENT_NAME!r}",
             describe(got),
             ctx.evidence(source, shape.main_name),
@@ -71,7 +71,7 @@ def check_one_request(ctx: Context, v: Verdict) -> None:
         endpoints = sorted({event.endpoint for event in got})
         v.expect(
             len(got) > 0 and len(requests) == 1 and endpoints == ["bulk_track"],
-            source.label,
+            source.subject,
             "the main event and all sub-events in 1 bulk track request",
             f"{len(got)} event(s) in {len(requests)} request(s) {requests[:6]} via {endpoints}" if got else "no Heap event",
             [entry.summary() for entry in ctx.requests_carrying(source)][:4] or ctx.near_events(shape.main_name),
@@ -100,12 +100,12 @@ def check_main_content(ctx: Context, v: Verdict) -> None:
         got = ctx.received(source)
         mains = main_events(got, shape)
         if not mains:
-            v.fail(source.label, f"{_mains(shape)} ({shape.main_name!r}) to inspect", describe(got), ctx.evidence(source, shape.main_name))
+            v.fail(source.subject, f"{_mains(shape)} ({shape.main_name!r}) to inspect", describe(got), ctx.evidence(source, shape.main_name))
             continue
         problems = _main_problems(mains, source, shape)
         v.expect(
             not problems,
-            source.label,
+            source.subject,
             "main event(s) holding every item ID between them, the action type and the event attributes",
             "; ".join(problems[:5]),
             [main.summary() for main in mains[:3]],
@@ -138,7 +138,7 @@ def check_item_content(ctx: Context, v: Verdict) -> None:
 
 
 def _check_item(v: Verdict, source: SourceEvent, position: int, item: dict[str, Any], events: list[ReceivedEvent]) -> None:
-    subject = f"{source.label}, item {position} (id {item.get('id')!r})"
+    subject = source.about(f"item {position} (id {item.get('id')!r})")
     if item.get("id") in (None, ""):
         return
     matches = [event for event in events if has_value(event.properties, str(item["id"]))]

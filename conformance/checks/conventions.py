@@ -30,21 +30,21 @@ def check_screen_fallback(ctx: Context, v: Verdict) -> None:
         event = one_named(v, ctx, source, f"{SCREEN_VIEW_PREFIX}{fallback}")
         if event is not None:
             held = event.properties.get("screen_name")
-            v.expect(same_value(held, fallback), source.label, f"properties.screen_name = {fallback!r}", f"{held!r}", [event.summary()])
+            v.expect(same_value(held, fallback), source.subject, f"properties.screen_name = {fallback!r}", f"{held!r}", [event.summary()])
 
 
 def check_commerce_order(ctx: Context, v: Verdict) -> None:
     for source, shape in commerce_sources(ctx):
         got = ctx.received(source)
         if len(got) != 1 + len(shape.items):
-            v.fail(source.label, f"1 + {len(shape.items)} Heap events to order", describe(got), ctx.evidence(source))
+            v.fail(source.subject, f"1 + {len(shape.items)} Heap events to order", describe(got), ctx.evidence(source))
             continue
         misplaced = [
             position for position, item in enumerate(shape.items) if item.get("id") and not has_value(got[position + 1].properties, str(item["id"]))
         ]
         v.expect(
             got[0].name == shape.main_name and not misplaced,
-            source.label,
+            source.subject,
             f"{shape.main_name!r} first, then the Items in product order",
             f"first {got[0].name!r}; items out of order at positions {misplaced[:5]}",
             [event.summary() for event in got[:3]],
@@ -62,7 +62,7 @@ def check_commerce_split(ctx: Context, v: Verdict) -> None:
             per_request[event.request_id] += 1
         sizes = list(per_request.values())
         wanted = [MAX_BULK] * (total // MAX_BULK) + ([total % MAX_BULK] if total % MAX_BULK else [])
-        v.expect(sizes == wanted, source.label, f"{total} events in bulk requests of {wanted}", f"requests of {sizes}", ctx.evidence(source))
+        v.expect(sizes == wanted, source.subject, f"{total} events in bulk requests of {wanted}", f"requests of {sizes}", ctx.evidence(source))
 
 
 def check_timestamp_fallback(ctx: Context, v: Verdict) -> None:
@@ -71,7 +71,7 @@ def check_timestamp_fallback(ctx: Context, v: Verdict) -> None:
             continue
         got = ctx.received(source)
         low, high = source.expected_range
-        v.expect(low <= len(got) <= high, source.label, f"{source.expected_text} Heap event(s) at the batch's time {at(source)}", describe(got), ctx.near_events(None, among=ctx.strays))
+        v.expect(low <= len(got) <= high, source.subject, f"{source.expected_text} Heap event(s) at the batch's time {at(source)}", describe(got), ctx.near_events(None, among=ctx.strays))
 
 
 def check_idempotency(ctx: Context, v: Verdict) -> None:
@@ -91,7 +91,7 @@ def check_idempotency(ctx: Context, v: Verdict) -> None:
         got = ctx.received(source)
         if ctx.fixture.deliveries > 1 and got:
             low, high = source.expected_range
-            v.expect(low <= len(got) <= high, source.label, f"{source.expected_text} event(s) after {ctx.fixture.deliveries} deliveries", describe(got))
+            v.expect(low <= len(got) <= high, source.subject, f"{source.expected_text} event(s) after {ctx.fixture.deliveries} deliveries", describe(got))
 
 
 def check_custom_type_default(ctx: Context, v: Verdict) -> None:
@@ -100,7 +100,7 @@ def check_custom_type_default(ctx: Context, v: Verdict) -> None:
             continue
         got = ctx.received(source)
         values = [event.properties.get("event_type") for event in got]
-        v.expect(bool(got) and values == ["other"] * len(got), source.label, "properties.event_type = 'other'", f"{values!r}", ctx.evidence(source))
+        v.expect(bool(got) and values == ["other"] * len(got), source.subject, "properties.event_type = 'other'", f"{values!r}", ctx.evidence(source))
 
 
 def converted(value: object) -> object:
@@ -123,7 +123,7 @@ def check_values(ctx: Context, v: Verdict) -> None:
                 held = "(absent)" if found is None else event.properties[found]
                 v.expect(
                     held == "(absent)" if wanted is None else same_value(held, wanted),
-                    f"{source.label}, attribute {key!r} = {value!r}",
+                    source.about(f"attribute {key!r} = {value!r}"),
                     "dropped" if wanted is None else f"{wanted!r}",
                     f"{held!r}",
                     [event.summary()],
@@ -137,7 +137,7 @@ def check_session_uuid(ctx: Context, v: Verdict) -> None:
             continue
         got = ctx.received(source)
         held = [event.session_id for event in got]
-        v.expect(bool(got) and held == [str(uuid)] * len(got), source.label, f"session_id {uuid!r}", f"{held!r}", ctx.evidence(source))
+        v.expect(bool(got) and held == [str(uuid)] * len(got), source.subject, f"session_id {uuid!r}", f"{held!r}", ctx.evidence(source))
 
 
 PROPERTY_NAMES = {
@@ -159,7 +159,7 @@ def check_commerce_properties(ctx: Context, v: Verdict) -> None:
         item_ids = [str(event.properties.get(item_name)) for event in got[1:]]
         if item_ids != list(shape.item_ids):
             problems.append(f"Item {item_name}s {item_ids[:4]} (expected {list(shape.item_ids)[:4]})")
-        v.expect(bool(got) and not problems, source.label, f"{sorted(wanted)} on the main event, {item_name} on each Item", "; ".join(problems) or "no Heap event", [e.summary() for e in got[:2]])
+        v.expect(bool(got) and not problems, source.subject, f"{sorted(wanted)} on the main event, {item_name} on each Item", "; ".join(problems) or "no Heap event", [e.summary() for e in got[:2]])
 
 
 def check_user_id_rename(ctx: Context, v: Verdict) -> None:
@@ -173,7 +173,7 @@ def check_user_id_rename(ctx: Context, v: Verdict) -> None:
             renamed = f"mparticle_{key}"
             v.expect(
                 any(same_value(update.get(renamed), attributes[key]) and key not in update for update in updates),
-                f"batch {batch.index} user attribute {key!r}",
+                batch.about(f"user attribute {key!r}"),
                 f"sent as {renamed!r}",
                 f"updates {[sorted(update) for update in updates][:2]}",
             )

@@ -99,7 +99,7 @@ def check_deliver_all(ctx: Context, v: Verdict) -> None:
         got = ctx.received(source)
         v.expect(
             len(got) >= source.expected_count,
-            source.label,
+            source.subject,
             f"{source.expected_text} Heap event(s) stored in the end",
             describe(got),
             [entry.summary() + (f" ({entry.message.splitlines()[0][:100]})" if entry.message else "") for entry in ctx.requests_carrying(source)][-3:],
@@ -110,7 +110,7 @@ def check_deliver_all(ctx: Context, v: Verdict) -> None:
                 updates = accepted_user_updates(ctx, batch.identity)
                 v.expect(
                     any(all(find_key(update, name) is not None for name in batch.user_attributes) for update in updates),
-                    f"batch {batch.index} user attributes",
+                    batch.about("user attributes"),
                     "accepted by Heap in the end",
                     f"{len(updates)} accepted update(s) for identity {batch.identity!r}, none with all of {sorted(batch.user_attributes)[:4]}",
                 )
@@ -120,7 +120,7 @@ def check_exactly_once(ctx: Context, v: Verdict) -> None:
     for source in ctx.sources():
         got = ctx.received(source)
         if got:
-            v.expect(len(got) <= source.expected_range[1], source.label, f"at most {source.expected_range[1]} Heap event(s)", describe(got), _duplicates(got))
+            v.expect(len(got) <= source.expected_range[1], source.subject, f"at most {source.expected_range[1]} Heap event(s)", describe(got), _duplicates(got))
     counts = Counter(_content(event.name, event.timestamp, event.identity, event.properties) for event in ctx.observed.events)
     for content, count in counts.items():
         if count > 1:

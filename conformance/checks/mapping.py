@@ -32,14 +32,14 @@ def one_named(v: Verdict, ctx: Context, source: SourceEvent, name: str) -> Recei
     if len(got) == 1 and bears_name(got[0].name, name):
         v.ok()
         return got[0]
-    v.fail(source.label, f"exactly 1 Heap event named {name[:120]!r} at {at(source)}", describe(got), ctx.evidence(source, name))
+    v.fail(source.subject, f"exactly 1 Heap event named {name[:120]!r} at {at(source)}", describe(got), ctx.evidence(source, name))
     return None
 
 
 def carries_attributes(v: Verdict, source: SourceEvent, event: ReceivedEvent) -> None:
     """Expect every custom attribute of the source among the event's properties."""
     problems = property_mismatches(event.properties, source.attributes())
-    v.expect(not problems, source.label, "every custom attribute as a property", "; ".join(problems[:5]), [event.summary()])
+    v.expect(not problems, source.subject, "every custom attribute as a property", "; ".join(problems[:5]), [event.summary()])
 
 
 def check_custom_event(ctx: Context, v: Verdict) -> None:
@@ -66,7 +66,7 @@ def expect_property(ctx: Context, v: Verdict, source: SourceEvent, name: str, wa
     values = [event.properties.get(name) for event in got]
     v.expect(
         bool(got) and all(same_value(value, wanted) for value in values),
-        source.label,
+        source.subject,
         f"properties.{name} = {str(wanted)[:80]!r}",
         f"{name} = {[str(value)[:80] for value in values]!r}" if got else "no Heap event",
         ctx.evidence(source) if not got else [event.summary() for event in got[:3]],
@@ -92,7 +92,7 @@ def check_screen_property(ctx: Context, v: Verdict) -> None:
 def check_session(ctx: Context, v: Verdict) -> None:
     for source in ctx.sources("session_start", "session_end"):
         got = ctx.received(source)
-        v.expect(len(got) == 1, source.label, f"exactly 1 Heap event at {at(source)}", describe(got), ctx.evidence(source))
+        v.expect(len(got) == 1, source.subject, f"exactly 1 Heap event at {at(source)}", describe(got), ctx.evidence(source))
 
 
 def check_unlisted(ctx: Context, v: Verdict) -> None:
@@ -100,7 +100,7 @@ def check_unlisted(ctx: Context, v: Verdict) -> None:
         if source.supported:
             continue
         got = ctx.received(source)
-        v.expect(not got, source.label, f"no Heap event ({source.event_type} is not a forwarded type)", describe(got), [e.summary() for e in got[:3]])
+        v.expect(not got, source.subject, f"no Heap event ({source.event_type} is not a forwarded type)", describe(got), [e.summary() for e in got[:3]])
     named = {name for source in ctx.sources(forwarded=None) if (name := documented_name(source))}
     unaccounted = [event for event in ctx.strays if not any(bears_name(event.name, name) for name in named)]  # a stray bearing a source's name has a wrong timestamp
     v.ok(len(ctx.observed.events) - len(unaccounted))

@@ -231,7 +231,7 @@ def lineage_page() -> Response:
 
 @own.get("/static/<name>")
 def static_file(name: str) -> Response:
-    """The page's own files, and the look it shares with the simulator's console (heap_facts/look)."""
+    """The page's own files, and the look it shares with the simulator's console (heap_facts/static)."""
     return _page_headers(send_from_directory(LOOK_DIR if name in SHARED_FILES else STATIC_DIR, name, max_age=0))
 
 

@@ -7,6 +7,20 @@ batch, so it is always a complete, valid fixture. A session file holds at most
 `max_batches_per_file` batches; the next batch starts a new file. Only the current file's
 batches are held in memory. The directory is made absolute when the recorder is made (the front
 prints it), and stopping says which files that recording wrote.
+
+Which rules a recording exercises is not decided here. A recorded fixture says `"rules":
+"derived"`, and the conformance suite judges it on every rule its batches give something to
+judge: the suite's own checks decide, the same code that judges every fixture. Why not a list
+written here: this package may not import the suite (layers: forwarder imports only heap_facts),
+so a list here would be a second copy of the suite's knowledge, and it drifted (it named 9 rules
+when the recorded traffic exercised 16). Why not that logic in heap_facts: which rules apply is
+the judge's reading of a batch, not a fact about Heap; shared with the judged forwarder, a bug in
+it would hide itself.
+
+Recorded batches are kept exactly as the clients sent them, their spellings included (the Python
+SDK's `customerid`, an MPID as a string). The suite checks fixture batches against mParticle's
+Events API schema and lets through only what a fixture declares with its provenance, so a
+recording declares all of its batches: recorded from real traffic, with the time.
 """
 
 from __future__ import annotations
@@ -23,18 +37,7 @@ import orjson
 from forwarder.settings import Settings
 
 MAX_BATCHES_PER_FILE = 200
-# Rule IDs of the conformance catalogue (conformance/rules.py) each event type exercises; the suite
-# judges a fixture only on the rules it names. tests/front/test_recorder.py checks them against the catalogue.
-RULES_ALWAYS = ("EVENT-IDENTITY", "DELIVER-ALL", "EXACTLY-ONCE")
-RULES_BY_EVENT_TYPE = {
-    "custom_event": ("MAP-CUSTOM-EVENT",),
-    "screen_view": ("MAP-SCREEN-NAME",),
-    "session_start": ("MAP-SESSION",),
-    "session_end": ("MAP-SESSION",),
-    "commerce_event": ("COMMERCE-FANOUT", "COMMERCE-NAMES"),
-}
-RULE_UNLISTED = "MAP-UNLISTED"
-RULE_USER_ATTRIBUTES = "USER-ATTRIBUTES"
+DERIVED_RULES = "derived"  # the fixture schema's word for "judge every rule these batches exercise"
 # Fields the fixture schema types strictly; null means the same as absent to the mapping.
 _NULL_MEANS_ABSENT = ("mpid", "timestamp_unixtime_ms")
 
@@ -52,6 +55,7 @@ class Recorder:
         self._lock = threading.Lock()
         self._batches: list[dict[str, Any]] = []
         self._path: Path | None = None
+        self._started = ""  # when the current file's first batch arrived (UTC), for its provenance
         self.files_written: list[Path] = []
         self._session_files: list[Path] = []  # written since recording last started
         self._stopped_files: list[Path] = []  # what the last stop wrote
@@ -79,6 +83,7 @@ class Recorder:
                     if self._path is not None:
                         self._write()  # the full file, before the next one starts
                     self._batches, self._path = [], self._new_path()
+                    self._started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
                 self._batches.append(fixture_batch(batch))
             self._write()
 
@@ -106,14 +111,16 @@ class Recorder:
 
     def _write(self) -> None:
         assert self._path is not None
-        document = fixture_document(self._batches, self.settings)
+        document = fixture_document(self._batches, self.settings, self._started)
         temporary = self._path.with_suffix(".json.tmp")
         temporary.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
         os.replace(temporary, self._path)
 
 
-def fixture_document(batches: list[dict[str, Any]], settings: Settings) -> dict[str, Any]:
-    """A fixture holding `batches`, the settings in force and the rules its events exercise."""
+def fixture_document(batches: list[dict[str, Any]], settings: Settings, started: str = "") -> dict[str, Any]:
+    """A fixture holding `batches` as received, the settings in force, rules derived by the suite,
+    and its provenance: real traffic, spelled as the clients spelled it."""
+    since = f" from {started}" if started else ""
     return {
         "description": f"Recorded by heap-forward serve: {len(batches)} batch(es) of real SDK traffic.",
         "settings": {
@@ -122,20 +129,12 @@ def fixture_document(batches: list[dict[str, Any]], settings: Settings) -> dict[
             "forward_user_attributes": settings.forward_user_attributes,
             "forward_web_requests_server_side": settings.forward_web_requests_server_side,
         },
-        "rules": rules_for(batches, settings),
+        "rules": DERIVED_RULES,
+        "unusual_inputs": [
+            {"path": "$.batches", "provenance": f"recorded by heap-forward serve{since}: every batch as mParticle's clients sent it, in their own spellings"}
+        ],
         "batches": batches,
     }
-
-
-def rules_for(batches: list[dict[str, Any]], settings: Settings) -> list[str]:
-    rules: dict[str, None] = dict.fromkeys(RULES_ALWAYS)
-    for batch in batches:
-        for event in batch.get("events") or []:
-            for rule in RULES_BY_EVENT_TYPE.get(str(event.get("event_type")).lower(), (RULE_UNLISTED,)):
-                rules[rule] = None
-        if settings.forward_user_attributes and batch.get("user_attributes"):
-            rules[RULE_USER_ATTRIBUTES] = None
-    return list(rules)
 
 
 def fixture_batch(batch: Mapping[str, Any]) -> dict[str, Any]:

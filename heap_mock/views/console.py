@@ -34,7 +34,7 @@ def index() -> Response:
 
 def asset(name: str) -> Response:
     """A file of the console (script, style sheet) from heap_mock/static, or one of the look's
-    shared files (heap_facts/look: the style sheet and icon heap-forward serve's pages use too)."""
+    shared files (heap_facts/static: the style sheet and icon heap-forward serve's pages use too)."""
     return send_from_directory(LOOK_DIR if name in SHARED_FILES else STATIC_DIR, name, max_age=0)
 
 

@@ -188,6 +188,31 @@ def retries_400(batch: dict[str, Any], target: Target) -> bool:
     return ok
 
 
+def session_id_as_property(batch: dict[str, Any], target: Target) -> bool:
+    """Puts the session id among the properties instead of the track event's own session_id field."""
+    return deliver_all(target, [_session_in_properties(request) for request in _mapped(batch, target)])
+
+
+def _session_in_properties(request: HeapRequest) -> HeapRequest:
+    body = request.body
+    if "event" not in body or "session_id" not in body:
+        return request
+    moved = {key: value for key, value in body.items() if key != "session_id"}
+    return HeapRequest(request.path, {**moved, "properties": {**(body.get("properties") or {}), "session_id": body["session_id"]}})
+
+
+def properties_as_list(batch: dict[str, Any], target: Target) -> bool:
+    """Sends screen views with their properties as a list of pairs, which Heap refuses (400)."""
+    return deliver_all(target, [_listed(request) for request in _mapped(batch, target)])
+
+
+def _listed(request: HeapRequest) -> HeapRequest:
+    body = request.body
+    if not str(body.get("event", "")).startswith("Viewed: "):
+        return request
+    return HeapRequest(request.path, {**body, "properties": [[key, value] for key, value in (body.get("properties") or {}).items()]})
+
+
 # --- not broken: another team's choices where the seed is silent ------------------------------------
 
 OTHER_NAMES = {"product_ids": "skus", "promotion_ids": "promo_skus", "product_id": "sku", "promotion_id": "promo_sku", "product_action": "action"}

@@ -3,6 +3,7 @@ JUnit outputs, and argparse errors that exit 2 with a message, never a traceback
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -74,3 +75,22 @@ def test_a_failing_forwarder_exits_1_naming_the_rule_with_expected_received_and_
     failures = [case.get("name") for case in ET.parse(junit).getroot().iter("testcase") if case.find("failure") is not None]
     assert failures == ["MAP-SCREEN-NAME"]
 
+
+
+def test_help_gives_the_default_of_every_option_that_has_one() -> None:
+    from conformance.cli import build_parser
+
+    actions = [action for action in build_parser()._actions if action.option_strings and action.default not in (None, False, "==SUPPRESS==")]
+    assert {action.dest for action in actions} >= {"time_scale", "timeout"}
+    assert [action.dest for action in actions if "default" not in (action.help or "")] == []
+
+
+def test_the_readme_names_every_variable_a_program_is_given() -> None:
+    from conformance.fixtures import ForwarderSettings
+    from conformance.forwarders import Target, command_environment
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    paragraph = readme.split("**Any program** (`--forwarder-cmd`)", 1)[1].split("with the batch JSON on stdin and", 1)[1]
+    listed = re.split(r"in its\s+environment", paragraph, maxsplit=1)[0]
+    given = command_environment(Target("http://127.0.0.1:1", ForwarderSettings("1"), lambda: 0.0, lambda seconds: None))
+    assert [name for name in given if f"`{name}`" not in listed] == [], "the list of variables the README gives a program"

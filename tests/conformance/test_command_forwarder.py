@@ -9,6 +9,8 @@ import shlex
 import sys
 from pathlib import Path
 
+import pytest
+
 from conformance.forwarders import CommandForwarder
 from conformance.pytest_plugin import ConformanceHarness
 
@@ -27,9 +29,10 @@ def failed(outcome: object) -> set[str]:
 
 def test_a_program_that_paces_and_honours_retry_after_passes_throttle_scenarios(heap_conformance: ConformanceHarness) -> None:
     # How fast this runs in real time is a benchmark's question, not a unit test's: here, only that
-    # the scaled clock carried the windows (simulated_s) and every rule held.
+    # the scaled clock carried the windows (simulated_s) and every rule held. The second run names
+    # the program as a team's own pytest would: forwarder_cmd= with the time scale, as the CLI's options.
     burst = heap_conformance.run_fixture("burst_track", program())
-    throttled = heap_conformance.run_fixture("faults_429", program())
+    throttled = heap_conformance.assert_conforms("faults_429", forwarder_cmd=program().command, time_scale=120)
     assert not failed(burst) and not failed(throttled), (failed(burst), failed(throttled))
     assert burst.simulated_s >= 30, "45 track requests for one identity need a second 30 s window"
     assert throttled.simulated_s >= 20, "two Retry-After waits of at least 20 simulated seconds"
@@ -53,22 +56,32 @@ def test_the_program_gets_the_batch_on_stdin_and_the_settings_in_its_environment
         "json.dump({'env': {k: v for k, v in os.environ.items() if k.startswith('HEAP_')}, 'batch': json.load(sys.stdin)}, "
         f"open({str(out)!r}, 'w'))"
     )
-    heap_conformance.run_fixture("web_client_side", CommandForwarder(shlex.join([sys.executable, "-c", code]), time_scale=30))
+    heap_conformance.run_fixture("web_client_side", forwarder_cmd=shlex.join([sys.executable, "-c", code]), time_scale=45)
     seen = json.loads(out.read_text())
     env = seen["env"]
     assert env["HEAP_URL"].startswith("http://127.0.0.1:")
     assert (env["HEAP_APP_ID"], env["HEAP_EXTERNAL_ID"]) == ("3958016722", "mpid")
     assert (env["HEAP_FORWARD_USER_ATTRIBUTES"], env["HEAP_FORWARD_WEB_SERVER_SIDE"]) == ("true", "false")
-    assert env["HEAP_TIME_SCALE"] == "30"
+    assert env["HEAP_TIME_SCALE"] == "45", "forwarder_cmd= runs the program with the time scale asked for"
     assert seen["batch"]["mpid"] == "200002", "run once per batch, the last batch last"
 
 
 def test_a_program_that_exits_non_zero_is_reported(heap_conformance: ConformanceHarness) -> None:
-    outcome = heap_conformance.run_fixture("sessions", CommandForwarder(shlex.join([sys.executable, "-c", "import sys; sys.exit('cannot reach Heap')"])))
+    code = "import sys; print('reading the batch'); sys.exit('cannot reach Heap')"
+    outcome = heap_conformance.run_fixture("sessions", CommandForwarder(shlex.join([sys.executable, "-c", code])))
     assert not outcome.deliveries[0].ok
     assert "exit 1: cannot reach Heap" in outcome.deliveries[0].detail
+    delivery = outcome.deliveries[0]
+    assert (delivery.exit, delivery.stdout, delivery.stderr) == (1, "reading the batch\n", "cannot reach Heap\n"), "its output is kept for the report"
     assert any("reported a failure" in note for note in outcome.notes)
     assert "MAP-SESSION" in failed(outcome)
+
+
+def test_forwarder_cmd_is_refused_beside_a_forwarder_or_with_a_scale_below_1(heap_conformance: ConformanceHarness) -> None:
+    with pytest.raises(ValueError, match="forwarder= or forwarder_cmd=, not both"):
+        heap_conformance.run_fixture("sessions", "tests.conformance.broken:plain", forwarder_cmd="node forward.js")
+    with pytest.raises(ValueError, match="time_scale must be at least 1"):
+        heap_conformance.run_fixture("sessions", forwarder_cmd="node forward.js", time_scale=0.5)
 
 
 def test_heap_forward_itself_as_a_program_paces_to_the_fast_clock(heap_conformance: ConformanceHarness) -> None:

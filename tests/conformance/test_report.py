@@ -91,3 +91,15 @@ def test_the_committed_sample_report_lists_every_rule() -> None:
     assert sample.startswith("# Heap conformance report\n\nProduced by `heap-conformance ")
     assert [rule.id for rule in CATALOGUE if f"| `{rule.id}` |" not in sample] == []
     assert "## Failures" in sample and "## Fixtures" in sample
+
+
+def test_a_missing_golden_file_is_not_a_difference(tmp_path: Path) -> None:
+    observed = observation({"app_id": "1", "event": "X", "identity": "a"})
+    missing = compare_golden("f", observed, directory=tmp_path / "golden")
+    assert not missing.matched and missing.missing and missing.diff == ""
+    assert missing.problem == f"no golden file {tmp_path / 'golden' / 'f.json'}: write it with `heap-conformance --update-golden --fixtures {tmp_path}`"
+    compare_golden("f", observation({"app_id": "1", "event": "Y", "identity": "a"}), update=True, directory=tmp_path / "golden")
+    differs = compare_golden("f", observed, directory=tmp_path / "golden")
+    assert not differs.missing and differs.problem.startswith(f"our forwarder's requests differ from {tmp_path / 'golden' / 'f.json'}")
+    text = render_text(Report("ours", (), (FixtureOutcome("f", (), golden=missing),), 0.1))
+    assert f"[GOLDEN] f: no golden file {tmp_path / 'golden' / 'f.json'}" in text and "differ" not in text

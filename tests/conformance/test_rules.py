@@ -56,3 +56,38 @@ def test_rules_are_selected_by_kind() -> None:
     conventions = select_rules(None, Kind.CONVENTION)
     assert conventions and all(rule.id.startswith("CONV-") for rule in conventions)
     assert [rule.id for rule in select_rules(["MAP-SESSION", "CONV-SESSION-NAMES"], Kind.DOCUMENTED)] == ["MAP-SESSION"]
+
+
+@pytest.mark.parametrize("rule", CATALOGUE, ids=[rule.id for rule in CATALOGUE])
+def test_every_rule_says_what_it_reads(rule: object) -> None:
+    reads = rule.reads  # type: ignore[attr-defined]
+    assert reads.heap, "the Heap field it checks"
+    assert all(path and "  " not in path for path in reads.mparticle)
+
+
+def test_list_rules_says_what_each_rule_reads(capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.conformance.test_cli import run_cli
+
+    _, out, _ = run_cli(capsys, "--list-rules")
+    assert out.count("reads: mParticle ") == len(CATALOGUE)
+    assert "Heap session_id, the track event's own field, of the stored events at the event's timestamp (properties.session_id does not count)" in out
+
+
+def test_the_identity_spellings_a_rule_names_are_the_ones_the_oracle_reads() -> None:
+    """EVENT-IDENTITY names each Customer ID spelling; the oracle reads each, and no other."""
+    from conformance.fixtures import ForwarderSettings
+    from conformance.oracle import read_batch
+    from heap_facts.names import CUSTOMER_ID_KEYS
+
+    text = " ".join(RULES_BY_ID["EVENT-IDENTITY"].reads.mparticle)
+    settings = ForwarderSettings("1", "customer_id")
+    for key in CUSTOMER_ID_KEYS:
+        assert f"user_identities.{key}" in text
+        batch = read_batch(0, {"user_identities": {key: "c-9"}, "events": []}, settings)
+        assert (batch.identity, batch.identity_path) == ("c-9", f"user_identities.{key}")
+    assert read_batch(0, {"user_identities": {"customerId": "c-9"}, "events": []}, settings).identity is None
+    listed = read_batch(0, {"user_identities": [{"identity_type": "email", "identity": "e"}, {"identity_type": "customer_id", "identity": 7}], "events": []}, settings)
+    assert (listed.identity, listed.identity_path) == ("7", "user_identities[1].identity") and "user_identities[identity_type=customer_id].identity" in text
+
+
+RULES_BY_ID = {rule.id: rule for rule in CATALOGUE}

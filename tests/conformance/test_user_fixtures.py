@@ -87,3 +87,42 @@ def test_the_pytest_plugin_runs_own_fixtures(mine: Path, heap_conformance: Confo
     assert fixture_ids(mine) == ["checkout"]
     outcome = heap_conformance.use_fixtures(mine).assert_conforms("checkout")
     assert outcome.golden is None and len(outcome.checks) == 5
+
+
+def test_a_fixture_with_an_event_type_mparticle_lacks_stops_the_run_before_anything_runs(
+    mine: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    document = json.loads(readme_fixture())
+    document["batches"][0]["events"][1]["event_type"] = "commerce"  # a typo: its commerce checks would quietly find nothing
+    (mine / "checkout.json").write_text(json.dumps(document))
+    monkeypatch.setattr("conformance.cli.HeapMockServer", None)  # the simulator is never started
+    code, out, err = run_cli(capsys, "--fixtures", "my-fixtures")
+    assert code == 2 and out == ""
+    assert "checkout.json: its batches are not usable mParticle input:" in err
+    assert "$.batches[0].events[1].event_type: 'commerce' is not an mParticle event type (one of: " in err
+
+
+def test_the_readme_names_the_four_settings_a_fixture_may_set() -> None:
+    from dataclasses import fields
+
+    from conformance.fixtures import ForwarderSettings
+
+    section = ROOT.joinpath("README.md").read_text().split("### Your own fixtures", 1)[1].split("```json", 1)[0]
+    assert [field.name for field in fields(ForwarderSettings) if f"`{field.name}`" not in section] == []
+
+
+def test_a_missing_golden_file_is_told_apart_with_the_command_that_writes_it_there(mine: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (mine / "golden").mkdir()  # the folder keeps golden files, but none for checkout yet
+    code, out, _ = run_cli(capsys, "--fixtures", "my-fixtures")
+    assert code == 1
+    assert "[GOLDEN] checkout: no golden file my-fixtures/golden/checkout.json: write it with `heap-conformance --update-golden --fixtures my-fixtures`" in out
+    assert "differ" not in out
+    code, out, _ = run_cli(capsys, "--fixtures", "my-fixtures", "--update-golden")
+    assert code == 0 and (mine / "golden" / "checkout.json").exists(), out
+    assert "[GOLDEN] checkout: golden file written: my-fixtures/golden/checkout.json" in out
+    document = json.loads(readme_fixture())
+    document["batches"][0]["events"][0]["data"]["screen_name"] = "Basket"
+    (mine / "checkout.json").write_text(json.dumps(document))
+    code, out, _ = run_cli(capsys, "--fixtures", "my-fixtures")
+    assert code == 1
+    assert "[GOLDEN] checkout: our forwarder's requests differ from my-fixtures/golden/checkout.json (after an intended change: `heap-conformance --update-golden --fixtures my-fixtures`)" in out

@@ -29,14 +29,15 @@ def run(*argv: str | Path, cwd: Path, timeout: float = 120) -> subprocess.Comple
     return done
 
 
-def build_wheel(tmp_path: Path) -> Path:
+def build_wheel(tmp_path: Path) -> tuple[Path, str]:
+    """The wheel, and what the build printed on stderr (setuptools' warnings go there)."""
     source = tmp_path / "source" / "heap-sim"
     shutil.copytree(ROOT, source, ignore=SKIP)  # a copy, so the build leaves no build/ in the checkout
     out = tmp_path / "dist"
     out.mkdir()
     done = run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q", "-w", out, source, cwd=out)
     assert done.returncode == 0, done.stderr
-    return next(out.glob("heap_sim-*.whl"))
+    return next(out.glob("heap_sim-*.whl")), done.stderr
 
 
 def fresh_venv(wheel: Path, home: Path) -> Path:
@@ -57,7 +58,7 @@ def check_contents(wheel: Path) -> None:
     repo = {path.relative_to(ROOT / "fixtures").as_posix() for path in (ROOT / "fixtures").rglob("*.json")}
     assert bundled == repo
     assert "conformance/bundled/fixture.schema.json" in names and "conformance/bundled/golden/platforms.json" in names
-    assert {"heap_facts/look/look.css", "heap_facts/look/favicon.svg", "forwarder/front/static/pipeline.js"} <= names  # both servers' pages
+    assert {"heap_facts/static/look.css", "heap_facts/static/favicon.svg", "forwarder/front/static/pipeline.js"} <= names  # both servers' pages
     assert {name.split("/")[0] for name in names if not name.startswith("heap_sim-")} == {"heap_facts", "heap_mock", "forwarder", "conformance"}
 
 
@@ -66,6 +67,7 @@ def check_contents(wheel: Path) -> None:
 class Installed:
     wheel: Path
     venv: Path
+    build_stderr: str  # what `pip wheel` printed on stderr while building it
 
     def bin(self, name: str) -> Path:
         return self.venv / "bin" / name
@@ -85,7 +87,8 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not (home / "ready").exists():
             home.mkdir(exist_ok=True)
-            wheel = build_wheel(home)
+            wheel, stderr = build_wheel(home)
             fresh_venv(wheel, home / "venv")
+            (home / "build-stderr.txt").write_text(stderr)
             (home / "ready").write_text(str(wheel))
-    return Installed(Path((home / "ready").read_text()), home / "venv")
+    return Installed(Path((home / "ready").read_text()), home / "venv", (home / "build-stderr.txt").read_text())

@@ -80,6 +80,9 @@ def test_both_ci_jobs_run_the_recipe_commands_and_publish_junit() -> None:
     for command in recipe_commands():
         assert command in github and f"- {command}" in gitlab, command
     assert "report_paths: heap-conformance.xml" in github and "junit: heap-conformance.xml" in gitlab
+    assert re.search(r"if: failure\(\)\n\s+uses: actions/upload-artifact@v4\n(?:.*\n)*?\s+heap-conformance-artifacts\n", github), "uploaded when it fails"
+    assert "- heap-conformance-artifacts" in gitlab and "- heap-conformance.json" in gitlab
+    assert all("--keep-artifacts heap-conformance-artifacts" in command for command in recipe_commands() if command.startswith("heap-conformance"))
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="the recipe's forwarder is a Node program")
@@ -100,3 +103,6 @@ def test_the_recipe_commands_run_a_node_forwarder_and_write_junit(installed: Ins
     suite = ET.parse(tmp_path / "heap-conformance.xml").getroot().find("testsuite")
     assert suite is not None and suite.get("failures") == "0" and suite.get("tests") == "2"
     assert "| `MAP-SESSION` | documented | pass |" in (tmp_path / "heap-conformance.md").read_text()
+    assert '"verdict": "conforms"' in (tmp_path / "heap-conformance.json").read_text()
+    kept = tmp_path / "heap-conformance-artifacts"
+    assert {path.name for path in (kept / "sessions").iterdir()} == {"batches.json", "forwarder.json", "journal.json"}

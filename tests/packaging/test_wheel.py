@@ -34,6 +34,12 @@ def test_the_wheel_installed_in_a_fresh_venv_works_from_an_empty_directory(insta
     assert done.returncode == 0 and "2 passed" in done.stdout, done.stdout + done.stderr
 
 
+def test_the_wheel_builds_without_warnings(installed: Installed) -> None:
+    """setuptools warns ("Package would be ignored") about a data folder pyproject.toml does not list."""
+    assert "would be ignored" not in installed.build_stderr
+    assert "warning" not in installed.build_stderr.lower(), installed.build_stderr
+
+
 def test_every_package_of_the_repo_is_listed_in_pyproject() -> None:
     listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
     found = {".".join(path.parent.relative_to(ROOT).parts) for top in ("heap_facts", "heap_mock", "forwarder", "conformance") for path in (ROOT / top).rglob("__init__.py")}
