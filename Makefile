@@ -10,6 +10,15 @@ FRONT_PORT ?= 8081
 # `make run` sends the bundled demo batches through the front so the console has something to
 # show; `make run DEMO=--no-demo` starts both empty.
 DEMO ?=
+# The front's settings (printed at start, with how to change them); empty keeps the demo's:
+# APP_ID=<digits>, EXTERNAL_ID=mpid|customer_id (mpid when an SDK sends no customer ID),
+# FORWARD_USER_ATTRIBUTES=true|false, RECORD=DIR (save received batches as conformance fixtures).
+APP_ID ?=
+EXTERNAL_ID ?=
+FORWARD_USER_ATTRIBUTES ?=
+RECORD ?=
+FRONT_SETTINGS = $(if $(APP_ID),--app-id '$(APP_ID)') $(if $(EXTERNAL_ID),--external-id '$(EXTERNAL_ID)') \
+	$(if $(FORWARD_USER_ATTRIBUTES),--forward-user-attributes '$(FORWARD_USER_ATTRIBUTES)') $(if $(RECORD),--record '$(RECORD)')
 
 .PHONY: run test fuzz bench clean
 
@@ -25,7 +34,7 @@ $(STAMP): pyproject.toml tests/realclients/package-lock.json tests/mparticle_web
 
 # The simulator and the mParticle-compatible front (heap-forward serve) together.
 run: $(STAMP)
-	$(BIN)/python -m forwarder.front.pipeline --host $(HOST) --mock-port $(PORT) --front-port $(FRONT_PORT) $(DEMO)
+	$(BIN)/python -m forwarder.front.pipeline --host $(HOST) --mock-port $(PORT) --front-port $(FRONT_PORT) $(FRONT_SETTINGS) $(DEMO)
 
 test: $(STAMP)
 	# Compiled modules cached (PYTHONDONTWRITEBYTECODE unset): the suite starts many Python subprocesses.

@@ -7,7 +7,13 @@ requests and users newest first or filtered by identity, app or event name, and 
 Each figure is the median of a few requests. Memory per stored event is the growth of the
 process's resident set over the fill, divided by the events stored.
 
-Targets (issue 12): counts <= 20 ms, pages <= 50 ms, text search <= 500 ms, <= 1.3 KiB per event.
+The newest 200 journal entries are bulk tracks of 1,000 events: a page of requests lists summaries
+(no bodies), so it costs what a page of small requests costs; the same page with every body
+(`fields=full`) is timed beside it, and one bulk entry opened whole. Then the whole session is
+exported (GET /_mock/export) and read and loaded into a fresh state, as `heap-mock serve --load` does.
+
+Targets (issue 12): counts <= 20 ms, pages <= 50 ms, text search <= 500 ms, <= 1.3 KiB per event;
+(issue 21) the newest page of requests <= 50 ms with bulk bodies.
 """
 
 from __future__ import annotations
@@ -19,9 +25,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+import orjson
 import requests
 
 from heap_mock import HeapMockServer
+from heap_mock.config import Config
+from heap_mock.session import read_session
 from heap_mock.validators.track import TrackEvent, TrackRequest
 from heap_mock.errors import PayloadRejected, Throttled, Violation
 from heap_mock.journal import Exchange
@@ -52,13 +61,25 @@ def fill_events(state: SimulatorState, count: int) -> None:
         state.ingest_track(TrackRequest(app, events, True), f"req-fill-{first}", START, 1.0)
 
 
+BULK_ENTRIES = 200  # the newest journal entries are bulk tracks of 1,000 events (about 100 KB each), as in issue 21
+
+
+def bulk_body(number: int) -> bytes:
+    events = [{"identity": f"user-{number}-{i}@example.com", "event": f"Event {i % EVENT_NAMES}", "idempotency_key": f"bulk-{number}-{i}",
+               "properties": {"n": i, "plan": "pro", "sku": f"SKU-{i % 977}"}} for i in range(1000)]
+    return orjson.dumps({"app_id": "11", "events": events})
+
+
 def fill_journal(state: SimulatorState, count: int) -> None:
-    """`count` journal entries: mostly accepted single tracks, some refused, throttled and faulted."""
+    """`count` journal entries: mostly accepted single tracks, some refused, throttled and faulted;
+    the newest `BULK_ENTRIES` accepted bulk tracks of 1,000 events."""
     for i in range(count):
         exchange = Exchange(f"req-{i}", "POST", "/api/track", START + i)
         exchange.raw = b'{"app_id":"11","identity":"user-%d@example.com","event":"Signed Up","properties":{"plan":"pro"}}' % i
         status = 200
-        if i % 10 == 1:
+        if i >= count - BULK_ENTRIES:
+            exchange.raw, exchange.stored = bulk_body(i), 1000
+        elif i % 10 == 1:
             exchange.error, status = PayloadRejected([Violation("app_id.numeric", "postBody.app_id", "should be a numeric environment ID")]), 400
         elif i % 10 == 2:
             exchange.error, status = Throttled("limit.track", "limit.track (30 requests per 30 s per identity per app_id)", 3), 429
@@ -89,10 +110,25 @@ QUESTIONS: dict[str, tuple[str, dict[str, Any]]] = {
     "page_events_by_event_name_ms": ("/_mock/events", {"order": "desc", "limit": 50, "event": "Event 7"}),
     "page_events_by_app_and_name_ms": ("/_mock/events", {"order": "desc", "limit": 50, "app_id": "22", "event": "Event 7"}),
     "page_requests_newest_ms": ("/_mock/requests", {"order": "desc", "limit": 50}),
+    "page_requests_newest_with_bodies_ms": ("/_mock/requests", {"order": "desc", "limit": 50, "fields": "full"}),
+    "open_bulk_request_ms": ("/_mock/requests/req-{newest}", {}),
     "page_requests_by_status_ms": ("/_mock/requests", {"order": "desc", "limit": 50, "status": 429}),
     "page_users_newest_ms": ("/_mock/users", {"order": "desc", "limit": 50}),
     "text_search_ms": ("/_mock/events", {"order": "desc", "limit": 50, "q": "sku-976"}),
+    # A link from heap-forward serve's pipeline view: not indexed (nearly one value per event), so it walks.
+    "page_events_by_lineage_ms": ("/_mock/events", {"order": "desc", "limit": 50, "lineage": "http://127.0.0.1:8081/_front/pipeline#batch-1-event-0"}),
 }
+
+
+def export_and_load(url: str, config: dict[str, Any]) -> dict[str, float]:
+    """The whole session through GET /_mock/export, then read and loaded into a fresh state."""
+    started = time.perf_counter()
+    data = requests.get(f"{url}/_mock/export", timeout=600).content
+    exported = time.perf_counter() - started
+    started = time.perf_counter()
+    SimulatorState(Config.from_mapping(config)).load(read_session(data))
+    loaded = time.perf_counter() - started
+    return {"export_s": round(exported, 2), "export_mib": round(len(data) / 2**20, 1), "load_s": round(loaded, 2)}
 
 
 def run(quick: bool) -> dict[str, float]:
@@ -112,7 +148,10 @@ def run(quick: bool) -> dict[str, float]:
         fill_journal(state, entries)
         session = requests.Session()
         for name, (path, params) in QUESTIONS.items():
-            figures[name] = median_ms(session, f"{server.url}{path}", params, repeats)
+            figures[name] = median_ms(session, f"{server.url}{path.format(newest=entries - 1)}", params, repeats)
+        figures.update(export_and_load(server.url, config))
+    # What the summaries save: the same page with every body rendered, side by side (issue 21).
+    figures["bodies_over_summaries_ratio"] = round(figures["page_requests_newest_with_bodies_ms"] / figures["page_requests_newest_ms"], 1)
     figures["stored_events"], figures["journal_entries"] = events, entries
     for name, value in figures.items():
         print(f"{name:40} {value}")

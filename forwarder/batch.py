@@ -13,7 +13,8 @@ from typing import Any
 
 import orjson
 
-from forwarder.model import BatchRejected
+from forwarder import sections
+from forwarder.model import BatchRejected, SkipCause
 from forwarder.settings import Settings
 from forwarder.values import MAX_IDENTITY, id_text
 from heap_facts.names import CUSTOMER_ID_KEYS  # the documented key and the Python SDK's (S6)
@@ -142,13 +143,19 @@ def customer_id(identities: Any) -> str | None:
     return None
 
 
-def identity_problem(identity: str | None, settings: Settings) -> str | None:
+def identity_field(settings: Settings) -> str:
+    """Where the identity comes from under the `external_id` setting, as a field of the batch."""
+    return "mpid" if settings.external_id == "mpid" else "user_identities.customer_id"
+
+
+def identity_problem(identity: str | None, settings: Settings) -> SkipCause | None:
     """Why no event of the batch can carry this identity, or None if it is usable."""
     if identity is None:
         field = "mpid" if settings.external_id == "mpid" else "user_identities customer_id"
-        return f"missing identity: external_id is {settings.external_id} and the batch has no {field}"
+        reason = f"missing identity: external_id is {settings.external_id} and the batch has no {field}"
+        return SkipCause(reason, sections.IDENTITY, "external_id")
     if len(identity) > MAX_IDENTITY:
-        return f"identity longer than Heap's {MAX_IDENTITY} characters ({len(identity)})"
+        return SkipCause(f"identity longer than Heap's {MAX_IDENTITY} characters ({len(identity)})", sections.IDENTITY)
     return None
 
 
@@ -163,12 +170,13 @@ def platform_of(batch: Mapping[str, Any]) -> str | None:
     return platform.strip()
 
 
-def platform_problem(platform: str | None, settings: Settings) -> str | None:
+def platform_problem(platform: str | None, settings: Settings) -> SkipCause | None:
     """Why a batch from this platform is not forwarded server-side, or None if it is."""
     if platform is None:
         return None  # a data feed
     if not is_supported_platform(platform):
-        return f"unsupported platform {platform!r} (the seed lists Android, Data Feeds, iOS, tvOS, SmartTV, Web)"
+        return SkipCause(f"unsupported platform {platform!r} (the seed lists Android, Data Feeds, iOS, tvOS, SmartTV, Web)", sections.PLATFORMS)
     if is_web(platform) and not settings.forward_web_requests_server_side:
-        return "web batch while forward_web_requests_server_side is off (the web kit sends it client-side)"
+        reason = "web batch while forward_web_requests_server_side is off (the web kit sends it client-side)"
+        return SkipCause(reason, sections.WEB_SERVER_SIDE, "forward_web_requests_server_side")
     return None

@@ -9,7 +9,7 @@ Errors:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 TRACK_PATH = "/api/track"
 USER_PROPERTIES_PATH = "/api/add_user_properties"
@@ -67,16 +67,80 @@ class HeapRequest:
         return {"path": self.path, "body": self.body}
 
 
+class SkipCause(NamedTuple):
+    """Why a whole batch (or one event) is not sent: the reason, its MAPPING.md section, and the
+    connection setting that decided it, if one did."""
+
+    reason: str
+    section: str
+    setting: str | None = None
+
+
 @dataclass(frozen=True)
 class SkippedEvent:
-    """An mParticle event (or, with `index` None, a batch's user attributes) deliberately not sent."""
+    """An mParticle event (or, with `index` None, a batch's user attributes) deliberately not sent.
+
+    `section` is the MAPPING.md section that decides it (forwarder.sections); `setting` names the
+    connection setting that decided it, when one did (a different value would have sent it).
+    """
 
     index: int | None
     event_type: str
     reason: str
+    section: str = field(default="", compare=False)
+    setting: str | None = field(default=None, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         return {"index": self.index, "event_type": self.event_type, "reason": self.reason}
+
+    def explained(self) -> dict[str, Any]:
+        """The skip as the pipeline view shows it: with the deciding section and setting."""
+        return {**self.to_json(), "section": self.section, "setting": self.setting}
+
+
+# What the mapping did to one field: sent as it was, under another name, as another kind of
+# value, cut shorter, left out, or added by the mapping itself.
+KEPT, RENAMED, CONVERTED, CUT, DROPPED, ADDED = "kept", "renamed", "converted", "cut", "dropped", "added"
+
+
+@dataclass(frozen=True)
+class AttributeChange:
+    """One mParticle field on its way to Heap, as the mapping itself reports it (`explain=True`).
+
+    `source` is where it was in the mParticle event ("custom_attributes.color", "event_name",
+    "product_action.products[1].price"), `target` the Heap field it became ("properties.color",
+    "event"; None when dropped), `heap_event` which of the event's Heap events carries it (0 for a
+    plain event; commerce: the position among its main events and items; None for all of them).
+    """
+
+    source: str
+    target: str | None
+    change: str  # KEPT, RENAMED, CONVERTED, CUT, DROPPED or ADDED
+    note: str
+    section: str  # forwarder.sections
+    heap_event: int | None = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "source": self.source, "target": self.target, "change": self.change, "note": self.note,
+            "section": self.section, "heap_event": self.heap_event,
+        }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class EventExplanation:
+    """Everything the mapping did with one mParticle event (`index` None: the batch's user attributes)."""
+
+    index: int | None
+    changes: tuple[AttributeChange, ...] = ()
+    skipped: SkippedEvent | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "changes": [change.to_json() for change in self.changes],
+            "skipped": self.skipped.explained() if self.skipped is not None else None,
+        }
 
 
 @dataclass(frozen=True)
@@ -87,15 +151,12 @@ class MappingResult:
     skipped: tuple[SkippedEvent, ...] = ()
     events_in: int = 0
     identity: str | None = None
+    # With map_batch(..., explain=True): per event, what became of each field (else empty).
+    explanations: tuple[EventExplanation, ...] = ()
+    # What a setting keeps back by design (user attributes while forward_user_attributes is off):
+    # shown with the reason, but not counted as skipped.
+    withheld: tuple[SkippedEvent, ...] = ()
 
     @property
     def heap_events(self) -> int:
         return sum(request.heap_events for request in self.requests)
-
-
-@dataclass
-class _Collector:
-    """Mutable scratch space while one batch is mapped; frozen into a MappingResult at the end."""
-
-    requests: list[HeapRequest] = field(default_factory=list)
-    skipped: list[SkippedEvent] = field(default_factory=list)

@@ -9,6 +9,16 @@ from forwarder.pacing import DOCUMENTED_LIMITS, Limit
 from forwarder.settings import Settings, SettingsError
 
 
+# How each connection setting is changed on heap-forward (and heap-forward serve)'s command line:
+# printed at start and shown beside an event a setting kept back.
+SETTING_FLAGS = {
+    "app_id": "--app-id <digits>",
+    "external_id": "--external-id mpid|customer_id",
+    "forward_user_attributes": "--forward-user-attributes (off unless given)",
+    "forward_web_requests_server_side": "--no-forward-web-server-side (on unless given)",
+}
+
+
 def add_settings_options(parser: argparse.ArgumentParser) -> None:
     """Heap's URL and app_id, the integration's settings, and the delivery knobs."""
     parser.add_argument("--heap-url", required=True, help="Heap's base URL, e.g. https://heapanalytics.com or a heap-mock URL")
@@ -42,6 +52,16 @@ def settings_from_args(parser: argparse.ArgumentParser, args: argparse.Namespace
 def scaled_limits(time_scale: float) -> dict[str, Limit]:
     """Heap's documented limits with their windows shortened for a clock running `time_scale` times faster."""
     return {name: Limit(limit.limit, limit.window_s / time_scale) for name, limit in DOCUMENTED_LIMITS.items()}
+
+
+def truth(text: str) -> bool:
+    """true/false (yes/no, on/off, 1/0) as a switch's value, for options a Makefile variable sets."""
+    value = text.strip().lower()
+    if value in ("true", "yes", "on", "1"):
+        return True
+    if value in ("false", "no", "off", "0"):
+        return False
+    raise argparse.ArgumentTypeError(f"must be true or false, got {text!r}")
 
 
 def positive_number(text: str) -> float:

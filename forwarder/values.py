@@ -25,6 +25,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from forwarder import sections
+from forwarder.explain import Notes
+from forwarder.model import CONVERTED, CUT, DROPPED, KEPT
 from heap_facts.lengths import ARRAY_JOINER, KIT_CUT, MAX_IDENTITY, MAX_SAFE_INTEGER
 from heap_facts.times import MAX_EPOCH_MS
 
@@ -44,23 +47,67 @@ def cut(text: str) -> str:
 
 def heap_value(value: Any) -> HeapValue | None:
     """A property value Heap takes, or None when the property is to be dropped (the value was null)."""
+    return convert(value)[0]
+
+
+# How `convert` treated a value: the branch of the one rule it took, for the mapping's explanation.
+AS_IS, CUT_SHORT, BIG_INTEGER, NON_FINITE, BOOLEAN, LIST, OBJECT, NULL = (
+    "as_is", "cut", "big_integer", "non_finite", "boolean", "list", "object", "null"
+)
+
+
+def convert(value: Any) -> tuple[HeapValue | None, str]:
+    """The one rule: the value Heap gets (None: drop the property) and which branch decided it.
+
+    The only implementation of the rule; `heap_value` is its first half, and the mapping's
+    explanation (`describe`) reads the second, so what is reported is what was done.
+    """
     kind = type(value)
     if kind is str:
         text: str = value
-        return text if len(text) <= MAX_LENGTH else text[:MAX_LENGTH]
+        return (text, AS_IS) if len(text) <= MAX_LENGTH else (text[:MAX_LENGTH], CUT_SHORT)
     if kind is int:
         number: int = value
-        return number if -MAX_SAFE_INTEGER <= number <= MAX_SAFE_INTEGER else str(number)
+        return (number, AS_IS) if -MAX_SAFE_INTEGER <= number <= MAX_SAFE_INTEGER else (str(number), BIG_INTEGER)
     if kind is float:
         real: float = value
-        return real if math.isfinite(real) else non_finite_text(real)
+        return (real, AS_IS) if math.isfinite(real) else (non_finite_text(real), NON_FINITE)
     if value is None:
-        return None
+        return None, NULL
     if kind is bool:
-        return "true" if value else "false"
+        return ("true" if value else "false"), BOOLEAN
     if isinstance(value, (list, tuple)):
-        return cut(ARRAY_JOINER.join(_list_item(item) for item in value if item is not None))
-    return cut(_compact_json(value))
+        return cut(ARRAY_JOINER.join(_list_item(item) for item in value if item is not None)), LIST
+    return cut(_compact_json(value)), OBJECT
+
+
+def describe(value: Any, converted: HeapValue | None, branch: str) -> tuple[str, str]:
+    """What `convert` did, as the change it was (model.KEPT, CONVERTED, CUT, DROPPED) and in words."""
+    if branch == AS_IS:
+        return KEPT, "sent as it was"
+    if branch == CUT_SHORT:
+        return CUT, f"value cut from {len(value)} to {MAX_LENGTH} characters"
+    if branch == NULL:
+        return DROPPED, "null: the property is left out"
+    return CONVERTED, _conversion_words(value, converted, branch)
+
+
+def _conversion_words(value: Any, converted: HeapValue | None, branch: str) -> str:
+    if branch == BOOLEAN:
+        return f'boolean {converted} became the string "{converted}"'
+    if branch == BIG_INTEGER:
+        return "an integer beyond 2^53 - 1 became its decimal string"
+    if branch == NON_FINITE:
+        return f'{converted} became the string "{converted}"'
+    if branch == LIST:
+        nulls = sum(1 for item in value if item is None)
+        words = f'list of {len(value)} item(s) joined with "{ARRAY_JOINER}"' + (f", {nulls} null(s) left out" if nulls else "")
+        return words + _cut_words(converted)
+    return "object sent as its compact JSON text (keys sorted)" + _cut_words(converted)
+
+
+def _cut_words(converted: HeapValue | None) -> str:
+    return f", cut to {MAX_LENGTH} characters" if isinstance(converted, str) and len(converted) == MAX_LENGTH else ""
 
 
 def non_finite_text(real: float) -> str:
@@ -85,19 +132,43 @@ def _compact_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-def heap_properties(attributes: Any, into: dict[str, HeapValue] | None = None) -> dict[str, HeapValue]:
-    """Custom attributes as Heap properties: names cut to `MAX_LENGTH`, values by `heap_value`.
+def heap_properties(
+    attributes: Any, into: dict[str, HeapValue] | None = None, notes: Notes | None = None, source: str = "custom_attributes"
+) -> dict[str, HeapValue]:
+    """Custom attributes as Heap properties: names cut to `MAX_LENGTH`, values by `convert`.
 
     A non-object (null, a list) counts as no attributes, as mparticle-batch.md §6.4 asks. When two
-    names are the same after cutting, the later one wins.
+    names are the same after cutting, the later one wins. With `notes`, each attribute's fate is
+    noted under `source` (the attributes' place in the event).
     """
     properties: dict[str, HeapValue] = {} if into is None else into
+    if notes is not None:
+        notes.used(source.split(".", 1)[0].split("[", 1)[0])
     if not isinstance(attributes, Mapping):
         return properties
+    if notes is not None:
+        return _noted_properties(attributes, properties, notes, source)
     for name, value in attributes.items():
-        converted = heap_value(value)
+        converted = convert(value)[0]
         if converted is not None:
             properties[cut(name) if len(name) > MAX_LENGTH else name] = converted
+    return properties
+
+
+def _noted_properties(attributes: Mapping[str, Any], properties: dict[str, HeapValue], notes: Notes, source: str) -> dict[str, HeapValue]:
+    """`heap_properties` noting what became of each attribute (the same rule, and the words for it)."""
+    for name, value in attributes.items():
+        converted, branch = convert(value)
+        change, words = describe(value, converted, branch)
+        section = sections.CUT if branch == CUT_SHORT else sections.VALUE_RULE if change != KEPT else sections.CUSTOM_ATTRIBUTES
+        key = cut(name)
+        if converted is not None and key != name:
+            change = CUT if change == KEPT else change
+            words, section = f"name cut to {MAX_LENGTH} characters; {words}", sections.CUT
+        target = f"properties.{key}" if converted is not None else None
+        notes.note(f"{source}.{name}", target, change, words, section, replaces_section=sections.CUT)
+        if converted is not None:
+            properties[key] = converted
     return properties
 
 

@@ -6,10 +6,15 @@ import argparse
 import dataclasses
 import logging
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from heap_facts.entry import add_version_option, guarded
 from heap_mock.config import Config, ConfigError
 from heap_mock.leniency import FIDELITIES
+
+if TYPE_CHECKING:
+    from heap_mock.session import Session
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,6 +35,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="observed: accept with a warning what live Heap accepted although its docs forbid it (the default); documented: refuse it",
     )
     serve.add_argument(
+        "--load", metavar="FILE",
+        help="start with a session saved from GET /_mock/export (the console's Export button): events, users, accounts, journal, clock",
+    )
+    serve.add_argument(
         "--allow-host", action="append", default=[], metavar="NAME",
         help="also answer the console and /_mock/ under this host name (repeatable; '*' for any); IP addresses and localhost always work",
     )
@@ -38,10 +47,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    session = None
     try:
         config = Config.from_file(args.config) if args.config else Config()
         if args.fidelity is not None:
             config = dataclasses.replace(config, fidelity=args.fidelity)  # the flag wins over the file
+        if args.load is not None:
+            path, session = load_session_file(args.load)
+            config = dataclasses.replace(config, session_file=path)
     except ConfigError as error:
         print(f"heap-mock: {error}", file=sys.stderr)
         return 2
@@ -52,11 +65,27 @@ def main(argv: list[str] | None = None) -> int:
         print(f"heap-mock: --threads must be 1 or more, got {args.threads}", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s: %(message)s", stream=sys.stderr)
+    from heap_mock.app import create_app
     from heap_mock.server import HeapMockServer
     from http_layer.servers import serve_in_foreground
 
-    server = HeapMockServer(with_allowed_hosts(config, args.host, args.allow_host), host=args.host, port=args.port, threads=args.threads, server=args.server)
+    app = create_app(with_allowed_hosts(config, args.host, args.allow_host), session=session)
+    server = HeapMockServer(app=app, host=args.host, port=args.port, threads=args.threads, server=args.server)
     return serve_in_foreground(server, prog="heap-mock", on_ready=_print_url)
+
+
+def load_session_file(name: str) -> tuple[str, Session]:
+    """A session file's absolute path and its checked contents, or ConfigError saying why not (one line,
+    naming the field), before any server starts."""
+    from heap_mock.session import SessionError, read_session
+
+    path = Path(name).expanduser().resolve()
+    try:
+        return str(path), read_session(path.read_bytes())
+    except OSError as error:
+        raise ConfigError(f"cannot read the session file {name}: {error.strerror or error}") from None
+    except SessionError as error:
+        raise ConfigError(f"cannot load the session file {name}: {error}") from None
 
 
 def with_allowed_hosts(config: Config, bind_host: str, extra: list[str]) -> Config:

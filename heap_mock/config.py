@@ -85,6 +85,8 @@ class Config:
     # nothing meanwhile (under granian; waitress reads bodies in its own loop and times out idle
     # connections itself).
     body_idle_timeout_s: float = 10.0
+    # A session file written by GET /_mock/export to start with (heap-mock serve --load FILE), or None.
+    session_file: str | None = None
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any] | None) -> Config:
@@ -164,6 +166,8 @@ def _coerce(key: str, value: Any) -> Any:
     if key == "allowed_hosts":
         ok = isinstance(value, (list, tuple)) and all(isinstance(name, str) and name.strip() for name in value)
         return tuple(_expect(key, value, ok, "a list of host names (\"*\" allows any)"))
+    if key == "session_file":
+        return _expect(key, value, value is None or (isinstance(value, str) and value.strip() != ""), "the path of a session file, or null")
     if key == "deletion_api_key":
         return _expect(key, value, value is None or (isinstance(value, str) and value != ""), "a non-empty string or null")
     return _coerce_limits(value)

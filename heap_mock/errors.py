@@ -7,7 +7,8 @@
         ├── DeletionUnauthorized 401  JSON, both `error`/`message` and `err.message` (D-del is ambiguous)
         ├── DeletionNotFound     404  JSON
         └── ControlError         400  JSON, for the /_mock/ API
-            └── ControlConflict  409  a well-formed call the simulator's current state cannot take
+            ├── ControlConflict  409  a well-formed call the simulator's current state cannot take
+            └── ControlNotFound  404  a control call naming something the simulator does not hold
 
 Each carries the rule ID it enforces, so the journal and the answer name the same rule. Errors of
 the HTTP layer answer in the control planes' JSON shape (`http_layer.errors.control_body`), which
@@ -108,3 +109,9 @@ class ControlConflict(ControlError):
     """A well-formed control call that the current state rules out, such as advancing past the year 9999."""
 
     status = 409
+
+
+class ControlNotFound(ControlError):
+    """A control call naming something not held (a journal entry dropped past journal_limit)."""
+
+    status, rule_id = 404, "control.not_found"

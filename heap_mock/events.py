@@ -34,11 +34,21 @@ from heap_mock.leniency import RequestWarning, freeze_warnings, thaw_warnings, w
 from heap_mock.seq_index import IndexedLog
 from heap_mock.validators.track import TrackEvent
 
-_APP_ID, _IDENTITY, _USER_ID, _EVENT, _IDEMPOTENCY_KEY, _ENDPOINT, _WARNINGS, _LINEAGE, _SEARCH = 0, 1, 2, 3, 7, 8, 10, 11, 12  # in a stored tuple
+_APP_ID, _IDENTITY, _USER_ID, _EVENT, _IDEMPOTENCY_KEY, _ENDPOINT, _WARNINGS, _LINEAGE, _SEARCH, _LINEAGE_BUCKET = 0, 1, 2, 3, 7, 8, 10, 11, 12, 13  # in a stored tuple
 # The values of a stored event's `endpoint`: which endpoint stored it (the control API filters on them).
 STORED_ENDPOINTS = ("track", "bulk_track", "integrations_track")
 _INDEXED = {"app_id": _APP_ID, "identity": _IDENTITY, "user_id": _USER_ID, "event": _EVENT, "endpoint": _ENDPOINT}
-_KEPT_INDEXED = ("app_id", "identity", "user_id", "event")  # endpoint has two values: a filter on it walks the others' indexes
+# The sender's lineage is nearly one value per event: an index per value would cost more than the
+# events. It is indexed by a bucket of its hash instead (at most LINEAGE_BUCKETS indexes, one shared
+# number per bucket), and a lineage filter reads its bucket's few events and compares the text.
+LINEAGE_BUCKETS = 1 << 16
+_FILTERED = {**_INDEXED, "lineage": _LINEAGE, "lineage_bucket": _LINEAGE_BUCKET}
+_KEPT_INDEXED = ("app_id", "identity", "user_id", "event", "lineage_bucket")  # endpoint has two values: a filter on it walks the others' indexes
+
+
+def lineage_bucket(lineage: str | None) -> int | None:
+    """Where a lineage is filed: the same bucket for the same text, within this process."""
+    return None if lineage is None else hash(lineage) & (LINEAGE_BUCKETS - 1)
 
 
 class StoredEvent(NamedTuple):
@@ -67,16 +77,27 @@ class StoredEvent(NamedTuple):
     @staticmethod
     def freeze(event: TrackEvent, endpoint: str, request_id: str, lineage: str | None = None) -> list[Any]:
         """The stored form (a tuple once `IndexedLog.append` has shared its strings): these
-        fields (the warnings as JSON text, or None), then the text a search looks in (see `search_text`)."""
+        fields (the warnings as JSON text, or None), then the text a search looks in (see `search_text`)
+        and the bucket its lineage is indexed under."""
         # As text: the bytes orjson returns keep its 4 KiB working buffer; decoding copies them to size.
         properties = orjson.dumps(event.properties).decode()
         search = search_text(event.event, event.identity, event.user_id, properties)
         warnings = freeze_warnings(event.warnings)
-        return [*event[:5], properties, event.session_id, event.idempotency_key, endpoint, request_id, warnings, lineage, search]
+        return [*event[:5], properties, event.session_id, event.idempotency_key, endpoint, request_id, warnings, lineage, search,
+                lineage_bucket(lineage)]  # fmt: skip
 
     @classmethod
     def thaw(cls, stored: tuple[Any, ...]) -> StoredEvent:
         return cls._make((*stored[:5], orjson.loads(stored[5]), *stored[6:_WARNINGS], thaw_warnings(stored[_WARNINGS]), stored[_LINEAGE]))
+
+    @classmethod
+    def document(cls, stored: tuple[Any, ...]) -> dict[str, Any]:
+        """The stored form as named fields, properties left as their JSON text (an orjson Fragment)
+        and warnings frozen: what a session export writes, without parsing each event back."""
+        data = dict(zip(cls._fields, stored, strict=False))
+        data["timestamp"] = to_iso(stored[4])
+        data["properties"] = orjson.Fragment(stored[5])
+        return data
 
     def to_json(self) -> dict[str, Any]:
         data = self._asdict()
@@ -111,9 +132,13 @@ class EventQuery:
     event: str | None = None
     endpoint: str | None = None
     text: str | None = None
+    lineage: str | None = None
 
-    def exact(self) -> dict[str, str]:
-        return {name: value for name in _INDEXED if (value := getattr(self, name)) is not None}
+    def exact(self) -> dict[str, Any]:
+        exact: dict[str, Any] = {name: value for name in _INDEXED if (value := getattr(self, name)) is not None}
+        if self.lineage is not None:
+            exact |= {"lineage": self.lineage, "lineage_bucket": lineage_bucket(self.lineage)}
+        return exact
 
 
 @dataclass(frozen=True)
@@ -128,7 +153,7 @@ class EventStore:
     def __init__(self, max_events: int) -> None:
         self.max_events = max_events
         self.lock = threading.Lock()
-        self._log = IndexedLog(_INDEXED, _KEPT_INDEXED)
+        self._log = IndexedLog(_FILTERED, _KEPT_INDEXED)
         self._idempotency_keys: dict[str, set[str]] = {}  # per app_id
         self._deleted_keys: list[tuple[int, str, str]] = []  # a heap of (seq, app_id, key) of deleted events
         self.duplicates_ignored = 0
@@ -159,6 +184,28 @@ class EventStore:
             if log.live > self.max_events or log.span > 2 * self.max_events or self._deleted_keys:
                 self._evict()
         return stored
+
+    def restore(self, frozen: Iterable[list[Any]]) -> None:
+        """Store events read from a session file (already frozen), with their idempotency keys,
+        keeping the bound: past max_events the oldest are dropped and counted, as on arrival."""
+        log, keys = self._log, self._idempotency_keys
+        with self.lock:
+            for item in frozen:
+                key = item[_IDEMPOTENCY_KEY]
+                if key is not None:
+                    seen = keys.setdefault(item[_APP_ID], set())
+                    if key in seen:
+                        self.duplicates_ignored += 1
+                        continue
+                    seen.add(key)
+                log.append(item)
+                if log.live > self.max_events:
+                    self._evict()
+
+    def snapshot(self) -> list[tuple[Any, ...]]:
+        """Every stored event as the store keeps it (immutable tuples), oldest first, for an export."""
+        with self.lock:
+            return self._log.values()
 
     def _evict(self) -> None:
         """Drop the oldest events past the bounds, and the keys of deleted events that would have gone by now."""

@@ -11,11 +11,13 @@ Lock discipline: one lock guards users, accounts and links; every public method 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from itertools import islice
+from dataclasses import dataclass
 from typing import Any
 
 from heap_mock.capped import CappedTable
+from heap_mock.clock import to_iso
 from heap_mock.config import Config
 from heap_mock.validators.account_properties import AccountPropertiesRequest
 from heap_mock.validators.deletion import DeletionTarget
@@ -23,6 +25,17 @@ from heap_mock.validators.identify import IdentifyOutcome, IdentifyRequest, Iden
 from heap_mock.validators.user_properties import UserPropertiesRequest
 
 Key = tuple[str, str]  # (app_id, identity) or (app_id, account_id)
+
+
+@dataclass(frozen=True)
+class IdentityRecord:
+    """A user (or, without user_ids, an account) as a session file holds it (heap_mock.session)."""
+
+    app_id: str
+    key: str  # identity or account_id
+    properties: dict[str, str | int | float]
+    user_ids: tuple[str, ...] = ()
+    recent_links: tuple[tuple[float, str], ...] = ()  # (linked at, user_id) inside the identify window
 
 
 class Identities:
@@ -73,6 +86,44 @@ class Identities:
                 self.users.row((request.app_id, request.identity))
                 self._drop_users_over_cap()
             return outcome
+
+    def restore(self, users: Iterable[IdentityRecord], accounts: Iterable[IdentityRecord]) -> None:
+        """Users (with their identify links) and accounts read from a session file, oldest created
+        first, within max_users and max_accounts as on arrival."""
+        with self.lock:
+            for user in users:
+                self.users.row((user.app_id, user.key)).update(user.properties)
+                self.graph.restore(user.app_id, user.key, user.user_ids, user.recent_links)
+                self._drop_users_over_cap()
+            for account in accounts:
+                self.accounts.row((account.app_id, account.key)).update(account.properties)
+                self.accounts.evict_over_cap()
+
+    def user_documents(self) -> Iterator[dict[str, Any]]:
+        """Every user as a session file keeps it, in creation order; the lock is taken per chunk of
+        users, so an export of a million never holds up the requests arriving meanwhile."""
+        for chunk in self._key_chunks(self.users):
+            with self.lock:
+                graph = self.graph
+                documents = [
+                    {"app_id": app, "identity": identity, "properties": dict(row), "user_ids": graph.user_ids_of(app, identity),
+                     "recent_links": [{"at": to_iso(at), "user_id": user_id} for at, user_id in graph.recent_links(app, identity)]}
+                    for app, identity in chunk if (row := self.users.rows.get((app, identity))) is not None
+                ]  # fmt: skip
+            yield from documents
+
+    def account_documents(self) -> Iterator[dict[str, Any]]:
+        """Every account as a session file keeps it, in creation order, a chunk per lock."""
+        for chunk in self._key_chunks(self.accounts):
+            with self.lock:
+                rows = [(key, dict(row)) for key in chunk if (row := self.accounts.rows.get(key)) is not None]
+            yield from [{"app_id": app, "account_id": account, "properties": properties} for (app, account), properties in rows]
+
+    def _key_chunks(self, table: CappedTable[Key], size: int = 1000) -> Iterator[list[Key]]:
+        with self.lock:
+            keys = list(table)
+        for start in range(0, len(keys), size):
+            yield keys[start : start + size]
 
     def _drop_users_over_cap(self) -> None:
         """Past max_users, drop the oldest-created users and their identify links (lock held)."""

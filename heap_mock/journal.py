@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
@@ -95,36 +96,53 @@ class Exchange:
         a list that `IndexedLog.append` freezes into a tuple."""
         if self.error is None and self.fault is None and self.ignored_by is None and not self.warnings:  # the common case, kept short
             return [self.request_id, self.method, self.path, self.received_at, self.status, self.duration_ms,
-                    self.raw or None, None, None, self.stored, None, None, False, self.lineage]  # fmt: skip
+                    self.raw or None, None, None, self.stored, None, None, False, self.lineage, None]  # fmt: skip
         return [
             self.request_id, self.method, self.path, self.received_at, self.status, self.duration_ms,
             self.raw or None, self.rule_id, self.message, self.stored, self._details(),
-            freeze_warnings(self.warnings), bool(self.warnings), self.lineage,
+            freeze_warnings(self.warnings), bool(self.warnings), self.lineage, self._violations(),
         ]  # fmt: skip
 
     def _details(self) -> bytes | None:
-        """What only some entries have (violations, the limit, the fault), as JSON text."""
+        """What only some entries have (the limit, the fault, how many violations and warnings), as
+        small JSON text: a list page shows it for every entry, so it holds counts, not lists."""
         details: dict[str, Any] = {}
         if isinstance(self.error, PayloadRejected):
-            details["violations"] = [{"rule_id": v.rule_id, "path": v.path, "message": v.message} for v in self.error.violations]
+            details["violation_count"] = len(self.error.violations)
         if isinstance(self.error, Throttled):
             details["limit"], details["retry_after"] = self.error.limit_text, self.error.retry_after
         if self.fault is not None:
             details["fault_id"] = self.fault.id
             if self.fault.answers and self.fault.retry_after is not None:
                 details["retry_after"] = self.fault.retry_after
+        if self.warnings:
+            details["warning_count"] = len(self.warnings)
+            details["warned_rules"] = list(dict.fromkeys(warning.rule_id for warning in self.warnings))
         return orjson.dumps(details) if details else None
+
+    def _violations(self) -> bytes | None:
+        if not isinstance(self.error, PayloadRejected):
+            return None
+        return orjson.dumps([{"rule_id": v.rule_id, "path": v.path, "message": v.message} for v in self.error.violations])
 
 
 # Positions in a journal entry (Exchange.freeze).
-REQUEST_ID, METHOD, PATH, RECEIVED_AT, STATUS, DURATION_MS, RAW, RULE_ID, MESSAGE, STORED, DETAILS, WARNINGS, WARNED, LINEAGE = range(14)
-FILTERS = {"path": PATH, "method": METHOD, "rule_id": RULE_ID, "status": STATUS, "warned": WARNED}
-# Counted: the console's counts and filters (few values each). A path or method filter walks the journal.
+REQUEST_ID, METHOD, PATH, RECEIVED_AT, STATUS, DURATION_MS, RAW, RULE_ID, MESSAGE, STORED, DETAILS, WARNINGS, WARNED, LINEAGE, VIOLATIONS = range(15)
+FILTERS = {"path": PATH, "method": METHOD, "rule_id": RULE_ID, "status": STATUS, "warned": WARNED, "lineage": LINEAGE}
+# Counted: the console's counts and filters (few values each). A path, method or lineage filter walks the journal.
 COUNTED = ("rule_id", "status", "warned")
+# `fields` of GET /_mock/requests: a summary per entry (what a list row shows, no body), or each whole.
+JOURNAL_FIELDS = ("summary", "full")
+SUMMARY_MESSAGE_CHARS = 300  # a list shows the first line of each message, cut to this
 
 
-def entry_json(entry: tuple[Any, ...]) -> dict[str, Any]:
-    """One entry as `GET /_mock/requests` shows it."""
+def entry_summary(entry: tuple[Any, ...]) -> dict[str, Any]:
+    """One entry as a list of `GET /_mock/requests` shows it: what a row needs, never the body.
+
+    Rendering costs the same whatever the request carried (a bulk body of 1000 events, 1000
+    violations): the body, the violations and the warnings load when a row opens (`entry_json`).
+    """
+    message = entry[MESSAGE]
     rendered: dict[str, Any] = {
         "id": entry[REQUEST_ID],
         "method": entry[METHOD],
@@ -132,10 +150,11 @@ def entry_json(entry: tuple[Any, ...]) -> dict[str, Any]:
         "status": entry[STATUS],
         "received_at": to_iso(entry[RECEIVED_AT]),
         "duration_ms": round(entry[DURATION_MS], 3),
-        "body": body_json(entry[RAW]),
         "rule_id": entry[RULE_ID],
-        "message": entry[MESSAGE],
-        "warnings": warnings_json(thaw_warnings(entry[WARNINGS])),
+        "message": message.partition("\n")[0][:SUMMARY_MESSAGE_CHARS] if message is not None else None,
+        "body_bytes": len(entry[RAW] or b""),
+        "warning_count": 0,
+        "warned_rules": [],
     }
     if entry[DETAILS] is not None:
         rendered.update(orjson.loads(entry[DETAILS]))
@@ -143,6 +162,17 @@ def entry_json(entry: tuple[Any, ...]) -> dict[str, Any]:
         rendered["stored_events"] = entry[STORED]
     if entry[LINEAGE] is not None:
         rendered["lineage"] = entry[LINEAGE]
+    return rendered
+
+
+def entry_json(entry: tuple[Any, ...]) -> dict[str, Any]:
+    """One entry whole: its summary with the body, the whole message, each warning and violation."""
+    rendered = entry_summary(entry)
+    rendered["message"] = entry[MESSAGE]
+    rendered["body"] = body_json(entry[RAW])
+    rendered["warnings"] = warnings_json(thaw_warnings(entry[WARNINGS]))
+    if entry[VIOLATIONS] is not None:
+        rendered["violations"] = orjson.loads(entry[VIOLATIONS])
     return rendered
 
 
@@ -185,19 +215,47 @@ class Journal:
 
     def record(self, exchange: Exchange) -> None:
         entry = exchange.freeze()
-        log = self._log
         with self.lock:
-            log.append(entry)
-            self.body_bytes += len(entry[RAW] or b"")
-            self.total += 1
-            while log.live > 1 and (log.live > self.limit or self.body_bytes > self.max_bytes):
-                self.body_bytes -= len(log.evict_oldest()[RAW] or b"")
+            self._keep(entry)
 
-    def page(self, filters: dict[str, Any], *, newest_first: bool, offset: int, limit: int | None) -> tuple[list[dict[str, Any]], int]:
-        """One page of the entries whose fields equal `filters`, rendered, and how many match."""
+    def restore(self, entries: Iterable[list[Any]]) -> None:
+        """Journal entries read from a session file (already frozen), within the same bounds."""
+        with self.lock:
+            for entry in entries:
+                self._keep(entry)
+
+    def snapshot(self) -> list[tuple[Any, ...]]:
+        """Every held entry (immutable tuples), oldest first, for an export."""
+        with self.lock:
+            return self._log.values()
+
+    def _keep(self, entry: list[Any]) -> None:
+        """Append one entry and drop the oldest past `limit` or `max_bytes` (lock held)."""
+        log = self._log
+        log.append(entry)
+        self.body_bytes += len(entry[RAW] or b"")
+        self.total += 1
+        while log.live > 1 and (log.live > self.limit or self.body_bytes > self.max_bytes):
+            self.body_bytes -= len(log.evict_oldest()[RAW] or b"")
+
+    def page(
+        self, filters: dict[str, Any], *, newest_first: bool, offset: int, limit: int | None, full: bool = False
+    ) -> tuple[list[dict[str, Any]], int]:
+        """One page of the entries whose fields equal `filters`, rendered as summaries (`full`:
+        whole, bodies and all), and how many match."""
         with self.lock:
             entries, total = self._log.page(filters, newest_first, offset, limit)
-        return [entry_json(entry) for entry in entries], total
+        render = entry_json if full else entry_summary
+        return [render(entry) for entry in entries], total
+
+    def entry(self, request_id: str) -> dict[str, Any] | None:
+        """One entry whole, by its request ID, or None when the journal does not hold it (any more).
+
+        Walks from the newest: the console opens recent rows, and the journal holds at most
+        `journal_limit` entries, so even the oldest is found in a few milliseconds."""
+        with self.lock:
+            found = next((entry for entry in self._log.walk_newest() if entry[REQUEST_ID] == request_id), None)
+        return entry_json(found) if found is not None else None
 
     def entries(self) -> list[tuple[Any, ...]]:
         """Every held entry, oldest first (for tests and tools; the API pages)."""

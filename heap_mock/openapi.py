@@ -17,10 +17,13 @@ from heap_mock.clock import MAX_RATE
 from heap_mock.config import CHOICES, THROTTLE_STATUS_RANGE, Config
 from heap_mock.events import STORED_ENDPOINTS
 from heap_mock.faults import DELAY_MS_RANGE, RETRY_AFTER_RANGE, SEED_RANGE, STATUS_RANGE, TIMES_RANGE
+from heap_mock.journal import JOURNAL_FIELDS
 from heap_mock.json_numbers import MAX_JSON_INT, MIN_JSON_INT
 from heap_mock.leniency import Fidelity
 from heap_mock.paths import CONTROL_PREFIX, SIMULATOR_PAGES
 from heap_mock.payload import MAX_IDENTITY, MAX_NAME, MAX_USER_ID
+from heap_mock.session import FORMAT as SESSION_FORMAT
+from heap_mock.session import FORMAT_VERSION as SESSION_VERSION
 from heap_mock.version import VERSION
 
 Schema = dict[str, Any]
@@ -326,19 +329,31 @@ def mock_paths() -> dict[str, Any]:
             "events", "Stored events (exact filters; q searches names, identities and properties)", "EventsPage",
             ("app_id", TEXT, "exact"), ("identity", TEXT, "exact"), ("user_id", TEXT, "exact"), ("event", TEXT, "exact name"),
             ("endpoint", {"type": "string", "enum": list(STORED_ENDPOINTS)}, "which endpoint stored it"),
-            ("q", TEXT, "case-insensitive text in the name, identity, user_id or properties")),
+            ("q", TEXT, "case-insensitive text in the name, identity, user_id or properties"),
+            ("lineage", TEXT, "exact X-Heap-Sim-Lineage text: the events from one source (a link from heap-forward serve's pipeline view)")),
         "/_mock/users": listing("users", "Users with their current properties", "UsersPage",
                                 ("app_id", TEXT, "exact"), ("identity", TEXT, "exact")),
         "/_mock/accounts": listing("accounts", "Accounts with their current properties", "AccountsPage",
                                    ("app_id", TEXT, "exact"), ("account_id", TEXT, "exact")),
         "/_mock/requests": listing(
-            "requests", "The journal of Heap requests, accepted and refused, with their bodies", "RequestsPage",
+            "requests", "The journal of Heap requests, accepted and refused: summaries, or whole with fields=full", "RequestsPage",
             ("status", {"type": "integer", "minimum": 0, "maximum": MAX_QUERY_INT}, "exact status"), ("path", TEXT, "exact path"), ("method", TEXT, "exact method"),
             ("rule_id", TEXT, "exact rule, e.g. limit.track or fault.injected"),
-            ("warned", {"type": "string", "enum": ["true", "false"]}, "true: only requests accepted with warnings; false: only those without")),
+            ("lineage", TEXT, "exact X-Heap-Sim-Lineage text: the requests from one source"),
+            ("warned", {"type": "string", "enum": ["true", "false"]}, "true: only requests accepted with warnings; false: only those without"),
+            ("fields", {"type": "string", "enum": list(JOURNAL_FIELDS), "default": "summary"},
+             "summary: what a list row shows, without bodies (a page costs the same whatever the bodies); full: each entry whole")),
+        "/_mock/requests/{request_id}": {"get": operation(
+            "request", MOCK_TAG, "One journal entry whole: body, message, violations and warnings",
+            {"200": json_body(ref("JournalEntry"), "The entry."),
+             "404": json_body(ref("Error"), "Not in the journal (never, or dropped past journal_limit or journal_max_bytes).")},
+            parameters=[{"name": "request_id", "in": "path", "required": True, "schema": TEXT, "description": "the `id` of a journal entry, e.g. req-7"}])},
         "/_mock/limits": {"get": operation("limits", MOCK_TAG, "Rate limits and how full each window is", {"200": json_body(ref("Limits"), "")})},
         "/_mock/rules": {"get": operation("rules", MOCK_TAG, "The payload and limit rules the simulator enforces", {"200": json_body(ref("Rules"), "")})},
         "/_mock/config": {"get": operation("config", MOCK_TAG, "The simulator's settings", {"200": json_body(ref("Config"), "")})},
+        "/_mock/export": {"get": operation(
+            "export", MOCK_TAG, "The whole session as one file (events, users, accounts, journal, clock), for heap-mock serve --load FILE",
+            {"200": json_body(ref("Session"), "Sent as an attachment, streamed as it is written.")})},
         "/_mock/reset": {"post": operation("reset", MOCK_TAG, "Forget all data, limits, the journal and faults",
                                            {"200": json_body(strict_object({"reset": {"const": True}}), "")})},
         "/_mock/faults": faults_path(),
@@ -366,7 +381,37 @@ def faults_path() -> dict[str, Any]:
 
 
 def mock_schemas() -> dict[str, Schema]:
-    return {**inspection_schemas(), **journal_schemas(), **control_schemas()}
+    return {**inspection_schemas(), **journal_schemas(), **control_schemas(), **session_schemas()}
+
+
+def session_schemas() -> dict[str, Schema]:
+    """The session file (heap_mock.session), as GET /_mock/export writes it and --load reads it."""
+    instant, nullable_text = {"type": "string", "format": "date-time"}, nullable(TEXT)
+    properties = {"type": "object", "additionalProperties": {"type": ["string", "number"]}}
+    warning = strict_object({"rule_id": TEXT, "path": TEXT, "fact": TEXT})
+    event = strict_object({
+        "app_id": TEXT, "identity": nullable_text, "user_id": nullable_text, "event": TEXT, "timestamp": instant,
+        "properties": properties, "session_id": nullable_text, "idempotency_key": nullable_text,
+        "endpoint": {"enum": list(STORED_ENDPOINTS)}, "request_id": TEXT, "warnings": {"type": "array", "items": warning},
+        "lineage": nullable_text})
+    user = strict_object({"app_id": TEXT, "identity": TEXT, "properties": properties, "user_ids": {"type": "array", "items": TEXT},
+                          "recent_links": {"type": "array", "items": strict_object({"at": instant, "user_id": TEXT})}})
+    entry = strict_object({
+        "id": TEXT, "method": TEXT, "path": TEXT, "received_at": instant, "status": {"type": "integer", "minimum": 0, "maximum": 999},
+        "duration_ms": {"type": "number", "minimum": 0}, "rule_id": nullable_text, "message": nullable_text,
+        "stored_events": nullable({"type": "integer", "minimum": 0}), "lineage": nullable_text,
+        "warnings": {"type": "array", "items": warning}, "details": {"type": "object"},
+        "violations": nullable({"type": "array", "items": strict_object({"rule_id": TEXT, "path": TEXT, "message": TEXT})}),
+        "body": {**nullable_text, "description": "The body as received, when it is UTF-8 text."},
+        "body_base64": {**TEXT, "description": "The body as received, when it is not UTF-8 (then body is null)."},
+    }, required=["id", "method", "path", "received_at", "status", "duration_ms", "body"])
+    return {"Session": strict_object({
+        "format": {"const": SESSION_FORMAT}, "version": {"type": "integer", "minimum": 1, "maximum": SESSION_VERSION},
+        "exported_at": instant, "heap_sim_version": TEXT, "clock": ref("Clock"),
+        "events": {"type": "array", "items": event}, "users": {"type": "array", "items": user},
+        "accounts": {"type": "array", "items": strict_object({"app_id": TEXT, "account_id": TEXT, "properties": properties})},
+        "journal": {"type": "array", "items": entry},
+    }, required=["format", "version", "clock"])}
 
 
 def page(key: str, item: str) -> Schema:
@@ -419,16 +464,28 @@ def inspection_schemas() -> dict[str, Schema]:
 
 
 def journal_schemas() -> dict[str, Schema]:
-    entry = strict_object({
+    summary_fields: dict[str, Schema] = {
         "id": TEXT, "method": TEXT, "path": TEXT, "status": {"type": "integer"},
         "received_at": {"type": "string", "format": "date-time"}, "duration_ms": {"type": "number", "minimum": 0},
-        "body": {"description": "The parsed JSON body, or the raw text (a preview above 1 MiB)."},
-        "rule_id": nullable(TEXT), "message": nullable(TEXT), "warnings": WARNINGS,
-        "violations": {"type": "array", "items": strict_object({"rule_id": TEXT, "path": TEXT, "message": TEXT})},
+        "rule_id": nullable(TEXT), "message": nullable(TEXT),
+        "body_bytes": {"type": "integer", "minimum": 0, "description": "The size of the body as received."},
+        "warning_count": {"type": "integer", "minimum": 0}, "warned_rules": {"type": "array", "items": TEXT},
+        "violation_count": {"type": "integer", "minimum": 1},
         "limit": TEXT, "retry_after": {"type": "integer"}, "fault_id": {"type": "integer"}, "stored_events": {"type": "integer"},
         "lineage": {"type": "string", "description": "The sender's X-Heap-Sim-Lineage header, as opaque text."},
-    }, required=["id", "method", "path", "status", "received_at", "duration_ms", "body", "rule_id", "message"])
-    return {"JournalEntry": entry, "RequestsPage": page("requests", "JournalEntry")}
+    }
+    required = ["id", "method", "path", "status", "received_at", "duration_ms", "rule_id", "message", "body_bytes", "warning_count", "warned_rules"]
+    summary = strict_object(summary_fields, required=required)
+    summary["description"] = "A list row: no body, and only the first line of the message (cut to 300 characters)."
+    entry = strict_object({
+        **summary_fields,
+        "body": {"description": "The parsed JSON body, or the raw text (a preview above 1 MiB)."},
+        "warnings": WARNINGS,
+        "violations": {"type": "array", "items": strict_object({"rule_id": TEXT, "path": TEXT, "message": TEXT})},
+    }, required=[*required, "body", "warnings"])
+    requests_page = strict_object({"requests": {"type": "array", "items": {"anyOf": [ref("JournalSummary"), ref("JournalEntry")]}},
+                                   "total": {"type": "integer", "minimum": 0}})
+    return {"JournalSummary": summary, "JournalEntry": entry, "RequestsPage": requests_page}
 
 
 def control_schemas() -> dict[str, Schema]:
@@ -495,6 +552,7 @@ def config_schema() -> Schema:
         **{key: {"enum": list(CHOICES[key])} for key in ("throttle_retry_after", "throttle_body", "success_body")},
         "allowed_hosts": {"type": "array", "items": TEXT},
         "body_idle_timeout_s": {"type": "number", "exclusiveMinimum": 0},
+        "session_file": {**nullable(TEXT), "description": "the session file (GET /_mock/export) it started with: heap-mock serve --load FILE"},
     })
 
 

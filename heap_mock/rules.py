@@ -77,6 +77,7 @@ _RULES = [
     Rule("route.not_found", "Unknown paths answer 404 as JSON.", "heap-sim", Evidence.ASSUMED),
     Rule("route.method", "A wrong method answers 405 as JSON.", "heap-sim", Evidence.ASSUMED),
     Rule("control.invalid", "A request to the /_mock/ control API is well formed.", "heap-sim", Evidence.ASSUMED),
+    Rule("control.not_found", "A /_mock/ call naming something the simulator does not hold (a journal entry dropped past journal_limit) answers 404 as JSON.", "heap-sim", Evidence.ASSUMED),
     Rule("control.host", "The console and /_mock/ answer only names the simulator is reachable as (IP addresses, localhost, `allowed_hosts`); others get 403, against DNS rebinding.", "heap-sim (heap_mock/origin_policy.py)", Evidence.ASSUMED),
     Rule("control.origin", "/_mock/ takes writes only from its own origin or from clients that send no Origin; others get 403.", "heap-sim (heap_mock/origin_policy.py)", Evidence.ASSUMED),
     Rule("control.content_type", "/_mock/ takes writes only as `application/json` or with no body; others get 415.", "heap-sim (heap_mock/origin_policy.py)", Evidence.ASSUMED),

@@ -289,3 +289,8 @@ class IndexedLog:
 
     def values(self) -> list[tuple[Any, ...]]:
         return [item for item in self.items[self.head:] if item is not None]
+
+    def walk_newest(self) -> Iterator[tuple[Any, ...]]:
+        """Every live item, newest first, without copying the store."""
+        items = self.items
+        return (item for i in range(len(items) - 1, self.head - 1, -1) if (item := items[i]) is not None)

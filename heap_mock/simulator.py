@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from heap_mock.clock import SwitchableClock
 from heap_mock.config import Config
 from heap_mock.journal import Exchange
+from heap_mock.session import ClockState, Session
 from heap_mock.state import SimulatorState
 from http_layer.access_log import AccessLog
 from http_layer.delays import DelayRoom
@@ -22,6 +23,18 @@ class Simulator:
     access_log: AccessLog
     # Where delayed requests wait; the server running the simulator sets its capacity.
     delays: DelayRoom = field(default_factory=DelayRoom)
+
+    def start_from(self, session: Session) -> None:
+        """Hold a saved session's data; a virtual or scaled clock resumes where the session left it."""
+        self.state.load(session)
+        clock = session.clock
+        if clock.mode != "real":
+            self.clock.set(clock.now)
+        if clock.mode == "scaled":
+            self.clock.scale(clock.rate)
+
+    def clock_state(self) -> ClockState:
+        return ClockState(self.clock.now(), self.clock.mode, self.clock.rate)
 
 
 class Call:

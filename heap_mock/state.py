@@ -27,6 +27,7 @@ from heap_mock.faults import FaultInjector
 from heap_mock.identities import Identities
 from heap_mock.journal import Journal
 from heap_mock.limits import Limits, track_demands, user_properties_demands
+from heap_mock.session import ClockState, Session, Snapshot
 from heap_mock.validators.account_properties import AccountPropertiesRequest
 from heap_mock.validators.deletion import DeletionTarget
 from heap_mock.validators.identify import IdentifyOutcome, IdentifyRequest
@@ -85,6 +86,20 @@ class SimulatorState:
         identities, user_ids = self.identities.forget_people(app_id, targets)
         self.events.delete_people(app_id, identities, user_ids)
         return self.deletions.record(app_id, len(targets), now)
+
+    def load(self, session: Session) -> None:
+        """Start from a session file's events, users, accounts and journal, each store keeping its
+        bounds; new requests are numbered after the session's."""
+        self.events.restore(session.events)
+        self.identities.restore(session.users, session.accounts)
+        self.journal.restore(session.journal)
+        self._request_seq = itertools.count(session.highest_request_number() + 1)
+
+    def snapshot(self, clock: ClockState, version: str) -> Snapshot:
+        """What an export writes: the stores' items as they are now (users and accounts are read in
+        chunks as the file is written, so a long export never holds their lock for long)."""
+        return Snapshot(clock, version, self.events.snapshot(), self.journal.snapshot(),
+                        self.identities.user_documents, self.identities.account_documents)  # fmt: skip
 
     def counts(self) -> dict[str, Any]:
         events, identities = self.events.counts(), self.identities.counts()

@@ -78,7 +78,13 @@ class MockClient:
         return result
 
     def requests(self, **filters: Any) -> list[dict[str, Any]]:
-        result: list[dict[str, Any]] = self._control("GET", "/requests", **filters)["requests"]
+        """Journal entries whole, bodies and all (`fields="summary"` for what the console's list shows)."""
+        result: list[dict[str, Any]] = self._control("GET", "/requests", **{"fields": "full", **filters})["requests"]
+        return result
+
+    def request(self, request_id: str) -> dict[str, Any]:
+        """One journal entry whole, by its request ID."""
+        result: dict[str, Any] = self._control("GET", f"/requests/{request_id}")
         return result
 
     def rules(self) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from http import HTTPStatus
 from pathlib import Path
+from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 import orjson
@@ -27,15 +28,20 @@ class Answer(NamedTuple):
     # Drop the connection instead of answering whole: the status line and headers promise
     # `DROPPED_PROMISE` bytes that never come (a fault that imitates a server dying mid-answer).
     dropped: bool = False
+    # A body too large to build at once (a whole session's export), sent chunk by chunk as it is
+    # made; `body` is then empty and no Content-Length is sent.
+    stream: Iterable[bytes] | None = None
 
     def with_headers(self, *extra: tuple[str, str]) -> Answer:
         return self._replace(headers=(*self.headers, *extra))
 
     def header_list(self) -> list[tuple[str, str]]:
         """Every header to send, Content-Type and Content-Length first."""
-        length = DROPPED_PROMISE if self.dropped else len(self.body)
         if self.status in BODILESS_STATUSES:
             return list(self.headers)
+        if self.stream is not None:
+            return [("Content-Type", self.content_type), *self.headers]
+        length = DROPPED_PROMISE if self.dropped else len(self.body)
         return [("Content-Type", self.content_type), ("Content-Length", str(length)), *self.headers]
 
 
@@ -44,6 +50,11 @@ DROPPED_PROMISE = 4096
 
 def json_answer(payload: Any, status: int = 200, headers: Headers = ()) -> Answer:
     return Answer(status, orjson.dumps(payload), JSON, headers)
+
+
+def stream_answer(chunks: Iterable[bytes], content_type: str, headers: Headers = ()) -> Answer:
+    """An answer whose body is sent chunk by chunk as `chunks` makes it."""
+    return Answer(200, b"", content_type, headers, stream=chunks)
 
 
 def text_answer(text: str, status: int = 200, headers: Headers = ()) -> Answer:

@@ -63,6 +63,8 @@ def rsgi_app(site: Site, pool: ThreadPoolExecutor) -> RSGIApp:
         handling.finish(answer)
         if answer.dropped:
             await drop(protocol, answer)
+        elif answer.stream is not None and request.method != "HEAD":
+            await stream(protocol, answer, pool)
         else:
             send(protocol, answer, head_only=request.method == "HEAD")
 
@@ -80,6 +82,18 @@ def send(protocol: Any, answer: Answer, *, head_only: bool = False) -> None:
         protocol.response_bytes(answer.status, answer.header_list(), b"" if head_only else answer.body)
     except Exception as error:  # the client went away first: nothing to answer, nothing to raise
         error_log.debug("answer not delivered: %s", error)
+
+
+async def stream(protocol: Any, answer: Answer, pool: ThreadPoolExecutor) -> None:
+    """A streamed answer: each chunk is made on `pool` (making it may take long) and sent from the loop."""
+    loop = asyncio.get_running_loop()
+    chunks = iter(answer.stream or ())
+    try:
+        transport = protocol.response_stream(answer.status, answer.header_list())
+        while (chunk := await loop.run_in_executor(pool, next, chunks, None)) is not None:
+            await transport.send_bytes(chunk)
+    except Exception as error:  # the client went away mid-answer: stop making chunks for nobody
+        error_log.debug("streamed answer cut short: %s", error)
 
 
 async def drop(protocol: Any, answer: Answer) -> None:

@@ -72,6 +72,8 @@ def send(answer: Answer, start_response: StartResponse, environ: dict[str, Any],
         start_response(status_line(answer.status), answer.header_list())
         return iter([b""])  # an iterator, which a server streams as is (a list it would size itself)
     start_response(status_line(answer.status), answer.header_list())
+    if answer.stream is not None:
+        return [b""] if head_only else answer.stream
     return [b""] if head_only else [answer.body]
 
 

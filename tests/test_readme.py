@@ -35,7 +35,7 @@ def calls(cell: str) -> set[tuple[str, str]]:
     for code in re.findall(r"`([^`]+)`", cell):
         method, _, rest = code.partition(" ")
         path = rest.split("?")[0] if rest else path
-        found.add((method, re.sub(r"<(\w+)>", r"{deletion_id}", path)))
+        found.add((method, re.sub(r"<(\w+)>", r"{\1}", path)))
     return found
 
 

@@ -9,9 +9,10 @@ Modules, pure ones first:
 - `errors`: the front's errors, one class per answer, rendered in one place.
 - `requests`: parsing and checking what SDKs send (credentials, batch bodies), no I/O.
 - `identity`: the MPIDs the identity endpoints hand out, stable per identity set, no I/O.
-- `lineage`: a bounded store of received batches and what became of each event.
+- `lineage`: a bounded store of received batches and what became of each event (and their bodies, for a while).
+- `pipeline_view`: the pipeline view's data: each event's input beside what it became, field by field (pure).
 - `recorder`: received batches saved as conformance fixture files.
 - `delivery`: the bounded queue and the thread that delivers through `Forwarder`.
-- `app`: the thin Flask app (routes, CORS for the web SDK paths, the lineage page).
-- `serve`: the `heap-forward serve` command.
+- `app`: the thin Flask app (routes, CORS for the web SDK paths, the pipeline view).
+- `serve`: the `heap-forward serve` command and its start lines; `pipeline`: `make run`.
 """

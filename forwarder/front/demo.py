@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 import requests
 
+from forwarder.front.front import PIPELINE_PAGE
 from forwarder.settings import Settings
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "demo_data"
@@ -38,7 +39,7 @@ class DemoSummary:
         if self.error is not None:
             return f"demo: {self.error}"
         answers = ", ".join(f"{count}× {status}" for status, count in sorted(self.statuses.items())) or "none"
-        return f"demo: sent {self.batches} mParticle batches to the front (answers: {answers}); lineage at {front_url}/_front/lineage"
+        return f"demo: sent {self.batches} mParticle batches to the front (answers: {answers}); pipeline view at {front_url}{PIPELINE_PAGE}"
 
 
 def load_batches(directory: Path = DATA_DIR) -> list[dict[str, Any]]:

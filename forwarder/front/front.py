@@ -8,25 +8,30 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
 from forwarder.delivery import Forwarder
 from forwarder.front.delivery import DEFAULT_CAPACITY, DEFAULT_MAX_BYTES, DeliveryQueue, DrainReport, Job
 from forwarder.front.errors import BadRequest, FrontError
-from forwarder.front.lineage import LineageStore, TracedRequest
+from forwarder.front.lineage import BatchSource, LineageStore, TracedRequest
+from forwarder.front.payloads import parse_json
+from forwarder.front.pipeline_view import ViewContext, pipeline_batch
 from forwarder.front.recorder import Recorder
 from forwarder.mapping import map_batch
 from forwarder.model import BatchRejected, HeapRequest, MappingResult
+from forwarder.options import SETTING_FLAGS
 from forwarder.pacing import Limit
 from forwarder.settings import Settings
 from heap_facts.wire import LINEAGE_HEADER
 
-LINEAGE_PAGE = "/_front/lineage"
-DEFAULT_RECORD_DIR = Path("recorded-fixtures")
+LINEAGE_PAGE = "/_front/lineage"  # the pipeline view's old address, which redirects
+PIPELINE_PAGE = "/_front/pipeline"  # every lineage link points here
+DEFAULT_RECORD_DIR = Path("recorded-fixtures")  # under the directory the front was started in, printed absolute
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,9 @@ class FrontOptions:
     record_dir: Path | None = None
     max_attempts: int = 6
     limits: dict[str, Limit] | None = None
+    # How to change each setting where this front runs (heap-forward serve's flags, make run's
+    # variables): printed at start and shown beside a skip the setting decided.
+    setting_hints: Mapping[str, str] = field(default_factory=lambda: dict(SETTING_FLAGS))
 
 
 class Front:
@@ -67,7 +75,7 @@ class Front:
         )  # fmt: skip
         self.queue = DeliveryQueue(forwarder, self.lineage, capacity=options.queue_capacity, max_bytes=options.queue_max_bytes)
         self.recorder = Recorder(
-            options.record_dir or DEFAULT_RECORD_DIR, options.settings, recording=options.record_dir is not None
+            (options.record_dir or DEFAULT_RECORD_DIR).resolve(), options.settings, recording=options.record_dir is not None
         )
 
     def start(self) -> Front:
@@ -77,19 +85,22 @@ class Front:
     def stop(self, drain_s: float) -> DrainReport:
         return self.queue.close(drain_s)
 
-    def accept(self, route: str, client: str, batches: list[dict[str, Any]], size: int) -> list[int]:
-        """Map and queue every batch of a `size`-byte request, or none (BadRequest, QueueFull); returns their lineage IDs."""
-        mapped = [self._mapped(batch, f"$[{index}]" if len(batches) > 1 else "$") for index, batch in enumerate(batches)]
+    def accept(self, route: str, client: str, batches: list[dict[str, Any]], body: bytes, *, bulk: bool = False) -> list[int]:
+        """Map and queue every batch of a request whose body was `body` (a JSON array of them when
+        `bulk`), or none (BadRequest, QueueFull); returns their lineage IDs."""
+        mapped = [self._mapped(batch, f"$[{index}]" if bulk else "$") for index, batch in enumerate(batches)]
         received_at = _iso(self.now())
+        share = len(body) // len(batches)
 
         def build() -> list[Job]:
             jobs = []
-            for batch, result in zip(batches, mapped, strict=True):
-                batch_id, traced = self.lineage.add_batch(received_at, route, client, batch, result)
-                jobs.append(Job(batch_id, tuple(traced), size // len(batches)))
+            for index, (batch, result) in enumerate(zip(batches, mapped, strict=True)):
+                source = BatchSource(body, index if bulk else None)
+                batch_id, traced = self.lineage.add_batch(received_at, route, client, batch, result, source, share)
+                jobs.append(Job(batch_id, tuple(traced), share))
             return jobs
 
-        jobs = self.queue.offer(len(batches), size, build)
+        jobs = self.queue.offer(len(batches), len(body), build)
         self.recorder.record(batches)
         return [job.batch_id for job in jobs]
 
@@ -100,13 +111,42 @@ class Front:
     def lineage_header(self, request: HeapRequest) -> Mapping[str, str]:
         if not isinstance(request, TracedRequest):
             return {}
-        return {LINEAGE_HEADER: f"{self.public_url}{LINEAGE_PAGE}#{request.trace_fragment()}"}
+        return {LINEAGE_HEADER: f"{self.public_url}{PIPELINE_PAGE}#{request.trace_fragment()}"}
+
+    def pipeline(self, batch_id: int) -> dict[str, Any] | None:
+        """A kept batch for the pipeline view: its trace, and (while its body is kept) each event's
+        input beside what it became, field by field. None when the lineage no longer holds it."""
+        trace = self.lineage.batch(batch_id)
+        if trace is None:
+            return None
+        source = self.lineage.source(batch_id)
+        return pipeline_batch(trace, _batch_of(source) if source is not None else None, self.view_context())
+
+    def view_context(self) -> ViewContext:
+        console = self.options.heap_url.rstrip("/") if _is_loopback(self.options.heap_url) else None
+        return ViewContext(self.settings, self.options.setting_hints, f"{self.public_url}{PIPELINE_PAGE}", console)
 
     def _mapped(self, batch: dict[str, Any], where: str) -> MappingResult:
         try:
             return map_batch(batch, self.settings)
         except BatchRejected as error:  # the views check first; this keeps the promise if they miss something
             raise BadRequest(error.problem, path=where + error.path.removeprefix("$")) from None
+
+
+def _batch_of(source: BatchSource) -> dict[str, Any] | None:
+    """The batch a kept body holds (it parsed when it arrived, so it parses again)."""
+    try:
+        document = parse_json(source.body)
+    except BadRequest:
+        return None
+    found = document[source.index] if source.index is not None else document
+    return found if isinstance(found, dict) else None
+
+
+def _is_loopback(url: str) -> bool:
+    """Whether `url` is on this machine: a simulator, whose console the view can link to (real Heap has none)."""
+    host = (urlsplit(url).hostname or "").lower()
+    return host in ("localhost", "::1") or host.startswith("127.")
 
 
 def _iso(epoch_s: float) -> str:

@@ -2,7 +2,10 @@
 became (and how their delivery went) or why it was skipped. Kept in memory, bounded.
 
 The store keeps the newest `max_batches` batches and at most `max_events` traced events in all,
-forgetting the oldest first, so a front that runs for days stays flat in memory. Thread-safe:
+forgetting the oldest first, so a front that runs for days stays flat in memory. It also keeps
+each batch's input as it arrived (the request body it came in, and its place there) for the
+newest `max_source_bytes` of bodies, so the pipeline view can map it again, explained; an older
+batch keeps its trace without it. Thread-safe:
 request threads add batches, the delivery thread records attempts, readers take snapshots.
 Pure apart from its lock: no I/O, and times are passed in.
 """
@@ -19,6 +22,7 @@ from forwarder.model import USER_PROPERTIES_PATH, HeapRequest, MappingResult
 
 DEFAULT_MAX_BATCHES = 1000
 DEFAULT_MAX_EVENTS = 50_000
+DEFAULT_MAX_SOURCE_BYTES = 64 * 1024 * 1024  # of request bodies kept for the pipeline view
 NAMES_SHOWN = 20  # Heap event names listed per request; a bulk request of 1000 says "and 980 more"
 TEXT_KEPT = 300  # characters of any received text (names, identities, reasons) the store keeps
 
@@ -31,12 +35,21 @@ class TracedRequest(HeapRequest):
     position: int = field(default=0, compare=False)
 
     def trace_fragment(self) -> str:
-        """The lineage page's anchor for the event this request came from."""
+        """The pipeline view's anchor for the event this request came from."""
         return event_anchor(self.batch_id, self.event_index)
 
 
 def event_anchor(batch_id: int, event_index: int | None) -> str:
     return f"batch-{batch_id}-" + ("user-attributes" if event_index is None else f"event-{event_index}")
+
+
+@dataclass(frozen=True)
+class BatchSource:
+    """Where a batch came from: the request body as received, and its place in a bulk upload's
+    array (None: the body is the batch). Several batches of one upload share the one body."""
+
+    body: bytes
+    index: int | None = None
 
 
 @dataclass
@@ -79,6 +92,8 @@ class BatchTrace:
     requests: list[RequestTrace] = field(default_factory=list)
     refused: dict[str, Any] | None = None
     unsent: bool = False
+    source: BatchSource | None = None
+    source_bytes: int = 0  # its share of the body, counted against the store's max_source_bytes
 
     @property
     def weight(self) -> int:
@@ -104,7 +119,7 @@ class BatchTrace:
             "client": self.client,
             "identity": self.identity,
             "status": self.status,
-            "events_in": len(self.events),
+            "events_in": sum(1 for event in self.events if event["index"] is not None),  # not the user-attributes row
             "skipped": sum(1 for event in self.events if event["skip_reason"] is not None),
             "heap_requests": len(self.requests),
             "heap_events": sum(request.heap_events for request in self.requests),
@@ -131,25 +146,36 @@ def _of_event(rendered: list[dict[str, Any]], traces: list[RequestTrace], index:
 class LineageStore:
     """The newest batches' lineage, bounded by batch count and by traced events."""
 
-    def __init__(self, max_batches: int = DEFAULT_MAX_BATCHES, max_events: int = DEFAULT_MAX_EVENTS) -> None:
-        self.max_batches, self.max_events = max_batches, max_events
+    def __init__(
+        self, max_batches: int = DEFAULT_MAX_BATCHES, max_events: int = DEFAULT_MAX_EVENTS, max_source_bytes: int = DEFAULT_MAX_SOURCE_BYTES
+    ) -> None:
+        self.max_batches, self.max_events, self.max_source_bytes = max_batches, max_events, max_source_bytes
         self._lock = threading.Lock()
         self._batches: OrderedDict[int, BatchTrace] = OrderedDict()
         self._next_id = 1
         self._events_kept = 0
+        self._source_bytes = 0
         self.received = 0
 
     def add_batch(
-        self, received_at: str, route: str, client: str, batch: Mapping[str, Any], mapped: MappingResult
+        self, received_at: str, route: str, client: str, batch: Mapping[str, Any], mapped: MappingResult,
+        source: BatchSource | None = None, source_bytes: int = 0,
     ) -> tuple[int, list[TracedRequest]]:
-        """Record an accepted batch; returns its lineage ID and its Heap requests, each traced back to it."""
+        """Record an accepted batch (and where it came from, `source_bytes` of it counted); returns
+        its lineage ID and its Heap requests, each traced back to it."""
         with self._lock:
-            trace = BatchTrace(self._take_id(), received_at, route, client, _short(mapped.identity))
+            trace = BatchTrace(self._take_id(), received_at, route, client, _short(mapped.identity), source=source, source_bytes=source_bytes)
             trace.events = _event_rows(batch, mapped)
             traced = [_traced(request, trace.id, position) for position, request in enumerate(mapped.requests)]
             trace.requests = [_request_trace(request) for request in traced]
             self._keep(trace)
         return trace.id, traced
+
+    def source(self, batch_id: int) -> BatchSource | None:
+        """Where a kept batch came from, or None once its body is no longer kept (or it is forgotten)."""
+        with self._lock:
+            trace = self._batches.get(batch_id)
+            return trace.source if trace is not None else None
 
     def add_refused(self, received_at: str, route: str, client: str, status: int, message: str, path: str | None) -> int:
         """Record an upload that was refused whole (a 4xx or the full queue), so the developer sees why."""
@@ -206,9 +232,16 @@ class LineageStore:
     def _keep(self, trace: BatchTrace) -> None:
         self._batches[trace.id] = trace
         self._events_kept += trace.weight
+        self._source_bytes += trace.source_bytes
         while len(self._batches) > 1 and (len(self._batches) > self.max_batches or self._events_kept > self.max_events):
             _, oldest = self._batches.popitem(last=False)
             self._events_kept -= oldest.weight
+            self._source_bytes -= oldest.source_bytes
+        for kept in self._batches.values():  # past the budget, the oldest batches let their bodies go
+            if self._source_bytes <= self.max_source_bytes or kept is trace:
+                break
+            self._source_bytes -= kept.source_bytes
+            kept.source, kept.source_bytes = None, 0
 
     def _request(self, request: HeapRequest) -> RequestTrace | None:
         if not isinstance(request, TracedRequest):
@@ -244,9 +277,10 @@ def _heap_names(request: HeapRequest) -> list[str]:
 
 
 def _event_rows(batch: Mapping[str, Any], mapped: MappingResult) -> list[dict[str, Any]]:
-    """One row per mParticle event (and one for user attributes when they were mapped or skipped)."""
+    """One row per mParticle event (and one for user attributes when they were mapped, skipped or
+    withheld by the forward_user_attributes setting)."""
     events = batch.get("events") or []
-    reasons = {skip.index: skip.reason for skip in mapped.skipped}
+    reasons = {skip.index: skip.reason for skip in (*mapped.skipped, *mapped.withheld)}
     rows = [
         {
             "index": index,

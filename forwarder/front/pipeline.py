@@ -10,7 +10,12 @@ process, which stops the two in that order; it is sent SIGTERM, given `--grace` 
 killed, and a line says so (exit status 1). On Linux it is also told to stop if this process dies
 without a word (SIGKILL), so no simulator outlives its pipeline holding the port.
 
-Output on stdout: line 1 the simulator's URL, line 2 the front's URL, then the how-to lines.
+The front's settings are options here and variables of `make run` (APP_ID=, EXTERNAL_ID=,
+FORWARD_USER_ATTRIBUTES=, RECORD=DIR), printed at start with how to change each: an SDK that
+sends only an MPID needs EXTERNAL_ID=mpid, or every event is skipped for want of a customer ID.
+
+Output on stdout: line 1 the simulator's URL, line 2 the front's URL, then the how-to lines and
+the settings.
 """
 
 from __future__ import annotations
@@ -23,16 +28,26 @@ import subprocess
 import sys
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 
 from forwarder.front.demo import DEMO_SETTINGS, send_demo
 from forwarder.front.front import FrontOptions
-from forwarder.front.serve import how_to_point
+from forwarder.front.serve import how_to_point, settings_lines
 from forwarder.front.server import FrontServer
+from forwarder.options import truth
+from forwarder.settings import EXTERNAL_IDS, Settings, SettingsError
 from heap_facts.entry import stop_on_signals
 
 DRAIN_S = 2.0
 GRACE_S = 3.0
 EXIT_OK, EXIT_KILLED, EXIT_UNUSABLE = 0, 1, 2
+# How each setting is changed under `make run` (the Makefile passes each variable on as an option).
+MAKE_HINTS = {
+    "app_id": "make run APP_ID=<digits>",
+    "external_id": "make run EXTERNAL_ID=mpid|customer_id (mpid when your SDK sends no customer ID)",
+    "forward_user_attributes": "make run FORWARD_USER_ATTRIBUTES=true|false",
+    "forward_web_requests_server_side": "heap-forward serve --no-forward-web-server-side (make run forwards web batches)",
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,11 +64,32 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--grace", type=float, default=GRACE_S, help=f"seconds the simulator is given to stop before it is killed (default: {GRACE_S:g})"
     )
+    parser.add_argument("--app-id", default=DEMO_SETTINGS.app_id, help=f"the Heap app_id events go to (default: {DEMO_SETTINGS.app_id}; make run APP_ID=)")
+    parser.add_argument(
+        "--external-id", choices=EXTERNAL_IDS, default=DEMO_SETTINGS.external_id,
+        help=f"the identity sent to Heap: the batch's mpid or its customer ID (default: {DEMO_SETTINGS.external_id}; make run EXTERNAL_ID=)",
+    )
+    parser.add_argument(
+        "--forward-user-attributes", type=truth, nargs="?", const=True, default=DEMO_SETTINGS.forward_user_attributes, metavar="true|false",
+        help="send user attributes to /api/add_user_properties (default: true; make run FORWARD_USER_ATTRIBUTES=)",
+    )
+    parser.add_argument("--record", metavar="DIR", type=Path, help="save received batches as conformance fixtures in DIR from the start (make run RECORD=)")
     return parser
 
 
+def settings_of(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Settings:
+    """The front's settings from the options; a bad one ends the command as argparse does (exit 2)."""
+    try:
+        return Settings(app_id=args.app_id, external_id=args.external_id, forward_user_attributes=args.forward_user_attributes)
+    except SettingsError as error:
+        parser.error(str(error))
+        raise  # unreachable: parser.error exits
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    args.settings = settings_of(parser, args)
     stop = stop_on_signals()
     simulator = start_simulator(args.host, args.mock_port)
     status = EXIT_UNUSABLE
@@ -113,17 +149,20 @@ def _run(args: argparse.Namespace, simulator: subprocess.Popen[str], stop: threa
     if not mock_url.startswith("http"):
         print(f"make run: the simulator did not start on {args.host}:{args.mock_port} (see above)", file=sys.stderr)
         return EXIT_UNUSABLE
-    front = FrontServer(FrontOptions(mock_url, DEMO_SETTINGS), host=args.host, port=args.front_port, drain_s=args.drain_timeout)
+    options = FrontOptions(mock_url, args.settings, record_dir=args.record, setting_hints=MAKE_HINTS)
+    front = FrontServer(options, host=args.host, port=args.front_port, drain_s=args.drain_timeout)
     try:
         front.start()
     except OSError as error:
         print(f"make run: the front cannot bind {args.host}:{args.front_port}: {error.strerror or error}", file=sys.stderr)
         return EXIT_UNUSABLE
+    recorder = front.front.recorder
     print(
         mock_url,
         front.url,
         f"simulator console: {mock_url}/   (Heap's API at {mock_url}/api/...)",
         how_to_point(front.url),
+        settings_lines(args.settings, MAKE_HINTS, recorder.directory, recorder.recording, "make run RECORD=DIR"),
         "Ctrl-C stops both.",
         sep="\n",
         flush=True,

@@ -5,7 +5,8 @@ regression test with `--update-golden`.
 One file per recording session, rewritten whole (to a temporary file, then renamed) after each
 batch, so it is always a complete, valid fixture. A session file holds at most
 `max_batches_per_file` batches; the next batch starts a new file. Only the current file's
-batches are held in memory.
+batches are held in memory. The directory is made absolute when the recorder is made (the front
+prints it), and stopping says which files that recording wrote.
 
 Which rules a recording exercises is not decided here. A recorded fixture says `"rules":
 "derived"`, and the conformance suite judges it on every rule its batches give something to
@@ -47,7 +48,7 @@ class Recorder:
     def __init__(
         self, directory: Path, settings: Settings, *, recording: bool = True, max_batches_per_file: int = MAX_BATCHES_PER_FILE
     ) -> None:
-        self.directory = directory
+        self.directory = directory.resolve()
         self.settings = settings
         self.max_batches_per_file = max_batches_per_file
         self.recording = recording
@@ -56,13 +57,21 @@ class Recorder:
         self._path: Path | None = None
         self._started = ""  # when the current file's first batch arrived (UTC), for its provenance
         self.files_written: list[Path] = []
+        self._session_files: list[Path] = []  # written since recording last started
+        self._stopped_files: list[Path] = []  # what the last stop wrote
 
-    def set_recording(self, on: bool) -> None:
-        """Turn recording on or off; turning it on again starts a new file."""
+    def set_recording(self, on: bool) -> list[Path]:
+        """Turn recording on or off; turning it on again starts a new file. Returns the files the
+        recording now stopped wrote (none when starting, or when nothing arrived meanwhile)."""
         with self._lock:
+            stopping = self.recording and not on
             if on and not self.recording:
-                self._batches, self._path = [], None
+                self._batches, self._path, self._session_files = [], None, []
             self.recording = on
+            if stopping:
+                self._stopped_files = list(self._session_files)
+                return self._stopped_files
+            return []
 
     def record(self, batches: Iterable[Mapping[str, Any]]) -> None:
         """Add accepted batches to the current session file (no-op while not recording)."""
@@ -85,6 +94,8 @@ class Recorder:
                 "directory": str(self.directory),
                 "file": str(self._path) if self._path else None,
                 "batches_in_file": len(self._batches),
+                "files_this_recording": [str(path) for path in self._session_files] if self.recording else [],
+                "last_stop_wrote": [str(path) for path in self._stopped_files],
             }
 
     def _new_path(self) -> Path:
@@ -94,6 +105,7 @@ class Recorder:
             path = self.directory / f"recorded_{stamp}_{n:03d}.json"
             if not path.exists() and path not in self.files_written:
                 self.files_written.append(path)
+                self._session_files.append(path)
                 return path
         raise OSError(f"too many recordings in {self.directory} this second")
 

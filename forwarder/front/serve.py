@@ -17,9 +17,10 @@ from typing import TextIO
 
 import orjson
 
-from forwarder.front.front import LINEAGE_PAGE, FrontOptions
+from forwarder.front.front import DEFAULT_RECORD_DIR, PIPELINE_PAGE, FrontOptions
 from forwarder.front.server import DEFAULT_DRAIN_S, FrontServer
-from forwarder.options import add_settings_options, positive_int, scaled_limits, settings_from_args
+from forwarder.options import SETTING_FLAGS, add_settings_options, positive_int, scaled_limits, settings_from_args
+from forwarder.settings import Settings
 from http_layer.servers import serve_in_foreground
 
 EXIT_OK, EXIT_UNSENT, EXIT_UNUSABLE = 0, 1, 2
@@ -47,7 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_DRAIN_S,
         help=f"seconds to keep delivering after SIGTERM (default: {DEFAULT_DRAIN_S:g})",
     )
-    parser.add_argument("--record", metavar="DIR", type=Path, help="save received batches as conformance fixtures in DIR")
+    parser.add_argument(
+        "--record", metavar="DIR", type=Path,
+        help=f"save received batches as conformance fixtures in DIR from the start (default: off; the pipeline view's button records into ./{DEFAULT_RECORD_DIR})",
+    )
     return parser
 
 
@@ -75,6 +79,8 @@ def _run(server: FrontServer, args: argparse.Namespace, stdout: TextIO, stderr: 
         server.front.start()
         print(url, file=stdout, flush=True)
         print(how_to_point(url), file=stderr, flush=True)
+        recording = server.front.recorder
+        print(settings_lines(server.front.settings, SETTING_FLAGS, recording.directory, recording.recording, "--record DIR"), file=stderr, flush=True)
 
     def stopping() -> None:
         print(f"heap-forward: stopping; delivering what is queued (at most {args.drain_timeout:g} s)", file=stderr, flush=True)
@@ -88,12 +94,30 @@ def _run(server: FrontServer, args: argparse.Namespace, stdout: TextIO, stderr: 
     return EXIT_OK if server.report.complete and status == EXIT_OK else EXIT_UNSENT
 
 
+def settings_lines(settings: Settings, hints: dict[str, str], record_dir: Path, recording: bool, record_hint: str) -> str:
+    """The settings that decide what reaches Heap, each with how to change it, and where recording
+    writes: printed at start by heap-forward serve and make run, each with its own way to change them."""
+    rows = [(name, _shown(value), hints.get(name, "")) for name, value in vars(settings).items()]
+    name_width, value_width = max(len(row[0]) for row in rows), max(len(row[1]) for row in rows)
+    lines = ["settings (which events reach Heap, and as whom), each with how to change it:"]
+    lines += [f"  {name:<{name_width}}  {value:<{value_width}}  {hint}".rstrip() for name, value, hint in rows]
+    if recording:
+        lines.append(f"recording: into {record_dir} (each stop in the pipeline view lists the files it wrote)")
+    else:
+        lines.append(f"recording: off; {record_hint} records from the start, the pipeline view's button into {record_dir}")
+    return "\n".join(lines)
+
+
+def _shown(value: object) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
 def how_to_point(url: str) -> str:
     """What to give each SDK, printed at start (and shown by `make run`)."""
     host = url.removeprefix("http://")
     return "\n".join(
         [
-            f"heap-forward serve: mParticle front at {url}; lineage at {url}{LINEAGE_PAGE}",
+            f"heap-forward serve: mParticle front at {url}; pipeline view at {url}{PIPELINE_PAGE}",
             f"  Python SDK:  configuration.host = '{url}/v2'",
             f"  web SDK:     window.mParticle.config = {{domain: '{host}', forceHttps: false, requestConfig: false, ...}}",
             f"               or v3SecureServiceUrl: '{host}/v3/JS/', identityUrl: '{host}/v1/', forceHttps: false, requestConfig: false",

@@ -6,7 +6,8 @@ Routes (S5 for the Events API; the web SDK's `constants.ts` for its paths):
   POST /v3/JS/{key}/events, /webevents/v3/JS/{key}/events   web SDK batches (per-service URLs; CNAME `domain`)
   POST /v1/{identify,login,logout}, /v1/{mpid}/modify  web SDK identity (per-service URL)
   POST /identity/v1/...                                the same under a CNAME
-  GET  /_front/lineage, /_front/api/...                the front's own lineage page and API
+  GET  /_front/pipeline, /_front/api/...               the front's own pipeline view and its API
+  GET  /_front/lineage                                 the pipeline view's old address (a redirect)
 
 mParticle's paths answer in mParticle's error shape (`forwarder.front.errors`), identity calls
 with the `Errors` key the web SDK reads; only the web SDK's paths answer CORS, so a page on another
@@ -25,7 +26,9 @@ from typing import Any
 
 from forwarder.front import identity, payloads
 from forwarder.front.errors import BadRequest, from_http_error
-from forwarder.front.front import LINEAGE_PAGE, Front
+from forwarder.front.front import LINEAGE_PAGE, PIPELINE_PAGE, Front
+from forwarder.front.pipeline_view import settings_json
+from heap_facts.look import LOOK_DIR, SHARED_FILES
 from heap_facts.wire import LINEAGE_HEADER
 from http_layer.access_log import AccessLog
 from http_layer.answers import Answer, empty_answer, file_answer, json_answer
@@ -59,7 +62,7 @@ class FrontCall:
 
 def _accepted(call: FrontCall, batch_ids: list[int]) -> Answer:
     """202 with an empty body, as mParticle answers; the lineage link rides in a header."""
-    link = f"{call.front.public_url}{LINEAGE_PAGE}#batch-{batch_ids[0]}"
+    link = f"{call.front.public_url}{PIPELINE_PAGE}#batch-{batch_ids[0]}"
     return empty_answer(202, ((LINEAGE_HEADER, link),))
 
 
@@ -79,20 +82,20 @@ def _events_api_key(call: FrontCall) -> str:
 def events(call: FrontCall) -> Answer:
     _events_api_key(call)
     body = call.request.body
-    return _accepted(call, call.front.accept(call.request.path, EVENTS_API, [payloads.checked_batch(_json(call), "$")], len(body)))
+    return _accepted(call, call.front.accept(call.request.path, EVENTS_API, [payloads.checked_batch(_json(call), "$")], body))
 
 
 def bulk_events(call: FrontCall) -> Answer:
     _events_api_key(call)
     body = call.request.body
-    return _accepted(call, call.front.accept(call.request.path, EVENTS_API, payloads.checked_bulk(_json(call)), len(body)))
+    return _accepted(call, call.front.accept(call.request.path, EVENTS_API, payloads.checked_bulk(_json(call)), body, bulk=True))
 
 
 # --- the web SDK ----------------------------------------------------------------------------------
 def web_events(call: FrontCall) -> Answer:
     payloads.check_key(call.params["key"], call.front.options.api_key, where="the API key in the path")
     body = call.request.body
-    return _accepted(call, call.front.accept(call.request.path, WEB_SDK, [payloads.checked_batch(_json(call), "$")], len(body)))
+    return _accepted(call, call.front.accept(call.request.path, WEB_SDK, [payloads.checked_batch(_json(call), "$")], body))
 
 
 def web_identity(call: FrontCall) -> Answer:
@@ -107,19 +110,25 @@ def web_modify(call: FrontCall) -> Answer:
 
 # --- the front's own pages and API ----------------------------------------------------------------
 def root(call: FrontCall) -> Answer:
-    return empty_answer(302, (("Location", LINEAGE_PAGE),))
+    return empty_answer(302, (("Location", PIPELINE_PAGE),))
+
+
+def pipeline_page(call: FrontCall) -> Answer:
+    return _static("pipeline.html")
 
 
 def lineage_page(call: FrontCall) -> Answer:
-    return _static("lineage.html")
+    """The page's old address: links people kept (and lineage already stored) still arrive."""
+    return empty_answer(302, (("Location", PIPELINE_PAGE),))
 
 
 def static_file(call: FrontCall) -> Answer:
+    """The page's own files, and the look it shares with the simulator's console (heap_facts/static)."""
     return _static(call.params["name"])
 
 
 def _static(name: str) -> Answer:
-    answer = file_answer(STATIC_DIR, name)
+    answer = file_answer(LOOK_DIR if name in SHARED_FILES else STATIC_DIR, name)
     if answer is None:
         raise RouteNotFound(f"no file {name[:80]!r} on the front's pages")
     return answer
@@ -127,10 +136,13 @@ def _static(name: str) -> Answer:
 
 def status(call: FrontCall) -> Answer:
     front = call.front
+    context = front.view_context()
     return json_answer(
         {
             "heap_url": front.options.heap_url,
+            "console_url": context.console_url,
             "settings": front.settings.__dict__,
+            "setting_changes": settings_json(context),
             "queue": {"depth": front.queue.depth(), "capacity": front.queue.capacity},
             "lineage": front.lineage.counts(),
             "recording": front.recorder.status(),
@@ -146,7 +158,7 @@ def batches(call: FrontCall) -> Answer:
 
 def batch(call: FrontCall) -> Answer:
     batch_id = call.params["batch_id"]
-    found = call.front.lineage.batch(int(batch_id)) if batch_id.isascii() and batch_id.isdigit() and len(batch_id) <= 18 else None
+    found = call.front.pipeline(int(batch_id)) if batch_id.isascii() and batch_id.isdigit() and len(batch_id) <= 18 else None
     if found is None:
         raise RouteNotFound(f"no batch {batch_id[:40]!r} in the lineage (it keeps the newest {call.front.lineage.max_batches})")
     return json_answer(found)
@@ -157,8 +169,8 @@ def recording(call: FrontCall) -> Answer:
     if not isinstance(body, dict) or not isinstance(body.get("recording"), bool):
         raise BadRequest('send JSON {"recording": true|false}', path="$.recording")
     front = call.front
-    front.recorder.set_recording(body["recording"])
-    return json_answer(front.recorder.status())
+    wrote = front.recorder.set_recording(body["recording"])
+    return json_answer({**front.recorder.status(), "wrote": [str(path) for path in wrote]})
 
 
 ROUTES: tuple[Route, ...] = (
@@ -171,6 +183,7 @@ ROUTES: tuple[Route, ...] = (
     Route.of("POST", "/v1/{mpid}/modify", web_modify, IDENTITY),
     Route.of("POST", "/identity/v1/{mpid}/modify", web_modify, IDENTITY),
     Route.of("GET", "/", root, OWN),
+    Route.of("GET", PIPELINE_PAGE, pipeline_page, OWN),
     Route.of("GET", LINEAGE_PAGE, lineage_page, OWN),
     Route.of("GET", "/_front/static/{name:path}", static_file, OWN),
     Route.of("GET", "/_front/api/status", status, OWN, blocking=True),

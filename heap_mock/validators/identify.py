@@ -97,6 +97,18 @@ class IdentityGraph:
     def user_ids_of_any(self, app_id: str, identities: set[str]) -> set[str]:
         return {user_id for identity in identities for user_id in self._user_ids.get((app_id, identity), ())}
 
+    def recent_links(self, app_id: str, identity: str) -> list[tuple[float, str]]:
+        """The identity's links still inside the identify window: (linked at, user_id), oldest first."""
+        return list(self._links.get((app_id, identity), ()))
+
+    def restore(self, app_id: str, identity: str, user_ids: tuple[str, ...], recent: tuple[tuple[float, str], ...]) -> None:
+        """Links read from a session file; a user_id already tied to another identity keeps that one."""
+        for user_id in user_ids:
+            if self._identity_of.setdefault((app_id, user_id), identity) == identity:
+                self._user_ids.setdefault((app_id, identity), {})[user_id] = None
+        if recent:
+            self._links.setdefault((app_id, identity), deque()).extend(sorted(recent))
+
     def forget_identity(self, app_id: str, identity: str) -> None:
         """Drop one identity's links both ways (its user was evicted for room): O(its links)."""
         for user_id in self._user_ids.pop((app_id, identity), ()):

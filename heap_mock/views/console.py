@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from heap_facts.look import LOOK_DIR, SHARED_FILES
 from heap_mock.openapi import openapi_document
 from heap_mock.simulator import Call
 from http_layer.answers import Answer, file_answer, json_answer
@@ -20,20 +21,22 @@ ASSET_PREFIX = "/_mock/console"
 
 
 def index(call: Call) -> Answer:
-    return _file("index.html")
+    return _file("index.html", STATIC_DIR)
 
 
 def asset(call: Call) -> Answer:
-    """A file of the console (script, style sheet) from heap_mock/static."""
-    return _file(call.params["name"])
+    """A file of the console (script, style sheet) from heap_mock/static, or one of the look's
+    shared files (heap_facts/static: the style sheet and icon heap-forward serve's pages use too)."""
+    name = call.params["name"]
+    return _file(name, LOOK_DIR if name in SHARED_FILES else STATIC_DIR)
 
 
 def openapi(call: Call) -> Answer:
     return json_answer(openapi_document(call.sim.config.fidelity_mode))
 
 
-def _file(name: str) -> Answer:
-    answer = file_answer(STATIC_DIR, name)
+def _file(name: str, folder: Path) -> Answer:
+    answer = file_answer(folder, name)
     if answer is None:
         raise RouteNotFound(f"no console file {name[:80]!r}")
     return answer

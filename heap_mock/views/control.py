@@ -11,13 +11,15 @@ from __future__ import annotations
 from typing import Any
 
 from heap_mock.clock import LATEST, MAX_RATE, parse_iso, to_iso
-from heap_mock.errors import ControlConflict, ControlError
+from heap_mock.errors import ControlConflict, ControlError, ControlNotFound
 from heap_mock.events import STORED_ENDPOINTS, EventQuery
+from heap_mock.journal import JOURNAL_FIELDS
 from heap_mock.leniency import rule_json
 from heap_mock.rules import RULES
+from heap_mock.session import session_chunks
 from heap_mock.simulator import Call, Simulator
 from heap_mock.version import VERSION
-from http_layer.answers import Answer, json_answer
+from http_layer.answers import JSON, Answer, json_answer, stream_answer
 from http_layer.errors import NotJSON
 from http_layer.json_body import parse_json
 
@@ -118,6 +120,7 @@ def events(call: Call) -> Answer:
         event=args.text("event"),
         endpoint=args.one_of("endpoint", STORED_ENDPOINTS),
         text=args.text("q"),
+        lineage=args.text("lineage"),
     )
     page = call.sim.state.events.page(query, **_paging(call))
     return json_answer({"events": [event.to_json() for event in page.events], "total": page.total})
@@ -135,15 +138,26 @@ def accounts(call: Call) -> Answer:
 
 def requests_journal(call: Call) -> Answer:
     args = call.args
-    filters: dict[str, Any] = args.texts(("path", "method", "rule_id"))
+    filters: dict[str, Any] = args.texts(("path", "method", "rule_id", "lineage"))
     status = args.whole_number("status")
     if status is not None:
         filters["status"] = status
     warned = args.flag("warned")
     if warned is not None:
         filters["warned"] = warned  # counted as entries arrive: the requests accepted with warnings, or the others
-    page, total = call.sim.state.journal.page(filters, **_paging(call))
+    fields = args.one_of("fields", JOURNAL_FIELDS, "summary")
+    page, total = call.sim.state.journal.page(filters, **_paging(call), full=fields == "full")
     return json_answer({"requests": page, "total": total})
+
+
+def journal_entry(call: Call) -> Answer:
+    """One journal entry whole (body, violations, warnings): what the console loads when a row opens."""
+    journal = call.sim.state.journal
+    request_id = call.params["request_id"]
+    entry = journal.entry(request_id)
+    if entry is None:
+        raise ControlNotFound(f"no request {request_id[:80]!r} in the journal (it keeps the newest {journal.limit})")
+    return json_answer(entry)
 
 
 def limits(call: Call) -> Answer:
@@ -159,6 +173,16 @@ def rules(call: Call) -> Answer:
 
 def config(call: Call) -> Answer:
     return json_answer(call.sim.config.to_json())
+
+
+def export(call: Call) -> Answer:
+    """The whole session (events, users, accounts, journal, clock) as one file, streamed as it is
+    written, for `heap-mock serve --load FILE` (format: heap_mock.session)."""
+    sim = call.sim
+    snapshot = sim.state.snapshot(sim.clock_state(), VERSION)
+    stamp = to_iso(snapshot.clock.now).replace("-", "").replace(":", "").replace(".", "")[:15]
+    name = f"heap-sim-session-{stamp}Z.json"
+    return stream_answer(session_chunks(snapshot), JSON, (("Content-Disposition", f'attachment; filename="{name}"'),))
 
 
 def reset(call: Call) -> Answer:

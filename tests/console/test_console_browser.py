@@ -3,9 +3,11 @@ the controls work, and received text stays text."""
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -238,3 +240,38 @@ def test_the_console_shows_how_many_users_and_accounts_the_capped_stores_dropped
             expect(page.locator("#stat-events")).to_have_text("5")  # the events stay: their store has its own cap
         finally:
             page.close()
+
+
+def test_the_export_button_saves_the_whole_session_as_one_file(console: ConsolePage, heap_mock: MockClient) -> None:
+    track(heap_mock, "Kept", plan="gold")
+    page = console.open()
+    expect(page.locator(ROWS)).to_have_count(1)
+    with page.expect_download() as download:
+        page.click("#export-session")
+    saved = download.value
+    assert saved.suggested_filename.startswith("heap-sim-session-") and saved.suggested_filename.endswith(".json")
+    session = json.loads(Path(saved.path()).read_bytes())
+    assert (session["format"], session["version"]) == ("heap-sim session", 1)
+    assert [event["event"] for event in session["events"]] == ["Kept"]
+
+
+def test_the_page_has_an_icon_and_fetches_nothing_that_fails(console: ConsolePage, heap_mock: MockClient) -> None:
+    failed: list[str] = []
+    console.page.on("response", lambda response: failed.append(response.url) if response.status >= 400 else None)
+    page = console.open("limits")
+    expect(page.locator("link[rel=icon]")).to_have_attribute("href", "/_mock/console/favicon.svg")
+    icon = page.request.get(f"{console.url}/_mock/console/favicon.svg")
+    assert icon.status == 200 and icon.headers["content-type"].startswith("image/svg+xml")
+    expect(page.locator("#limits-config .card").first).to_be_visible()
+    assert failed == []
+
+
+def test_the_used_cell_of_a_rate_limit_window_lines_up_with_its_row(console: ConsolePage, heap_mock: MockClient) -> None:
+    # Issue 21: the cell was display:flex, so its borders did not line up with the row's.
+    track(heap_mock, "Counted")
+    page = console.open("limits")
+    used = page.locator("#limits-table tbody tr").first.locator("td").nth(3)
+    expect(used).to_contain_text("1 / 30")
+    assert used.evaluate("cell => getComputedStyle(cell).display") == "table-cell"
+    row_box, cell_box = page.locator("#limits-table tbody tr").first.bounding_box(), used.bounding_box()
+    assert row_box is not None and cell_box is not None and abs(cell_box["height"] - row_box["height"]) < 1

@@ -181,7 +181,21 @@ def example_value(schema: dict[str, Any]) -> Any:
 
 
 def mock_gets() -> list[str]:
-    return [path for path, item in SPEC["paths"].items() if path.startswith("/_mock/") and "get" in item]
+    """The /_mock/ GETs without path parameters (those are checked with a real ID below)."""
+    return [path for path, item in SPEC["paths"].items() if path.startswith("/_mock/") and "get" in item and "{" not in path]
+
+
+def test_journal_entries_whole_and_missing_match_the_document(heap_mock: MockClient) -> None:
+    populate(heap_mock)
+    template = "/_mock/requests/{request_id}"
+    for summary in heap_mock.requests(fields="summary"):
+        whole = requests.get(f"{heap_mock.url}/_mock/requests/{summary['id']}")
+        check_exchange("GET", template, whole)
+        assert {key: value for key, value in whole.json().items() if key in summary and key != "message"} == {
+            key: value for key, value in summary.items() if key != "message"}
+    missing = requests.get(f"{heap_mock.url}/_mock/requests/req-999999")
+    assert missing.status_code == 404
+    check_exchange("GET", template, missing)
 
 
 @pytest.mark.parametrize("path", mock_gets())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -160,6 +161,10 @@ def test_sigterm_stops_the_command_and_reports(heap_mock: MockClient) -> None:
         )
     status, report, err = _stop(process, signal.SIGTERM)
     assert (status, report["drained"], report["batches_received"]) == (0, True, 5), err
+    # Its start lines say the settings in force and how to change each (issue 21).
+    assert re.search(r"^  external_id +mpid +--external-id mpid\|customer_id$", err, re.MULTILINE), err
+    assert re.search(r"^  forward_user_attributes +false +--forward-user-attributes", err, re.MULTILINE), err
+    assert f"recording: off; --record DIR records from the start, the pipeline view's button into {Path.cwd() / 'recorded-fixtures'}" in err
     assert sorted(event["event"] for event in heap_mock.events()) == [f"Drained {n}" for n in range(5)]
 
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
 from collections import Counter
+from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -42,7 +45,7 @@ def test_the_demo_goes_through_the_front_as_an_sdk_sends_it(make_front: FrontFac
     front.settle()
     events = heap_mock.events(app_id=demo.DEMO_APP_ID)
     assert len(events) == expected_heap_events()
-    assert all(event["lineage"].startswith(front.url + "/_front/lineage#batch-") for event in events)
+    assert all(event["lineage"].startswith(front.url + "/_front/pipeline#batch-") for event in events)
     assert all(user["properties"] for user in heap_mock.users())
 
 
@@ -51,6 +54,48 @@ def test_the_demo_against_no_front_says_so_in_one_line() -> None:
     summary = demo.send_demo(url)
     assert summary.batches == 0
     assert summary.line(url).startswith("demo: stopped after 0 batches: ConnectionError")
+
+
+def read_until(stream: Any, prefix: str) -> list[str]:
+    lines: list[str] = []
+    for line in iter(stream.readline, ""):
+        lines.append(line.rstrip("\n"))
+        if line.startswith(prefix):
+            break
+    return lines
+
+
+def test_make_run_takes_the_fronts_settings_prints_them_and_how_to_change_them(tmp_path: Path) -> None:
+    # Issue 21: an SDK that sends only an MPID had every event skipped, the reason only on the lineage
+    # page; now `make run EXTERNAL_ID=mpid` fixes it, and the settings are printed at start.
+    recorded = tmp_path / "recorded"
+    command = ["make", "--no-print-directory", "-o", ".venv/.installed-stamp", "run", "PORT=0", "FRONT_PORT=0", "DEMO=--no-demo",
+               "APP_ID=77", "EXTERNAL_ID=mpid", "FORWARD_USER_ATTRIBUTES=false", f"RECORD={recorded}"]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT, start_new_session=True)
+    assert process.stdout is not None
+    try:
+        lines = read_until(process.stdout, "recording:")
+        mock_url, front_url = lines[lines.index(next(line for line in lines if line.startswith("http"))) :][:2]
+        assert re.search(r"^  app_id +77 +make run APP_ID=<digits>$", "\n".join(lines), re.MULTILINE), lines
+        assert re.search(r"^  external_id +mpid +make run EXTERNAL_ID=mpid\|customer_id", "\n".join(lines), re.MULTILINE), lines
+        assert re.search(r"^  forward_user_attributes +false +make run FORWARD_USER_ATTRIBUTES=true\|false$", "\n".join(lines), re.MULTILINE)
+        assert lines[-1] == f"recording: into {recorded} (each stop in the pipeline view lists the files it wrote)"
+        anonymous = {"mpid": "8675309", "device_info": {"platform": "iOS"}, "user_attributes": {"plan": "pro"},
+                     "events": [{"event_type": "custom_event", "data": {"event_name": "Only An MPID"}}]}  # fmt: skip
+        assert requests.post(f"{front_url}/v2/events", json=anonymous, auth=("k", "s"), timeout=10).status_code == 202
+        heap = MockClient(mock_url)
+        deadline = time.monotonic() + 20
+        while not heap.events():  # delivery runs in real time in that process
+            assert time.monotonic() < deadline, "the event did not arrive"
+            time.sleep(0.05)
+        [event] = heap.events()
+        assert (event["app_id"], event["identity"], event["event"]) == ("77", "8675309", "Only An MPID")
+        assert heap.users()[0]["properties"] == {}  # user attributes not forwarded
+        assert [path.suffix for path in recorded.glob("*")] == [".json"]
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+        process.stdout.close()
 
 
 def test_make_run_starts_both_and_the_demo_arrives_with_lineage() -> None:

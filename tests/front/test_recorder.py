@@ -88,24 +88,41 @@ def test_a_recording_file_rolls_over_and_stays_valid(tmp_path: Path) -> None:
     assert all(schema_errors(json.loads(path.read_text()), fixture_schema()) == [] for path in files)
 
 
-def test_the_record_button_on_the_lineage_page_starts_and_stops_recording(
+def test_the_record_button_on_the_pipeline_view_starts_and_stops_recording_and_says_what_it_wrote(
     make_front: FrontFactory, browser: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)  # without --record, the button records into ./recorded-fixtures
     front = make_front()
     context = browser.new_context()
     page = context.new_page()
-    page.goto(f"{front.url}/_front/lineage?poll=100")
+    page.goto(f"{front.url}/_front/pipeline?poll=100")
     button = page.locator("#record")
     expect(button).to_have_text("Start recording fixtures")
     button.click()
     expect(button).to_have_text("Stop recording")
     front.post("/v2/events", batch(custom("Recorded")))
-    expect(page.locator("#record-state")).to_contain_text("(1 batches)")
+    expect(page.locator("#record-state")).to_contain_text(f"Recording into {tmp_path.resolve()}/recorded-fixtures/")  # absolute
+    expect(page.locator("#record-state")).to_contain_text("(1 batches in this file)")
     button.click()
     expect(button).to_have_text("Start recording fixtures")
     front.post("/v2/events", batch(custom("Not recorded")))
     front.settle()
-    context.close()
     [path] = (tmp_path / "recorded-fixtures").glob("*.json")
+    expect(page.locator("#record-state")).to_have_text(f"Stopped: wrote 1 file(s): {path.resolve()}")
+    page.reload()  # the last stop's files are the front's to say, not only the page's
+    expect(page.locator("#record-state")).to_have_text(f"Stopped: wrote 1 file(s): {path.resolve()}")
+    context.close()
     assert [b["events"][0]["data"]["event_name"] for b in json.loads(path.read_text())["batches"]] == ["Recorded"]
+
+
+def test_each_stop_lists_only_the_files_that_recording_wrote(tmp_path: Path) -> None:
+    rec = recorder.Recorder(tmp_path / "out", Settings(APP_ID), recording=False, max_batches_per_file=1)
+    assert rec.set_recording(True) == []
+    rec.record([batch(custom("A")), batch(custom("B"))])
+    first = rec.set_recording(False)
+    assert len(first) == 2 and all(path.is_absolute() and path.exists() for path in first)
+    rec.set_recording(True)
+    rec.record([batch(custom("C"))])
+    second = rec.set_recording(False)
+    assert len(second) == 1 and second[0] not in first
+    assert rec.status()["last_stop_wrote"] == [str(second[0])]

@@ -191,7 +191,7 @@ def test_lineage_travels_to_the_simulator_as_a_link_back_to_the_front(front: Fro
     response = front.post("/v2/events", batch(custom("First"), {"event_type": "crash_report", "data": {}}, custom("Second")))
     front.settle()
     batch_link = response.headers[LINEAGE_HEADER]
-    assert batch_link.startswith(front.url + "/_front/lineage#batch-")
+    assert batch_link.startswith(front.url + "/_front/pipeline#batch-")
     second = front.heap.events(event="Second")[0]
     assert second["lineage"] == batch_link.replace("#batch-1", "#batch-1-event-2")
     journal = [entry for entry in front.heap.requests() if entry["path"] == "/api/track"]
@@ -216,7 +216,7 @@ def test_the_own_pages_refuse_other_hosts_and_cross_site_writes(front: FrontUnde
     )
     assert same_origin.status_code == 200
     assert (
-        requests.get(front.url + "/_front/lineage", timeout=10)
+        requests.get(front.url + "/_front/pipeline", timeout=10)
         .headers["Content-Security-Policy"]
         .startswith("default-src 'none'")
     )

@@ -81,9 +81,9 @@ def test_the_web_sdk_reaches_heap_through_the_front(mode: str, front: FrontUnder
     skipped = {row["event_type"] for row in rows if row["skip_reason"]}
     assert "application_state_transition" in skipped
 
-    page.goto(click["lineage"])  # the simulator's link back to the front's lineage page
-    expect(page.locator(".event.target")).to_contain_text("Clicked Buy")
-    expect(page.locator(".event.target")).to_contain_text("delivered")
+    page.goto(click["lineage"])  # the simulator's link back to the front's pipeline view
+    expect(page.locator(".flow.target")).to_contain_text("Clicked Buy")
+    expect(page.locator(".flow.target")).to_contain_text("delivered")
     context.close()
     assert errors == []
 

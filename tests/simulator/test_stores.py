@@ -4,6 +4,7 @@ store that counts what it drops, and pages and counts that agree with the entrie
 from __future__ import annotations
 
 import gc
+import json
 
 import requests
 
@@ -20,7 +21,7 @@ def test_a_deeply_nested_body_does_not_poison_the_journal(heap_mock: MockClient)
         nested = "[" * depth + "]" * depth
         assert requests.post(f"{heap_mock.url}/api/track", data=nested).status_code == 400
         assert requests.post(f"{heap_mock.url}/api/nowhere", data=nested).status_code == 404
-    response = requests.get(f"{heap_mock.url}/_mock/requests", params={"order": "desc"})
+    response = requests.get(f"{heap_mock.url}/_mock/requests", params={"order": "desc", "fields": "full"})
     assert response.status_code == 200, response.text
     entries = response.json()["requests"]
     assert len(entries) == 8
@@ -28,6 +29,29 @@ def test_a_deeply_nested_body_does_not_poison_the_journal(heap_mock: MockClient)
     assert {entry["rule_id"] for entry in entries} == {"body.object", "body.json", "route.not_found"}
     assert heap_mock.post("/api/track", EVENT).status_code == 200
     assert heap_mock.requests(order="desc", limit=1)[0]["body"] == EVENT  # JSON bodies still shown as JSON
+
+
+def test_the_journal_lists_summaries_and_a_row_opens_onto_the_whole_entry(heap_mock: MockClient) -> None:
+    # Issue 21: each listed entry carried its body, so a page of bulk requests took 396 ms at 1M events.
+    bulk = {"app_id": "11", "events": [{**EVENT, "idempotency_key": f"k{i}"} for i in range(1000)]}
+    refused = {"app_id": "11", "events": [{"identity": "ada"} for _ in range(3)]}  # three events without a name
+    warned = {**EVENT, "properties": {"blocked": False}}  # a boolean: accepted with a warning (fidelity observed)
+    for body in (bulk, refused, warned):
+        heap_mock.post("/api/track", body)
+    listed = requests.get(f"{heap_mock.url}/_mock/requests", params={"order": "desc"}, timeout=10).json()["requests"]
+    assert all("body" not in entry and "violations" not in entry and "warnings" not in entry for entry in listed)
+    warned_row, refused_row, bulk_row = listed
+    assert bulk_row["body_bytes"] == len(json.dumps(bulk).encode()) and bulk_row["stored_events"] == 1000
+    assert (refused_row["status"], refused_row["violation_count"], "\n" in refused_row["message"]) == (400, 3, False)
+    assert (warned_row["warning_count"], warned_row["warned_rules"]) == (1, ["properties.boolean"])
+    opened = heap_mock.request(refused_row["id"])
+    assert opened["body"] == refused and len(opened["violations"]) == 3 and opened["message"].count("\n") == 2
+    assert heap_mock.request(bulk_row["id"])["body"] == bulk
+    assert [entry["body"] for entry in heap_mock.requests(order="desc")] == [warned, refused, bulk]  # fields=full
+    wrong = requests.get(f"{heap_mock.url}/_mock/requests", params={"fields": "bodies"}, timeout=10)
+    assert wrong.status_code == 400 and "'fields'" in wrong.json()["message"]
+    gone = requests.get(f"{heap_mock.url}/_mock/requests/req-424242", timeout=10)
+    assert (gone.status_code, gone.json()["rule_id"]) == (404, "control.not_found")
 
 
 def test_the_event_store_drops_the_oldest_past_max_events_and_counts_them() -> None:

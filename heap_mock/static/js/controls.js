@@ -2,7 +2,7 @@
 // asks for an immediate refresh, so the console shows its effect at once.
 
 import { getJSON, send } from "./api.js";
-import { el, formatCount, replaceChildren, setText } from "./dom.js";
+import { el, formatCount, replaceChildren, setText } from "/_mock/console/dom.js";
 
 const $ = (selector) => document.querySelector(selector);
 

@@ -4,24 +4,25 @@ import { getJSON } from "./api.js";
 import {
   el, formatCount, formatDuration, jsonBlock, propertyChips, propertyList, propertyPreview,
   replaceChildren, setText, timeCell,
-} from "./dom.js";
-import { lineageSection } from "./lineage.js";
+} from "/_mock/console/dom.js";
+import { lineageSection, sourceLink } from "./lineage.js";
 import { PagedTable } from "./table.js";
 
 const $ = (selector) => document.querySelector(selector);
 
 /** Arriving events, newest first; a row opens onto its properties and where it came from. */
-export function eventsPanel(onChange) {
+export function eventsPanel(onChange, source) {
   return new PagedTable({
     path: "/_mock/events", listKey: "events", order: "desc", columns: 7,
     table: $("#events-table"), pager: $('[data-pager="events"]'), filters: $("#events-filters"),
+    params: source,
     rowKey: (_event, ordinal) => String(ordinal),
     cells: (event, ordinal) => [
       el("td", { className: "num muted" }, formatCount(ordinal)),
       el("td", {}, timeCell(event.timestamp)),
-      el("td", { className: "mono" }, event.app_id),
+      el("td", { className: "mono nowrap" }, event.app_id),
       el("td", { className: "mono identity" }, event.identity ?? `user_id ${event.user_id}`),
-      el("td", { className: "event-name" }, event.event, warningBadge(event.warnings)),
+      el("td", { className: "event-name" }, event.event, warningBadge(event.warnings), sourceLink(event.lineage)),
       el("td", {}, el("span", { className: `endpoint ${event.endpoint}` }, event.endpoint)),
       el("td", { className: "preview" }, propertyPreview(event.properties)),
     ],
@@ -37,28 +38,54 @@ export function eventsPanel(onChange) {
   }, onChange);
 }
 
-/** The request journal: accepted and refused requests side by side, each with its body. */
-export function requestsPanel(onChange, kind) {
+/**
+ * The request journal: accepted and refused requests side by side. The list holds summaries (no
+ * bodies), so a page costs the same whatever the requests carried; a row loads its whole entry
+ * (body, violations, warnings) from /_mock/requests/<id> when it opens.
+ */
+export function requestsPanel(onChange, kind, source) {
   return new PagedTable({
     path: "/_mock/requests", listKey: "requests", order: "desc", columns: 7,
     table: $("#requests-table"), pager: $('[data-pager="requests"]'), filters: null,
-    params: () => REQUEST_KINDS[kind()],
+    params: () => ({ ...REQUEST_KINDS[kind()], ...source() }),
     rowKey: (entry) => entry.id,
     cells: (entry) => [
       el("td", {}, timeCell(entry.received_at)),
       el("td", { className: "mono" }, entry.method),
       el("td", { className: "mono nowrap" }, entry.path),
       el("td", {}, statusBadge(entry)),
-      el("td", { className: "mono rule" }, entry.rule_id ?? warnedRules(entry.warnings)),
-      el("td", { className: "preview" }, requestSummary(entry)),
+      el("td", { className: "mono rule" }, entry.rule_id ?? entry.warned_rules.join(", ")),
+      el("td", { className: "preview" }, requestSummary(entry), sourceLink(entry.lineage)),
       el("td", { className: "num muted" }, entry.duration_ms?.toFixed?.(1) ?? ""),
     ],
-    detail: (entry) => el("div", { className: "detail-grid" },
-      el("section", {}, el("h3", {}, "Outcome"), outcome(entry)),
-      el("section", {}, el("h3", {}, "Request body"), jsonBlock(entry.body)),
-      warningsSection(entry.warnings),
-      lineageSection(entry.lineage)),
+    detail: (entry) => openedEntry(entry.id),
   }, onChange);
+}
+
+const OPENED_KEPT = 50;
+const openedEntries = new Map(); // request id → the whole entry, fetched once when its row opens
+
+/** An opened row's detail: the whole entry, fetched (once) from /_mock/requests/<id>. */
+function openedEntry(id) {
+  const holder = el("div", { className: "detail-grid" });
+  const known = openedEntries.get(id);
+  if (known) return replaceChildren(holder, entrySections(known));
+  holder.append(el("p", { className: "muted" }, "Loading the request…"));
+  getJSON(`/_mock/requests/${encodeURIComponent(id)}`).then((entry) => {
+    openedEntries.set(id, entry);
+    if (openedEntries.size > OPENED_KEPT) openedEntries.delete(openedEntries.keys().next().value);
+    replaceChildren(holder, entrySections(entry));
+  }).catch((error) => replaceChildren(holder, el("p", { className: "muted" }, `Cannot load this request: ${error.message}`)));
+  return holder;
+}
+
+function entrySections(entry) {
+  return [
+    el("section", {}, el("h3", {}, "Outcome"), outcome(entry)),
+    el("section", {}, el("h3", {}, "Request body"), jsonBlock(entry.body)),
+    warningsSection(entry.warnings),
+    lineageSection(entry.lineage),
+  ];
 }
 
 /** Query parameters of /_mock/requests for each filter button. */
@@ -73,7 +100,7 @@ export const REQUEST_KINDS = {
 
 function statusBadge(entry) {
   const fault = entry.rule_id === "fault.injected";
-  const warned = entry.status < 300 && entry.warnings?.length > 0;
+  const warned = entry.status < 300 && entry.warning_count > 0;
   const tone = fault ? "fault" : warned ? "warned" : entry.status < 300 ? "ok" : entry.status === 429 ? "warn" : "bad";
   const title = fault ? `injected by fault #${entry.fault_id}` : warned ? "accepted with warnings" : "";
   return el("span", { className: `status ${tone}`, title }, String(entry.status), fault ? " fault" : warned ? " warned" : "");
@@ -108,7 +135,7 @@ function requestSummary(entry) {
   if (entry.status === 429 && entry.limit) return `${entry.limit}; retry after ${entry.retry_after} s`;
   if (entry.message) return entry.message.split("\n")[0];
   if (entry.rule_id === "fault.injected") return `fault #${entry.fault_id}`;
-  const warned = entry.warnings?.length ? `, ${entry.warnings.length} warning(s): ${warnedRules(entry.warnings)}` : "";
+  const warned = entry.warning_count ? `, ${entry.warning_count} warning(s): ${entry.warned_rules.join(", ")}` : "";
   if (typeof entry.stored_events === "number") return `${entry.stored_events} event(s) stored${warned}`;
   return warned ? `accepted${warned}` : "";
 }
@@ -205,7 +232,7 @@ export class LimitsPanel {
       el("td", { className: "mono" }, u.limit),
       el("td", { className: "mono" }, u.app_id),
       el("td", { className: "mono identity" }, u.identity ?? (u.user_id ? `user_id ${u.user_id}` : "(whole app)")),
-      el("td", { className: "usage" }, bar, el("span", { className: "usage-text" }, `${formatCount(u.used)} / ${formatCount(u.max)}`)),
+      el("td", {}, el("div", { className: "usage" }, bar, el("span", { className: "usage-text" }, `${formatCount(u.used)} / ${formatCount(u.max)}`))),
       el("td", { className: "num" }, `${u.window_s} s`),
       el("td", {}, u.frees_at ? [timeCell(u.frees_at), el("span", { className: "muted" }, ` in ${formatDuration(wait)}`)] : "–"));
   }

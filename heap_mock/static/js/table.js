@@ -2,7 +2,7 @@
 // (offset + limit), so the console stays quick with 100,000 stored events.
 
 import { getJSON } from "./api.js";
-import { el, formatCount, replaceChildren } from "./dom.js";
+import { el, formatCount, replaceChildren } from "/_mock/console/dom.js";
 
 const PAGE_SIZES = [25, 50, 100, 200];
 
