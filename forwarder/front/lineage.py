@@ -1,8 +1,12 @@
 """Lineage: every batch the front received, and for each of its events the Heap requests it
 became (and how their delivery went) or why it was skipped. Kept in memory, bounded.
 
-The store keeps the newest `max_batches` batches and at most `max_events` traced events in all,
-forgetting the oldest first, so a front that runs for days stays flat in memory. Thread-safe:
+The store keeps the newest `max_batches` batches and at most `max_events` traced events (or Heap
+requests, whichever a batch has more of) in all, forgetting the oldest first, so a front that runs
+for days stays flat in memory. It keeps only plain data it can always render: every received text
+(names, identities, routes, reasons, JSON paths) is cut to TEXT_KEPT characters and has any lone
+surrogate replaced by U+FFFD on the way in, so no record, accepted or refused, can stop the read
+API from answering (a refused identity call naming a key "\ud800" once blanked it). Thread-safe:
 request threads add batches, the delivery thread records attempts, readers take snapshots.
 Pure apart from its lock: no I/O, and times are passed in.
 """
@@ -10,6 +14,7 @@ Pure apart from its lock: no I/O, and times are passed in.
 from __future__ import annotations
 
 import threading
+import re
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,6 +26,7 @@ DEFAULT_MAX_BATCHES = 1000
 DEFAULT_MAX_EVENTS = 50_000
 NAMES_SHOWN = 20  # Heap event names listed per request; a bulk request of 1000 says "and 980 more"
 TEXT_KEPT = 300  # characters of any received text (names, identities, reasons) the store keeps
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # not Unicode text: no JSON writer can write it
 
 
 @dataclass(frozen=True)
@@ -82,7 +88,8 @@ class BatchTrace:
 
     @property
     def weight(self) -> int:
-        return max(1, len(self.events))
+        """What the record costs against `max_events`: its events, or its Heap requests if more."""
+        return max(1, len(self.events), len(self.requests))
 
     @property
     def status(self) -> str:
@@ -144,7 +151,7 @@ class LineageStore:
     ) -> tuple[int, list[TracedRequest]]:
         """Record an accepted batch; returns its lineage ID and its Heap requests, each traced back to it."""
         with self._lock:
-            trace = BatchTrace(self._take_id(), received_at, route, client, _short(mapped.identity))
+            trace = BatchTrace(self._take_id(), received_at, _text(route), client, _short(mapped.identity))
             trace.events = _event_rows(batch, mapped)
             traced = [_traced(request, trace.id, position) for position, request in enumerate(mapped.requests)]
             trace.requests = [_request_trace(request) for request in traced]
@@ -155,7 +162,7 @@ class LineageStore:
         """Record an upload that was refused whole (a 4xx or the full queue), so the developer sees why."""
         with self._lock:
             refused = {"status": status, "message": _short(message), "path": _short(path)}
-            trace = BatchTrace(self._take_id(), received_at, route, client, refused=refused)
+            trace = BatchTrace(self._take_id(), received_at, _text(route), client, refused=refused)
             self._keep(trace)
             return trace.id
 
@@ -180,7 +187,7 @@ class LineageStore:
         with self._lock:
             trace = self._request(request)
             if trace is not None and trace.outcome == "queued":
-                trace.outcome, trace.reason = "unsent", reason
+                trace.outcome, trace.reason = "unsent", _text(reason)
 
     def batches(self, limit: int = 100) -> list[dict[str, Any]]:
         """Summaries of the newest `limit` batches, newest first."""
@@ -220,8 +227,15 @@ class LineageStore:
 
 
 def _short(text: str | None) -> str | None:
-    """Received text cut to TEXT_KEPT characters, so the store's size does not depend on what clients send."""
-    return text if text is None or len(text) <= TEXT_KEPT else text[:TEXT_KEPT] + "…"
+    """Received text as the store keeps it (see `_text`); None stays None."""
+    return None if text is None else _text(text)
+
+
+def _text(text: str) -> str:
+    """Received text cut to TEXT_KEPT characters, so the store's size does not depend on what clients
+    send, and with lone surrogates replaced, so it can always be written as JSON."""
+    kept = text if len(text) <= TEXT_KEPT else text[:TEXT_KEPT] + "…"
+    return kept if kept.isascii() else _LONE_SURROGATE.sub("\ufffd", kept)
 
 
 def _traced(request: HeapRequest, batch_id: int, position: int) -> TracedRequest:
