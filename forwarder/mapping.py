@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 import orjson
 
 from forwarder.batch import checked_events, identity_of, identity_problem, platform_of, platform_problem
-from forwarder.commerce import expand_commerce, has_commerce
+from forwarder.commerce import commerce_events_bound, expand_commerce, has_commerce
 from forwarder.model import TRACK_PATH, USER_PROPERTIES_PATH, HeapRequest, MappingResult, SkippedEvent
 from forwarder.settings import Settings
 from forwarder.values import HeapValue, cut, epoch_ms, heap_properties, heap_value, id_text
@@ -43,6 +43,16 @@ def map_batch(batch: Any, settings: Settings) -> MappingResult:
     for index, event in enumerate(events):
         mapper.map_event(index, event)
     return MappingResult(tuple(mapper.requests), tuple(mapper.skipped), len(events), identity)
+
+
+def heap_events_bound(event: Mapping[str, Any]) -> int:
+    """At most how many Heap events one mParticle event (of a batch `checked_events` passed) becomes,
+    counted without mapping it: one, or for a commerce event one per product or promotion and more.
+    Cheap enough to judge an upload by before the mapping's work is done."""
+    data = event.get("data")
+    if str(event.get("event_type")).strip().lower() == "commerce_event" and isinstance(data, Mapping):
+        return commerce_events_bound(data)
+    return 1
 
 
 def _skip_whole_batch(batch: Mapping[str, Any], events: list[dict[str, Any]], settings: Settings, reason: str) -> MappingResult:

@@ -90,15 +90,13 @@ def _events_api_key() -> str:
 @ingest.post("/v2/events")
 def events() -> Response:
     _events_api_key()
-    body = request.get_data()
-    return _accepted(_front().accept(request.path, "events_api", [payloads.parse_batch(body)], len(body)))
+    return _accepted(_front().accept(request.path, "events_api", request.get_data(), bulk=False))
 
 
 @ingest.post("/v2/bulkevents")
 def bulk_events() -> Response:
     _events_api_key()
-    body = request.get_data()
-    return _accepted(_front().accept(request.path, "events_api", payloads.parse_bulk(body), len(body)))
+    return _accepted(_front().accept(request.path, "events_api", request.get_data(), bulk=True))
 
 
 # --- the web SDK ----------------------------------------------------------------------------------
@@ -106,8 +104,7 @@ def bulk_events() -> Response:
 @ingest.post("/webevents/v3/JS/<key>/events")
 def web_events(key: str) -> Response:
     payloads.check_key(key, _front().options.api_key, where="the API key in the path")
-    body = request.get_data()
-    return _accepted(_front().accept(request.path, "web_sdk", [payloads.parse_batch(body)], len(body)))
+    return _accepted(_front().accept(request.path, "web_sdk", request.get_data(), bulk=False))
 
 
 @ingest.post("/v1/<any(identify, login, logout):method>")

@@ -6,8 +6,10 @@
     ├── NotFound         404
     ├── MethodNotAllowed 405
     ├── CrossSiteRefused 403, a request from another site to the front's own control paths
-    ├── BodyTooLarge     413
-    └── QueueFull        429 with Retry-After: the delivery queue is full, send again later
+    ├── BodyTooLarge     413, the body is over the front's byte limit
+    ├── UploadTooLarge   413, what the upload would become is over a limit (Heap events, memory to read it)
+    ├── QueueFull        429 with Retry-After: too much is waiting or being read, send again later
+    └── ShuttingDown     503 with Retry-After: the front is draining after SIGTERM, send again later
 
 The body follows mParticle's Events API error shape (`{"errors": [{"code", "message"}]}`, from
 its OpenAPI document), with the JSON path added where there is one.
@@ -73,8 +75,12 @@ class BodyTooLarge(FrontError):
     status, code = 413, "PAYLOAD_TOO_LARGE"
 
 
-class QueueFull(FrontError):
-    status, code = 429, "TOO_MANY_REQUESTS"
+class UploadTooLarge(FrontError):
+    status, code = 413, "PAYLOAD_TOO_LARGE"
+
+
+class _SendAgainLater(FrontError):
+    """An answer that says when to try again (Retry-After, in whole seconds)."""
 
     def __init__(self, message: str, retry_after_s: int) -> None:
         super().__init__(message)
@@ -82,3 +88,11 @@ class QueueFull(FrontError):
 
     def headers(self) -> dict[str, str]:
         return {"Retry-After": str(self.retry_after_s)}
+
+
+class QueueFull(_SendAgainLater):
+    status, code = 429, "TOO_MANY_REQUESTS"
+
+
+class ShuttingDown(_SendAgainLater):
+    status, code = 503, "SERVICE_UNAVAILABLE"

@@ -13,8 +13,8 @@ Pure apart from its lock: no I/O, and times are passed in.
 
 from __future__ import annotations
 
-import threading
 import re
+import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -239,7 +239,7 @@ def _text(text: str) -> str:
 
 
 def _traced(request: HeapRequest, batch_id: int, position: int) -> TracedRequest:
-    return TracedRequest(request.path, request.body, request.event_index, batch_id, position)
+    return TracedRequest(request.path, request.body, request.event_index, batch_id=batch_id, position=position)
 
 
 def _request_trace(request: HeapRequest) -> RequestTrace:

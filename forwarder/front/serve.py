@@ -17,9 +17,11 @@ from typing import TextIO
 
 import orjson
 
-from forwarder.options import add_settings_options, positive_int, scaled_limits, settings_from_args
+from forwarder.front.admission import DEFAULT_MAX_UPLOAD_EVENTS
+from forwarder.front.delivery import DEFAULT_MAX_WAITING_EVENTS
 from forwarder.front.front import LINEAGE_PAGE, FrontOptions
 from forwarder.front.server import DEFAULT_DRAIN_S, FrontServer
+from forwarder.options import add_settings_options, positive_int, scaled_limits, settings_from_args
 from heap_facts.entry import stop_on_signals
 
 EXIT_OK, EXIT_UNSENT, EXIT_UNUSABLE = 0, 1, 2
@@ -42,6 +44,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--queue-size", type=positive_int, default=1000, help="batches waiting for delivery before 429 (default: 1000)"
     )
     parser.add_argument(
+        "--max-upload-events",
+        type=positive_int,
+        default=DEFAULT_MAX_UPLOAD_EVENTS,
+        help="Heap events one upload may become (each product of a commerce event is one) before 413 "
+        f"(default: {DEFAULT_MAX_UPLOAD_EVENTS})",
+    )
+    parser.add_argument(
+        "--max-waiting-events",
+        type=positive_int,
+        default=DEFAULT_MAX_WAITING_EVENTS,
+        help=f"mapped Heap events waiting for delivery in all before 429 (default: {DEFAULT_MAX_WAITING_EVENTS})",
+    )
+    parser.add_argument(
         "--drain-timeout",
         type=float,
         default=DEFAULT_DRAIN_S,
@@ -61,9 +76,12 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
         parser.error(f"--port must be from 0 to 65535, got {args.port}")
     if args.drain_timeout < 0:
         parser.error(f"--drain-timeout must be 0 or more, got {args.drain_timeout}")
+    if args.max_upload_events > args.max_waiting_events:
+        parser.error(f"--max-upload-events ({args.max_upload_events}) must not be over --max-waiting-events ({args.max_waiting_events})")
     options = FrontOptions(
         heap_url=args.heap_url, settings=settings_from_args(parser, args), api_key=args.api_key, api_secret=args.api_secret,
-        queue_capacity=args.queue_size, record_dir=args.record, max_attempts=args.max_attempts, limits=scaled_limits(args.time_scale),
+        queue_capacity=args.queue_size, max_upload_events=args.max_upload_events, max_waiting_events=args.max_waiting_events,
+        record_dir=args.record, max_attempts=args.max_attempts, limits=scaled_limits(args.time_scale),
     )  # fmt: skip
     server = FrontServer(options, host=args.host, port=args.port, drain_s=args.drain_timeout)
     return _run(server, args, stdout, stderr)

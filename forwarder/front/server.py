@@ -1,17 +1,18 @@
 """`FrontServer`: a front on a real port, waitress in a daemon thread, for `heap-forward serve` and tests.
 
 `with FrontServer(options) as server: server.url` starts the delivery thread and the server;
-leaving the block stops taking requests and drains the queue (`drain_s`).
+leaving the block (or SIGTERM, under `heap-forward serve`) stops taking uploads, answering them 503
+with Retry-After, drains the queue within `drain_s`, and only then closes the socket.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from typing import Any, Self
 
 import requests
 
+from forwarder.clock import Clock
 from forwarder.front.app import create_front_app
 from forwarder.front.delivery import DrainReport
 from forwarder.front.front import Front, FrontOptions
@@ -28,11 +29,10 @@ class FrontServer:
         port: int = 0,
         threads: int = 8,
         session: requests.Session | None = None,
-        clock: Callable[[], float] | None = None,
-        sleep: Callable[[float], None] | None = None,
+        clock: Clock | None = None,
         drain_s: float = DEFAULT_DRAIN_S,
     ) -> None:
-        self.front = Front(options, session=session, clock=clock, sleep=sleep)
+        self.front = Front(options, session=session, clock=clock)
         self.app = create_front_app(self.front)
         self._host, self._port, self._threads, self.drain_s = host, port, threads, drain_s
         self._server: Any = None
@@ -58,7 +58,9 @@ class FrontServer:
         return self
 
     def stop(self) -> DrainReport:
-        """Stop taking requests, then deliver what is queued within `drain_s`; returns what could not be sent."""
+        """Stop taking uploads (503 with Retry-After while the socket is open), deliver what is queued
+        within `drain_s`, then close the socket; returns what could not be sent."""
+        self.report = self.front.stop(self.drain_s)
         server, self._server = self._server, None
         if server is not None:
             try:
@@ -67,7 +69,6 @@ class FrontServer:
                 pass  # the loop closed the trigger first; it is stopping either way
             if self._thread is not None:
                 self._thread.join(timeout=5)
-        self.report = self.front.stop(self.drain_s)
         return self.report
 
     def __enter__(self) -> Self:
