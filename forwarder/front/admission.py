@@ -6,10 +6,11 @@ An upload can cost far more than its bytes. Read by orjson, each JSON value beco
 one Heap event per product (about 0.5 to 0.8 KB each, waiting), so `"products": [{}, {}, ...]` is
 worth a thousand times its size. Three judgements, in the order an upload meets them:
 
-1. `upload_cost(body)`, from the raw bytes before they are read (a count of commas and brackets,
-   at memchr speed): an upper bound on what reading and mapping it takes. The front reads uploads
-   within one `ReadBudget`: one that could never fit is refused (413), one that does not fit beside
-   those being read now is answered 429 with Retry-After.
+1. The front reads uploads within one `ReadBudget`. Before a body is read, its length is held (429
+   with Retry-After when others hold too much: it is never read); once read, `upload_cost(body)`,
+   from the raw bytes (a count of commas, colons and brackets, at memchr speed), an upper bound on
+   what reading and mapping it takes, before it is parsed: one that could never fit is refused
+   (413), one that does not fit beside those being read now is answered 429.
 2. `check_heap_events(batches)`, on the parsed batches before any is mapped: the Heap events they
    would become, from `heap_events_bound`; over `max_upload_events`, refused (413) naming the event.
 3. The delivery queue's caps (forwarder.front.delivery), once mapped: Heap events and estimated
@@ -33,6 +34,9 @@ from forwarder.mapping import heap_events_bound
 # (0.5 to 0.8 KB measured).
 VALUE_COST = 100
 EVENT_COST = 1000
+# What the text itself costs: the body, the strings read from it, and two writes of the whole batch
+# (the mapping's check that Heap's JSON can carry it, and the digest of its content its keys come from).
+TEXT_COPIES = 4
 DEFAULT_MAX_UPLOAD_EVENTS = 10_000
 DEFAULT_READ_BUDGET = 64 * 1024 * 1024
 BUSY_RETRY_AFTER_S = 1
@@ -45,9 +49,9 @@ def json_values(body: bytes) -> int:
 
 
 def read_cost(body: bytes) -> int:
-    """An upper bound, in bytes, on the memory `body` takes once read: its values, and its text twice
-    over (the body itself, and the strings read from it)."""
-    return VALUE_COST * json_values(body) + 2 * len(body)
+    """An upper bound, in bytes, on the memory `body` takes once read: its values, and its text as
+    many times as it is held at once."""
+    return VALUE_COST * json_values(body) + TEXT_COPIES * len(body)
 
 
 def upload_cost(body: bytes, max_upload_events: int) -> int:
@@ -86,7 +90,9 @@ def _largest(counts: list[list[int]], bulk: bool) -> tuple[str, int]:
 
 
 class ReadBudget:
-    """The memory the front sets aside for uploads being read and mapped at once."""
+    """The memory the front sets aside for uploads being read and mapped at once. An upload holds a
+    `Reservation` from before its body is read (the body's own bytes: a body that cannot be held is
+    never read) until it is queued, grown to its `upload_cost` once the body's bytes are counted."""
 
     def __init__(self, total: int = DEFAULT_READ_BUDGET) -> None:
         self.total = total
@@ -94,24 +100,46 @@ class ReadBudget:
         self._lock = threading.Lock()
 
     @contextmanager
-    def reserve(self, cost: int, values: int) -> Iterator[None]:
-        """Hold `cost` bytes while the block reads and maps an upload of `values` JSON values."""
-        with self._lock:
-            if cost > self.total:
-                raise UploadTooLarge(
-                    f"reading this upload would take up to {cost >> 20} MiB ({values} JSON values, each up to {VALUE_COST} "
-                    f"bytes once read), over the {self.total >> 20} MiB the front reads uploads in; send it in smaller uploads",
-                    path="$",
-                )
-            if self._used and self._used + cost > self.total:
-                raise QueueFull("the front is busy reading other uploads; send again after Retry-After", BUSY_RETRY_AFTER_S)
-            self._used += cost
+    def reserve(self) -> Iterator[Reservation]:
+        """A reservation of nothing yet, released whole when the block ends."""
+        reservation = Reservation(self)
         try:
-            yield
+            yield reservation
         finally:
-            with self._lock:
-                self._used -= cost
+            self._change(-reservation.held)
 
     def used(self) -> int:
         with self._lock:
             return self._used
+
+    def _grow(self, more: int, values: int | None) -> None:
+        with self._lock:
+            if self._used + more <= self.total:
+                self._used += more
+                return
+        if values is not None and more > self.total:
+            raise UploadTooLarge(
+                f"reading this upload would take up to {more >> 20} MiB ({values} JSON values, each up to {VALUE_COST} "
+                f"bytes once read), over the {self.total >> 20} MiB the front reads uploads in; send it in smaller uploads",
+                path="$",
+            )
+        raise QueueFull("the front is busy reading other uploads; send again after Retry-After", BUSY_RETRY_AFTER_S)
+
+    def _change(self, amount: int) -> None:
+        with self._lock:
+            self._used += amount
+
+
+class Reservation:
+    """What one upload holds of the ReadBudget."""
+
+    def __init__(self, budget: ReadBudget) -> None:
+        self.budget = budget
+        self.held = 0
+
+    def grow_to(self, cost: int, *, values: int | None = None) -> None:
+        """Hold `cost` bytes in all. UploadTooLarge when the budget could never hold an upload of
+        `values` JSON values costing that; QueueFull (429) while others hold too much of it."""
+        if cost > self.held:
+            self.budget._grow(cost - self.held, values)
+            self.held = cost

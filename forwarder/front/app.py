@@ -90,13 +90,13 @@ def _events_api_key() -> str:
 @ingest.post("/v2/events")
 def events() -> Response:
     _events_api_key()
-    return _accepted(_front().accept(request.path, "events_api", request.get_data(), bulk=False))
+    return _accepted(_front().accept(request.path, "events_api", request.get_data, _body_length(), bulk=False))
 
 
 @ingest.post("/v2/bulkevents")
 def bulk_events() -> Response:
     _events_api_key()
-    return _accepted(_front().accept(request.path, "events_api", request.get_data(), bulk=True))
+    return _accepted(_front().accept(request.path, "events_api", request.get_data, _body_length(), bulk=True))
 
 
 # --- the web SDK ----------------------------------------------------------------------------------
@@ -104,7 +104,7 @@ def bulk_events() -> Response:
 @ingest.post("/webevents/v3/JS/<key>/events")
 def web_events(key: str) -> Response:
     payloads.check_key(key, _front().options.api_key, where="the API key in the path")
-    return _accepted(_front().accept(request.path, "web_sdk", request.get_data(), bulk=False))
+    return _accepted(_front().accept(request.path, "web_sdk", request.get_data, _body_length(), bulk=False))
 
 
 @ingest.post("/v1/<any(identify, login, logout):method>")
@@ -119,6 +119,12 @@ def web_identity(method: str) -> Response:
 def web_modify(mpid: str) -> Response:
     payloads.check_key(request.headers.get("x-mp-key"), _front().options.api_key, where="the x-mp-key header")
     return _json(identity.modify_answer(mpid, payloads.parse_json(request.get_data())))
+
+
+def _body_length() -> int:
+    """The bytes the body will take once read: its Content-Length, or the most the front reads."""
+    length = request.content_length
+    return MAX_BODY_BYTES if length is None else min(length, MAX_BODY_BYTES)
 
 
 def is_web_sdk_path(path: str) -> bool:

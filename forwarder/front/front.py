@@ -104,11 +104,14 @@ class Front:
     def stop(self, drain_s: float) -> DrainReport:
         return self.queue.close(drain_s)
 
-    def accept(self, route: str, client: str, body: bytes, *, bulk: bool) -> list[int]:
-        """Read, map and queue every batch of an upload (a bulk array, or one batch), or none
-        (BadRequest, UploadTooLarge, QueueFull, ShuttingDown); returns their lineage IDs."""
+    def accept(self, route: str, client: str, read_body: Callable[[], bytes], length: int, *, bulk: bool) -> list[int]:
+        """Read, map and queue every batch of an upload of `length` bytes (a bulk array, or one batch),
+        or none (BadRequest, UploadTooLarge, QueueFull, ShuttingDown); returns their lineage IDs."""
         limit = self.options.max_upload_events
-        with self.reading.reserve(admission.upload_cost(body, limit), admission.json_values(body)):
+        with self.reading.reserve() as held:
+            held.grow_to(length)  # before the body is read: one that cannot be held is never read
+            body = read_body()
+            held.grow_to(admission.upload_cost(body, limit), values=admission.json_values(body))
             batches = payloads.parse_bulk(body) if bulk else [payloads.parse_batch(body)]
             admission.check_heap_events(batches, limit, bulk=bulk)
             mapped = [self._mapped(batch, f"$[{index}]" if bulk else "$") for index, batch in enumerate(batches)]

@@ -1,9 +1,10 @@
 """Lineage: every batch the front received, and for each of its events the Heap requests it
 became (and how their delivery went) or why it was skipped. Kept in memory, bounded.
 
-The store keeps the newest `max_batches` batches and at most `max_events` traced events (or Heap
-requests, whichever a batch has more of) in all, forgetting the oldest first, so a front that runs
-for days stays flat in memory. It keeps only plain data it can always render: every received text
+The store keeps the newest `max_batches` batches, at most `max_events` traced events (or Heap
+requests, whichever a batch has more of) and about `max_bytes` of records in all (their text
+measured as kept, their rows estimated), forgetting the oldest first, so a front that runs for days
+stays flat in memory whatever names it is sent. It keeps only plain data it can always render: every received text
 (names, identities, routes, reasons, JSON paths) is cut to TEXT_KEPT characters and has any lone
 surrogate replaced by U+FFFD on the way in, so no record, accepted or refused, can stop the read
 API from answering (a refused identity call naming a key "\ud800" once blanked it). Thread-safe:
@@ -14,6 +15,7 @@ Pure apart from its lock: no I/O, and times are passed in.
 from __future__ import annotations
 
 import re
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -24,6 +26,8 @@ from forwarder.model import USER_PROPERTIES_PATH, HeapRequest, MappingResult
 
 DEFAULT_MAX_BATCHES = 1000
 DEFAULT_MAX_EVENTS = 50_000
+DEFAULT_MAX_BYTES = 32 * 1024 * 1024
+ROW_BYTES = 400  # what a record's row, event or request trace costs besides its text (dicts, lists, the dataclass)
 NAMES_SHOWN = 20  # Heap event names listed per request; a bulk request of 1000 says "and 980 more"
 TEXT_KEPT = 300  # characters of any received text (names, identities, reasons) the store keeps
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # not Unicode text: no JSON writer can write it
@@ -85,6 +89,7 @@ class BatchTrace:
     requests: list[RequestTrace] = field(default_factory=list)
     refused: dict[str, Any] | None = None
     unsent: bool = False
+    size: int = 0  # estimated bytes, measured when the record is kept
 
     @property
     def weight(self) -> int:
@@ -138,12 +143,15 @@ def _of_event(rendered: list[dict[str, Any]], traces: list[RequestTrace], index:
 class LineageStore:
     """The newest batches' lineage, bounded by batch count and by traced events."""
 
-    def __init__(self, max_batches: int = DEFAULT_MAX_BATCHES, max_events: int = DEFAULT_MAX_EVENTS) -> None:
-        self.max_batches, self.max_events = max_batches, max_events
+    def __init__(
+        self, max_batches: int = DEFAULT_MAX_BATCHES, max_events: int = DEFAULT_MAX_EVENTS, max_bytes: int = DEFAULT_MAX_BYTES
+    ) -> None:
+        self.max_batches, self.max_events, self.max_bytes = max_batches, max_events, max_bytes
         self._lock = threading.Lock()
         self._batches: OrderedDict[int, BatchTrace] = OrderedDict()
         self._next_id = 1
         self._events_kept = 0
+        self._bytes_kept = 0
         self.received = 0
 
     def add_batch(
@@ -202,7 +210,7 @@ class LineageStore:
 
     def counts(self) -> dict[str, int]:
         with self._lock:
-            return {"received": self.received, "kept": len(self._batches), "events_kept": self._events_kept}
+            return {"received": self.received, "kept": len(self._batches), "events_kept": self._events_kept, "bytes_kept": self._bytes_kept}
 
     # --- internals, called with the lock held ----------------------------------------------------
     def _take_id(self) -> int:
@@ -211,11 +219,17 @@ class LineageStore:
         return batch_id
 
     def _keep(self, trace: BatchTrace) -> None:
+        trace.size = _size(trace)
         self._batches[trace.id] = trace
         self._events_kept += trace.weight
-        while len(self._batches) > 1 and (len(self._batches) > self.max_batches or self._events_kept > self.max_events):
+        self._bytes_kept += trace.size
+        while len(self._batches) > 1 and self._over():
             _, oldest = self._batches.popitem(last=False)
             self._events_kept -= oldest.weight
+            self._bytes_kept -= oldest.size
+
+    def _over(self) -> bool:
+        return len(self._batches) > self.max_batches or self._events_kept > self.max_events or self._bytes_kept > self.max_bytes
 
     def _request(self, request: HeapRequest) -> RequestTrace | None:
         if not isinstance(request, TracedRequest):
@@ -224,6 +238,13 @@ class LineageStore:
         if trace is None or request.position >= len(trace.requests):
             return None  # forgotten already: the store keeps only the newest batches
         return trace.requests[request.position]
+
+
+def _size(trace: BatchTrace) -> int:
+    """A record's bytes: its text as kept (a cut name with its "…" takes two bytes a character), and its rows."""
+    text = sum(sys.getsizeof(value) for row in trace.events for value in row.values() if isinstance(value, str))
+    text += sum(sys.getsizeof(name) for request in trace.requests for name in request.names)
+    return text + ROW_BYTES * (1 + len(trace.events) + len(trace.requests))
 
 
 def _short(text: str | None) -> str | None:

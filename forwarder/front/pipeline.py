@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 from forwarder.front.demo import DEMO_SETTINGS, send_demo
 from forwarder.front.front import FrontOptions
+from forwarder.front.malloc import share_malloc_arenas
 from forwarder.front.serve import how_to_point
 from forwarder.front.server import FrontServer
 from heap_facts.entry import stop_on_signals
@@ -39,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     stop = stop_on_signals()
+    share_malloc_arenas()  # before the front's threads start (forwarder/front/malloc.py)
     simulator = subprocess.Popen(
         [sys.executable, "-m", "heap_mock", "serve", "--host", args.host, "--port", str(args.mock_port)],
         stdout=subprocess.PIPE,

@@ -20,6 +20,7 @@ import orjson
 from forwarder.front.admission import DEFAULT_MAX_UPLOAD_EVENTS
 from forwarder.front.delivery import DEFAULT_MAX_WAITING_EVENTS
 from forwarder.front.front import LINEAGE_PAGE, FrontOptions
+from forwarder.front.malloc import share_malloc_arenas
 from forwarder.front.server import DEFAULT_DRAIN_S, FrontServer
 from forwarder.options import add_settings_options, positive_int, scaled_limits, settings_from_args
 from heap_facts.entry import stop_on_signals
@@ -89,6 +90,7 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
 
 def _run(server: FrontServer, args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     stop = stop_on_signals()
+    share_malloc_arenas()  # before the server's threads start: memory stays bounded (forwarder/front/malloc.py)
     try:
         server.start()
     except OSError as error:

@@ -4,6 +4,7 @@ bytes each. Such uploads are refused with mParticle's error shape before the wor
 
 from __future__ import annotations
 
+import platform
 import tracemalloc
 from typing import Any
 
@@ -11,6 +12,7 @@ import orjson
 import pytest
 
 from forwarder.front.admission import json_values, read_cost
+from forwarder.front.malloc import share_malloc_arenas
 from heap_mock.testing import MockClient
 from tests.front.conftest import FrontFactory, FrontUnderTest, batch, custom
 
@@ -63,8 +65,9 @@ def test_an_upload_that_would_take_too_much_memory_to_read_is_refused_unread(fro
 
 def test_uploads_beyond_what_the_front_reads_at_once_are_asked_to_come_back(front: FrontUnderTest) -> None:
     reading = front.server.front.reading
-    with reading.reserve(reading.total - 1000, 0):  # as if another upload were being read
-        busy = front.post("/v2/events", batch(custom("A")))
+    with reading.reserve() as other:  # as if another upload were being read
+        other.grow_to(reading.total - 100)
+        busy = front.post("/v2/events", batch(custom("A")))  # its body is not even read
     assert (busy.status_code, busy.headers["Retry-After"]) == (429, "1")
     assert "busy reading other uploads" in busy.json()["errors"][0]["message"]
     assert front.post("/v2/events", batch(custom("A"))).status_code == 202
@@ -96,3 +99,8 @@ def test_the_read_cost_is_more_than_what_reading_keeps(shape: str) -> None:
         tracemalloc.stop()
     assert document is not None
     assert kept + len(body) <= read_cost(body) <= 100 * len(body) + 100
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="the arena setting is glibc's")
+def test_the_front_can_share_mallocs_arenas_between_its_threads() -> None:
+    assert share_malloc_arenas() is True  # what heap-forward serve does at start

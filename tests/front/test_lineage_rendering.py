@@ -58,3 +58,14 @@ def test_heap_requests_count_against_the_bound_as_events_do() -> None:
     for _ in range(10):
         store.add_batch("t", "/v2/events", "events_api", batch(purchase), map_batch(batch(purchase), Settings(APP_ID)))
     assert store.counts()["kept"] == 2 and store.counts()["events_kept"] == 12
+
+
+def test_the_store_is_bounded_in_bytes_whatever_names_it_is_sent() -> None:
+    # 400-character event types and names, each event skipped: cut to 300 characters, they still
+    # took 2 KB an event (a cut name ends in "…", two bytes a character), 107 MB for 50,000 events.
+    named = {"mpid": "42", "events": [{"event_type": "t" * 400, "data": {"event_name": f"{n:0400}"}} for n in range(1000)]}
+    store = LineageStore(max_bytes=5 * 1024 * 1024)
+    for _ in range(10):
+        store.add_batch("t", "/v2/events", "events_api", named, map_batch(named, Settings(APP_ID)))
+    counts = store.counts()
+    assert counts["bytes_kept"] <= 5 * 1024 * 1024 and counts["kept"] == 2  # about 2.1 MB each
