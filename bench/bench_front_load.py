@@ -8,8 +8,9 @@ Measured in real time, side by side in one run:
   delivered is measured. Before issue 18 none of them was delivered within 45 s.
 - keeping pace: `heap-mock serve` and `heap-forward serve` as processes, as `make run` runs them
   (in this process for the quick pass), and 40 uploads a second of 100 Heap events each. Twice: custom events for a distinct identity per
-  upload (one track request each) with the simulator's limits off, against the simulator's capacity
-  measured beside it (a Forwarder delivering straight to it); and a purchase of 99 products per upload
+  upload (one track request each) with the simulator's limits off, against what one sender gets from
+  the simulator, measured just before (a Forwarder delivering straight to it: the front has one
+  sending thread, and on a 2-core machine 2 or 4 senders got no more); and a purchase of 99 products per upload
   (one bulk request of 100 Heap events) with the limits on, against Heap's app limit (15,000 bulk
   events a minute), both sides' windows divided by TIME_SCALE so the app limit binds within seconds.
   Delivered Heap events per second over the run, and their ratio to the lower of the two.
@@ -53,6 +54,7 @@ EVENTS_PER_UPLOAD = 100
 TIME_SCALE = 10.0  # the app-limit run's windows: 6 s instead of 60 s, so 2,500 bulk events/s per app
 RSS_LIMIT_MB = 300
 MEMORY_THREADS = 8
+JOURNAL = 100_000  # requests the simulator keeps: every 429 of a run is counted
 
 
 def custom_batch(identity: str, events: int, tag: str) -> dict[str, Any]:
@@ -82,7 +84,7 @@ def fairness(others: int, interval_s: float) -> dict[str, float]:
         elapsed = time.perf_counter() - started
         mock = MockClient(simulator.url)
         paced_delivered = len(mock.events(identity="paced", limit=1000))
-        throttled = mock.session.get(f"{simulator.url}/_mock/requests", params={"status": 429, "limit": 1}, timeout=10).json()["total"]
+        throttled = _simulator_429s(simulator.url)
     return {
         "fairness_other_batches": float(others),
         "fairness_other_delay_median_ms": round(statistics.median(delays) * 1000, 1),
@@ -114,7 +116,7 @@ def _delivery_delay(session: requests.Session, front: FrontServer, n: int) -> fl
 def in_process(simulator_config: dict[str, Any], time_scale: float) -> Iterator[tuple[str, str, int]]:
     """The same in this process (the quick pass: no process to start): URLs, and this process's PID."""
     with contextlib.ExitStack() as stack:
-        simulator = stack.enter_context(HeapMockServer(config={"log_requests": False, "journal_limit": 1000, **simulator_config}))
+        simulator = stack.enter_context(HeapMockServer(config={"log_requests": False, "journal_limit": JOURNAL, **simulator_config}))
         options = FrontOptions(simulator.url, SETTINGS, limits=scaled_limits(time_scale))
         front = stack.enter_context(FrontServer(options, drain_s=0.0))
         yield simulator.url, front.url, os.getpid()
@@ -124,7 +126,7 @@ def in_process(simulator_config: dict[str, Any], time_scale: float) -> Iterator[
 def processes(simulator_config: dict[str, Any], *front_flags: str) -> Iterator[tuple[str, str, int]]:
     """`heap-mock serve` and `heap-forward serve` as processes: their URLs and the front's PID."""
     with tempfile.NamedTemporaryFile("w", suffix=".json") as config:
-        json.dump({"log_requests": False, "journal_limit": 1000, **simulator_config}, config)
+        json.dump({"log_requests": False, "journal_limit": JOURNAL, **simulator_config}, config)
         config.flush()
         simulator, simulator_url = _first_line([sys.executable, "-m", "heap_mock", "serve", "--port", "0", "--config", config.name])
         command = [sys.executable, "-m", "forwarder", "serve", "--heap-url", simulator_url, "--app-id", SETTINGS.app_id, "--port", "0"]
@@ -198,6 +200,7 @@ def keeping_pace(
         statuses = offer_load(f"{front_url}/v2/events", bodies, seconds)
         elapsed = time.perf_counter() - started
         delivered = stored_events(simulator_url) - before
+        throttled = _simulator_429s(simulator_url)
     offered = statuses.total() * EVENTS_PER_UPLOAD / elapsed
     rate = delivered / elapsed
     return {
@@ -208,7 +211,13 @@ def keeping_pace(
         f"{prefix}_uploads_202": float(statuses[202]),
         f"{prefix}_uploads_429": float(statuses[429]),
         f"{prefix}_uploads_other": float(statuses.total() - statuses[202] - statuses[429]),
+        f"{prefix}_simulator_429": float(throttled),
     }
+
+
+def _simulator_429s(simulator_url: str) -> int:
+    answer = requests.get(f"{simulator_url}/_mock/requests", params={"status": 429, "limit": 1}, timeout=10)
+    return int(answer.json()["total"])
 
 
 def servers(quick: bool, simulator_config: dict[str, Any], time_scale: float) -> contextlib.AbstractContextManager[tuple[str, str, int]]:
@@ -222,7 +231,7 @@ def capacity_run(seconds: float, quick: bool) -> dict[str, float]:
         return orjson.dumps(custom_batch(f"load-{n}", EVENTS_PER_UPLOAD, "L"))
 
     def capacity(simulator_url: str) -> float:
-        return direct_capacity(simulator_url, lambda n: custom_batch(f"direct-{n}", EVENTS_PER_UPLOAD, "D"), 5)
+        return direct_capacity(simulator_url, lambda n: custom_batch(f"direct-{n}", EVENTS_PER_UPLOAD, "D"), 3 if quick else 40)
 
     # --time-scale: Heap's per-identity windows shrink with the simulator's (its limits are off), so
     # what binds is how fast the front can deliver, not 30 tracks per 30 s per identity.

@@ -48,7 +48,8 @@ SANE: dict[str, list[tuple[str, Callable[[Figures], bool]]]] = {
         ("the paced identity got what its window allows, and no 429",
          lambda f: f["fairness_paced_identity_delivered"] == f["fairness_paced_identity_allowed"] and f["fairness_responses_429"] == 0),
         ("every upload answered 202, 413 or 429", lambda f: all(value == 0 for value in ending(f, "_uploads_other"))),
-        ("delivery kept some pace", lambda f: all(value > 0 for value in ending(f, "_pace_ratio"))),
+        ("delivery kept some pace, and never met a 429", lambda f: all(value > 0 for value in ending(f, "_pace_ratio"))
+         and all(value == 0 for value in ending(f, "_simulator_429"))),
         ("memory under the front's limit", lambda f: f["memory_baseline_rss_mb"] < f["memory_peak_rss_mb"] < f["memory_rss_limit_mb"]),
         ("the amplifying uploads were refused", lambda f: f["memory_uploads_413"] > 0),
     ],

@@ -7,11 +7,14 @@ as lineage.
 
 Modules, pure ones first:
 - `errors`: the front's errors, one class per answer, rendered in one place.
-- `requests`: parsing and checking what SDKs send (credentials, batch bodies), no I/O.
+- `payloads`: parsing and checking what SDKs send (credentials, batch bodies), no I/O.
+- `admission`: what an upload would cost (reading it, the Heap events it becomes), judged before
+  the work is done; pure but for the read budget's lock.
 - `identity`: the MPIDs the identity endpoints hand out, stable per identity set, no I/O.
 - `lineage`: a bounded store of received batches and what became of each event.
 - `recorder`: received batches saved as conformance fixture files.
-- `delivery`: the bounded queue and the thread that delivers through `Forwarder`.
+- `delivery`: the bounded queue, the Forwarder's observer, and the thread that runs its lanes.
+- `malloc`: the allocator setting `heap-forward serve` makes at start, so memory stays bounded.
 - `app`: the thin Flask app (routes, CORS for the web SDK paths, the lineage page).
 - `serve`: the `heap-forward serve` command.
 """

@@ -61,8 +61,8 @@ def upload_cost(body: bytes, max_upload_events: int) -> int:
 
 def waiting_cost(body: bytes, heap_events: int) -> int:
     """An upper bound on what an upload holds while it waits for delivery: what was read of it
-    (property values are kept as read) and its mapped Heap events."""
-    return read_cost(body) + EVENT_COST * heap_events
+    (attribute names and values are kept as read, their text once) and its mapped Heap events."""
+    return VALUE_COST * json_values(body) + len(body) + EVENT_COST * heap_events
 
 
 def check_heap_events(batches: Sequence[Mapping[str, Any]], limit: int, *, bulk: bool) -> int:

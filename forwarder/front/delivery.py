@@ -31,7 +31,7 @@ from forwarder.model import FailedRequest, HeapRequest
 
 DEFAULT_CAPACITY = 1000  # batches
 DEFAULT_MAX_WAITING_EVENTS = 50_000  # mapped Heap events, queued or being sent
-DEFAULT_MAX_BYTES = 48 * 1024 * 1024  # of memory the waiting uploads may hold, as estimated from their bodies
+DEFAULT_MAX_BYTES = 96 * 1024 * 1024  # of memory the waiting uploads may hold, as estimated from their bodies
 QUEUE_FULL_RETRY_AFTER_S = 1
 
 

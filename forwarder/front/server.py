@@ -59,7 +59,9 @@ class FrontServer:
 
     def stop(self) -> DrainReport:
         """Stop taking uploads (503 with Retry-After while the socket is open), deliver what is queued
-        within `drain_s`, then close the socket; returns what could not be sent."""
+        within `drain_s`, then close the socket; returns what could not be sent. Once stopped, the same report."""
+        if self.report is not None:
+            return self.report
         self.report = self.front.stop(self.drain_s)
         server, self._server = self._server, None
         if server is not None:

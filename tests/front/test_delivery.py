@@ -89,8 +89,8 @@ def test_the_queue_is_bounded_in_heap_events_waiting(make_front: FrontFactory, h
 def test_the_queue_is_bounded_in_memory_too(make_front: FrontFactory, heap_mock: MockClient) -> None:
     heap_mock.add_fault(path="/api/track", status=429, retry_after=1, times=1)
     stall = BlockingClock()
-    front = make_front(queue_max_bytes=2 << 20, clock=stall)
-    big = batch(custom("Big", note="x" * 400_000))  # its text four times over: 1.6 MB of the 2 MiB allowed
+    front = make_front(queue_max_bytes=1 << 20, clock=stall)
+    big = batch(custom("Big", note="x" * 600_000))  # its text, kept while it waits: 0.6 MB of the 1 MiB allowed
     assert front.post("/v2/events", big).status_code == 202  # an empty queue takes any one upload
     assert stall.entered.wait(10)
     assert front.post("/v2/events", big).status_code == 429
