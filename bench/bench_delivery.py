@@ -85,7 +85,7 @@ def run(quick: bool) -> dict[str, float]:
         mock = MockClient(server.url)
         mock.set_clock("2026-01-01T00:00:00Z")
         clock = SimulatorTime(server.url)
-        forwarder = Forwarder(SETTINGS, server.url, clock=clock.now, sleep=clock.sleep, rng=random.Random(0))
+        forwarder = Forwarder(SETTINGS, server.url, clock=clock, rng=random.Random(0))
         started = time.perf_counter()
         result = forwarder.forward(batch)
         real_s = time.perf_counter() - started

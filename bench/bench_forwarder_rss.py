@@ -1,7 +1,7 @@
 """The forwarder's peak memory against the size of its input (issue 11, item 10).
 
 Writes an NDJSON file and the same batches as one JSON array in a temporary directory, runs
-`heap-forward --dry-run` on each in a subprocess, and reads the child's peak RSS from `wait4`.
+`heap-forward --dry-run` on each in a subprocess, and reads its peak RSS from `getrusage` in a launcher.
 Side by side in the same run: the interpreter with the forwarder imported and nothing read, so
 the figure that matters is what reading the input added. Target: under 200 MB peak on a 200 MB
 NDJSON input (the old forwarder peaked at 1.25 GB, about six times the file).
@@ -10,7 +10,6 @@ NDJSON input (the old forwarder peaked at 1.25 GB, about six times the file).
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -41,16 +40,21 @@ def write_inputs(directory: Path, size_mb: float) -> tuple[Path, Path, int]:
     return ndjson, array, count
 
 
+# A process inherits the high-water mark of the one it was forked from (Linux records it at exec),
+# so `wait4` on a child of a large process (a pytest worker) reports that process's size. A small
+# launcher in between runs the command and reports its children's peak: the command's own.
+LAUNCHER = (
+    "import resource, subprocess, sys; code = subprocess.call(sys.argv[1:], stdout=subprocess.DEVNULL); "
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(code)"
+)
+
+
 def peak_rss_mb(argv: list[str]) -> tuple[float, float, int]:
-    """Peak RSS of a child running `argv` (MB), its wall time (s) and exit status; output discarded."""
+    """Peak RSS of a process running `argv` (MB), its wall time (s) and exit status; output discarded."""
     started = time.perf_counter()
-    with open(os.devnull, "wb") as devnull:
-        child = subprocess.Popen(argv, stdout=devnull, stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(child.pid, 0)
-        child.returncode = os.waitstatus_to_exitcode(status)
-        assert child.stderr is not None
-        child.stderr.close()
-    return usage.ru_maxrss / 1024, time.perf_counter() - started, child.returncode  # ru_maxrss is in KiB on Linux
+    launched = subprocess.run([sys.executable, "-c", LAUNCHER, *argv], capture_output=True, text=True, check=False)
+    peak_kib = int(launched.stdout.split()[-1])  # ru_maxrss is in KiB on Linux
+    return peak_kib / 1024, time.perf_counter() - started, launched.returncode
 
 
 def forward_argv(path: Path | None) -> list[str]:

@@ -80,9 +80,10 @@ class OurForwarder:
 
     def open(self, target: Target) -> Delivery:
         from forwarder import Forwarder, Settings
+        from forwarder.clock import FunctionClock
 
         settings = Settings(**asdict(target.settings))
-        forwarder = Forwarder(settings, target.heap_url, clock=target.now, sleep=target.sleep, rng=random.Random(0))
+        forwarder = Forwarder(settings, target.heap_url, clock=FunctionClock(target.now, target.sleep), rng=random.Random(0))
         return _OurDelivery(forwarder)
 
 

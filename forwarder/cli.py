@@ -20,7 +20,7 @@ from typing import IO, Any, TextIO
 
 import orjson
 
-from forwarder.delivery import BatchResult, Forwarder
+from forwarder.delivery import BatchResult, DeliveryObserver, Forwarder
 from forwarder.inputs import InputBatch, InputError, open_input
 from forwarder.mapping import map_batch
 from forwarder.model import BatchRejected, HeapRequest, MappingResult
@@ -136,7 +136,7 @@ def _deliver(inputs: Iterable[InputBatch], settings: Settings, args: argparse.Na
     summary = _Summary(dry_run=False)
     progress = _Progress(stderr)
     forwarder = Forwarder(
-        settings, args.heap_url, max_attempts=args.max_attempts, on_request=progress.on_request, limits=scaled_limits(args.time_scale)
+        settings, args.heap_url, max_attempts=args.max_attempts, observer=progress, limits=scaled_limits(args.time_scale)
     )
     sources: dict[int, str] = {}  # batches handed to the forwarder and not yet reported: one chunk's worth
     for result in forwarder.forward_iter(_readable(inputs, summary, sources)):
@@ -224,7 +224,7 @@ class _Summary:
         return summary
 
 
-class _Progress:
+class _Progress(DeliveryObserver):
     """A line on stderr at most every PROGRESS_EVERY_S seconds of real time, so short runs stay quiet."""
 
     def __init__(self, stream: TextIO) -> None:
@@ -233,7 +233,7 @@ class _Progress:
         self.started = self.last = time.monotonic()
         self.printed = False
 
-    def on_request(self, request: HeapRequest, status: int | None) -> None:
+    def attempted(self, request: HeapRequest, status: int | None) -> None:
         self.requests += 1
         if status is not None and 200 <= status < 300:
             self.heap_events += request.heap_events

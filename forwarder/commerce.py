@@ -55,6 +55,24 @@ def has_commerce(data: Mapping[str, Any]) -> bool:
 _KINDS = (("product_action", Mapping), ("promotion_action", Mapping), ("product_impressions", list))
 
 
+def commerce_events_bound(data: Mapping[str, Any]) -> int:
+    """At most how many Heap events `expand_commerce(data)` makes, counted without making any: one
+    main event per kind present, and one per entry of its product or promotion lists."""
+    count = 0
+    if isinstance(data.get("product_action"), Mapping):
+        count += 1 + _length(data["product_action"].get("products"))
+    if isinstance(data.get("promotion_action"), Mapping):
+        count += 1 + _length(data["promotion_action"].get("promotions"))
+    if isinstance(data.get("product_impressions"), list):
+        impressions = [impression for impression in data["product_impressions"] if isinstance(impression, Mapping)]
+        count += 1 + sum(_length(impression.get("products")) for impression in impressions)
+    return count
+
+
+def _length(value: Any) -> int:
+    return len(value) if isinstance(value, list) else 0
+
+
 def expand_commerce(data: Mapping[str, Any], notes: Notes | None = None) -> list[HeapEventSpec]:
     """The Heap events (name, properties) of one commerce event, main events first in each group.
 

@@ -17,7 +17,7 @@ import orjson
 
 from forwarder import sections
 from forwarder.batch import checked_events, identity_field, identity_of, identity_problem, platform_of, platform_problem
-from forwarder.commerce import expand_commerce, has_commerce
+from forwarder.commerce import commerce_events_bound, expand_commerce, has_commerce
 from forwarder.explain import Notes
 from forwarder.model import (
     ADDED, CONVERTED, CUT, DROPPED, KEPT, RENAMED, TRACK_PATH, USER_PROPERTIES_PATH,
@@ -52,6 +52,16 @@ def map_batch(batch: Any, settings: Settings, *, explain: bool = False) -> Mappi
         mapper.map_event(index, event)
     result = MappingResult(tuple(mapper.requests), tuple(mapper.skipped), len(events), identity, tuple(mapper.explanations))
     return _with_withheld(result, batch, settings, explain)
+
+
+def heap_events_bound(event: Mapping[str, Any]) -> int:
+    """At most how many Heap events one mParticle event (of a batch `checked_events` passed) becomes,
+    counted without mapping it: one, or for a commerce event one per product or promotion and more.
+    Cheap enough to judge an upload by before the mapping's work is done."""
+    data = event.get("data")
+    if str(event.get("event_type")).strip().lower() == "commerce_event" and isinstance(data, Mapping):
+        return commerce_events_bound(data)
+    return 1
 
 
 def _skip_whole_batch(batch: Mapping[str, Any], events: list[dict[str, Any]], settings: Settings, cause: SkipCause, explain: bool) -> MappingResult:

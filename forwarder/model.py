@@ -8,6 +8,7 @@ Errors:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -36,6 +37,8 @@ class HeapRequest:
     body: dict[str, Any]
     # Which event of the batch it was mapped from (None: the batch's user attributes), for lineage.
     event_index: int | None = field(default=None, compare=False)
+    # Headers to send besides Content-Type, e.g. the front's link back to the event's lineage.
+    headers: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     @property
     def kind(self) -> str:
@@ -74,6 +77,25 @@ class SkipCause(NamedTuple):
     reason: str
     section: str
     setting: str | None = None
+
+
+@dataclass(frozen=True)
+class FailedRequest:
+    """A Heap request that could not be delivered, with the last reason and how often it was tried."""
+
+    request: HeapRequest
+    status: int | None
+    reason: str
+    attempts: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.request.path,
+            "heap_events": self.request.heap_events,
+            "status": self.status,
+            "reason": self.reason,
+            "attempts": self.attempts,
+        }
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,14 @@
-"""CI runs every benchmark briefly, so a benchmark that breaks is noticed. Figures are not asserted."""
+"""CI runs every benchmark briefly, so a benchmark that breaks is noticed, and checks that its figures
+are sane: finite, and true to what each benchmark promises whatever the machine's speed (nothing
+refused or lost that should not be, peaks under their bounds, the fairness delay far under the
+issue's). Speeds themselves are not asserted; the README records them from full runs."""
 
 from __future__ import annotations
 
 import importlib
+import math
 import re
+from collections.abc import Callable
 
 import pytest
 
@@ -11,13 +16,71 @@ from bench.__main__ import benchmark_names
 from bench.bench_simulator import IDENTITY_POOL, TRACK_SCRIPT, single_track_body
 from bench.wrk import WrkResult, parse_wrk_output
 
+Figures = dict[str, float]
+
+
+def ending(figures: Figures, suffix: str) -> list[float]:
+    values = [value for name, value in figures.items() if name.endswith(suffix)]
+    assert values, f"no figure ends with {suffix!r}"
+    return values
+
+
+SANE: dict[str, list[tuple[str, Callable[[Figures], bool]]]] = {
+    "bench_console": [
+        ("every question answered", lambda f: all(value > 0 for value in ending(f, "_ms"))),
+        ("the store filled", lambda f: f["stored_events"] > 0 and f["bytes_per_stored_event"] > 0),
+    ],
+    "bench_delivery": [
+        ("no 429 and no failure", lambda f: f["responses_429"] == 0 and f["failed_requests"] == 0),
+        ("every event delivered is stored", lambda f: f["heap_events_stored"] == f["heap_events_delivered"] > 0),
+        ("within the target of the floor", lambda f: f["floor_s"] <= f["virtual_s"] <= f["floor_s"] * f["target_ratio"]),
+    ],
+    "bench_forwarder_rss": [
+        ("peaks under the target", lambda f: max(f["ndjson_peak_rss_mb"], f["array_peak_rss_mb"]) < f["target_peak_rss_mb"]),
+        ("read at some speed", lambda f: f["ndjson_mb_per_s"] > 0 and f["array_mb_per_s"] > 0),
+    ],
+    "bench_front": [
+        ("accepted and delivered", lambda f: all(value > 0 for value in ending(f, "_per_s"))),
+        ("latencies measured", lambda f: f["batch_via_front_median_ms"] > 0 and f["batch_direct_median_ms"] > 0),
+    ],
+    "bench_front_load": [
+        ("others delivered in far under 5 s while one identity is paced", lambda f: 0 < f["fairness_other_delay_max_ms"] < 5000),
+        ("the paced identity got what its window allows, and no 429",
+         lambda f: f["fairness_paced_identity_delivered"] == f["fairness_paced_identity_allowed"] and f["fairness_responses_429"] == 0),
+        ("every upload answered 202, 413 or 429", lambda f: all(value == 0 for value in ending(f, "_uploads_other"))),
+        ("delivery kept some pace, and never met a 429", lambda f: all(value > 0 for value in ending(f, "_pace_ratio"))
+         and all(value == 0 for value in ending(f, "_simulator_429"))),
+        ("memory under the front's limit", lambda f: f["memory_baseline_rss_mb"] < f["memory_peak_rss_mb"] < f["memory_rss_limit_mb"]),
+        ("the amplifying uploads were refused", lambda f: f["memory_uploads_413"] > 0),
+    ],
+    "bench_inputs": [("every reader read", lambda f: all(value > 0 for value in ending(f, "_mb_per_s")))],
+    "bench_json": [("both parsers and writers ran", lambda f: all(value > 0 for value in ending(f, "_per_s")))],
+    "bench_mapping": [("a commerce mix becomes more Heap events than it has events", lambda f: f["heap_events_per_s"] >= f["mparticle_events_per_s"] > 0)],
+    "bench_simulator": [
+        ("every request answered 200", lambda f: all(value == 0 for value in ending(f, "_non_200"))),
+        ("rates and latencies measured", lambda f: all(value > 0 for value in ending(f, "_rps"))),
+        ("p99 at least p50", lambda f: all(f[name.replace("_p50_", "_p99_")] >= value for name, value in f.items() if "_p50_" in name)),
+    ],
+    "bench_slow_clients": [
+        ("every answer came while clients stalled, long before the timeout", lambda f: all(0 < value < 1000 for value in ending(f, "_max_ms"))),
+    ],
+    "bench_soak": [
+        ("every request answered 200", lambda f: all(value == 0 for value in ending(f, "requests_not_200"))),
+        ("peak RSS within the bound", lambda f: all(value <= 1.0 for value in ending(f, "peak_over_bound"))),
+        ("the stores stay within their caps", lambda f: all(f[f"{mode}.events_stored"] <= f[f"{mode}.max_events"] for mode in ("identity_pool", "new_identities"))),
+    ],
+}
+
 
 @pytest.mark.parametrize("name", benchmark_names())
-def test_benchmark_runs_briefly(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_benchmark_runs_briefly_and_its_figures_are_sane(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert name in SANE, f"{name} has no sanity checks here: say what its figures must be"
     figures = importlib.import_module(f"bench.{name}").run(quick=True)
     assert figures, f"{name} reported no figures"
-    assert all(isinstance(value, (int, float)) for value in figures.values())
+    assert all(isinstance(value, (int, float)) and math.isfinite(value) for value in figures.values()), figures
     assert capsys.readouterr().out.strip(), f"{name} printed nothing"
+    failed = [check for check, holds in SANE[name] if not holds(figures)]
+    assert not failed, f"{name}: {failed} do not hold for {figures}"
 
 
 # Real output of wrk 4.1.0 (Debian), captured on the project's machine: bench/track.lua against

@@ -7,12 +7,15 @@ as lineage.
 
 Modules, pure ones first:
 - `errors`: the front's errors, one class per answer, rendered in one place.
-- `requests`: parsing and checking what SDKs send (credentials, batch bodies), no I/O.
+- `payloads`: parsing and checking what SDKs send (credentials, batch bodies), no I/O.
+- `admission`: what an upload would cost (reading it, the Heap events it becomes), judged before
+  the work is done; pure but for the read budget's lock.
 - `identity`: the MPIDs the identity endpoints hand out, stable per identity set, no I/O.
 - `lineage`: a bounded store of received batches and what became of each event (and their bodies, for a while).
 - `pipeline_view`: the pipeline view's data: each event's input beside what it became, field by field (pure).
 - `recorder`: received batches saved as conformance fixture files.
-- `delivery`: the bounded queue and the thread that delivers through `Forwarder`.
-- `app`: the thin Flask app (routes, CORS for the web SDK paths, the pipeline view).
+- `delivery`: the bounded queue, the Forwarder's observer, and the thread that runs its lanes.
+- `malloc`: the allocator setting `heap-forward serve` makes at start, so memory stays bounded.
+- `site`: the front as a site of the HTTP layer (routes, CORS for the web SDK paths, its own pages).
 - `serve`: the `heap-forward serve` command and its start lines; `pipeline`: `make run`.
 """

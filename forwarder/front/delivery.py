@@ -1,54 +1,55 @@
-"""The front's delivery: a bounded queue of accepted batches and one thread that delivers them.
+"""The front's delivery: accepted batches waiting for delivery, bounded, and the one thread that runs
+the Forwarder's scheduler of lanes.
 
 SDKs are answered as soon as their batches are queued, as mParticle answers them (202) before it
-forwards anything. One thread takes the queued batches in arrival order, up to `chunk` at a time,
-and hands their Heap requests to the `Forwarder` together: its lanes keep each identity's
-requests in order while other identities go ahead when one waits for its rate-limit window.
+forwards anything. Each accepted batch's Heap requests join the Forwarder's lanes at once, one lane
+per identity and endpoint, so an identity that is paced, throttled or retrying never holds up
+another; the scheduler's wait ends when new requests arrive. This queue is the Forwarder's
+observer: it keeps the lineage of every attempt and outcome, and counts what is still waiting.
 
-The queue holds at most `capacity` batches; past that, `offer` refuses with QueueFull (429 and
-Retry-After) rather than growing. `close(drain_s)` stops taking batches, delivers what is queued
-until the time limit, and reports what it could not send. A wait that would run past the limit
-(a backoff, a Retry-After, a rate-limit window) ends the drain at once instead of being slept.
+What is waiting is bounded three ways, all or nothing per upload (QueueFull, 429 and Retry-After):
+`capacity` batches, `max_waiting_events` mapped Heap events, and `max_bytes` of memory as estimated
+from the uploads (forwarder.front.admission). An empty queue takes any one upload the front
+admitted. `close(drain_s)` stops taking uploads (503 and Retry-After from then on), delivers what is
+waiting until the time limit, and reports what it could not send; the limit bounds the whole drain,
+an attempt in flight included.
 """
 
 from __future__ import annotations
 
-import logging
+import math
 import threading
-import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from forwarder.delivery import FailedRequest, Forwarder
-from forwarder.front.errors import FrontError, QueueFull
+from forwarder.delivery import DeliveryObserver, Forwarder
+from forwarder.front.errors import QueueFull, ShuttingDown
 from forwarder.front.lineage import LineageStore, TracedRequest
-from forwarder.model import HeapRequest
+from forwarder.lanes import Outcome
+from forwarder.model import FailedRequest, HeapRequest
 
 DEFAULT_CAPACITY = 1000  # batches
-DEFAULT_MAX_BYTES = 256 * 1024 * 1024  # of request bodies waiting, so big batches cannot fill memory either
-DEFAULT_CHUNK = 200
+DEFAULT_MAX_WAITING_EVENTS = 50_000  # mapped Heap events, queued or being sent
+DEFAULT_MAX_BYTES = 96 * 1024 * 1024  # of memory the waiting uploads may hold, as estimated from their bodies
 QUEUE_FULL_RETRY_AFTER_S = 1
 
-log = logging.getLogger("forwarder.front")
 
-
-class ShuttingDown(FrontError):
-    status, code = 503, "SERVICE_UNAVAILABLE"
-
-
-class _DrainExpired(Exception):
-    """Raised through the Forwarder when a wait would end after the drain's time limit."""
-
-
-@dataclass(frozen=True)
+@dataclass
 class Job:
-    """One accepted batch's Heap requests, waiting for delivery."""
+    """One accepted batch's Heap requests, on their way."""
 
     batch_id: int
     requests: tuple[TracedRequest, ...]
-    size: int = 0  # bytes of the request body it came in, shared out among the request's batches
+    size: int = 0  # estimated memory its upload holds, shared out among the upload's batches
+    left: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.left = len(self.requests)
+
+    @property
+    def heap_events(self) -> int:
+        return sum(request.heap_events for request in self.requests)
 
 
 @dataclass
@@ -79,153 +80,147 @@ class DrainReport:
         }
 
 
-class DeliveryQueue:
-    """Accepted batches in arrival order and the daemon thread that delivers them."""
+@dataclass(frozen=True)
+class QueueLimits:
+    """How much may wait for delivery at once."""
+
+    capacity: int = DEFAULT_CAPACITY
+    max_waiting_events: int = DEFAULT_MAX_WAITING_EVENTS
+    max_bytes: int = DEFAULT_MAX_BYTES
+
+
+class DeliveryQueue(DeliveryObserver):
+    """Accepted batches on their way, and the daemon thread that delivers them."""
 
     def __init__(
-        self,
-        forwarder: Forwarder,
-        lineage: LineageStore,
-        *,
-        capacity: int = DEFAULT_CAPACITY,
-        max_bytes: int = DEFAULT_MAX_BYTES,
-        chunk: int = DEFAULT_CHUNK,
-        wall_clock: Callable[[], float] = time.monotonic,
+        self, make_forwarder: Callable[[DeliveryObserver], Forwarder], lineage: LineageStore, limits: QueueLimits | None = None
     ) -> None:
-        self.forwarder, self.lineage = forwarder, lineage
-        self.capacity, self.max_bytes, self.chunk, self.wall_clock = capacity, max_bytes, chunk, wall_clock
-        self._bytes = 0
+        self.lineage = lineage
+        self.limits = limits or QueueLimits()
+        self.capacity = self.limits.capacity
         self._cond = threading.Condition()
-        self._jobs: deque[Job] = deque()
-        self._in_flight: list[Job] = []
-        self._delivered: set[int] = set()  # id() of in-flight requests answered 2xx
-        self._closed = False
-        self._closing = threading.Event()  # wakes a real-time wait when the drain begins
-        self._deadline: float | None = None
-        self._abandoned = False
+        self._jobs: dict[int, Job] = {}  # by batch ID: accepted, not yet delivered or given up
+        self._events = 0  # Heap events of requests not finished
+        self._bytes = 0
+        self._retry_after_s: int | None = None  # set when the front stops taking uploads
+        self.closing = threading.Event()  # set then too, for whoever waits for the stop to begin
         self.batches_delivered = 0
-        self._sleep = forwarder.sleep
-        forwarder.sleep = self._sleep_before_deadline
-        forwarder.on_request = self._attempted
-        self._thread = threading.Thread(target=self._run, name="heap-forward-delivery", daemon=True)
+        self.forwarder = make_forwarder(self)  # this queue is its observer, from the start
+        self._thread = threading.Thread(target=self.forwarder.serve, name="heap-forward-delivery", daemon=True)
 
     def start(self) -> DeliveryQueue:
         self._thread.start()
         return self
 
-    def offer(self, count: int, size: int, build: Callable[[], list[Job]]) -> list[Job]:
-        """Queue the jobs `build` makes for `count` batches of `size` bytes, all or none: QueueFull when they do not fit."""
+    def offer(self, count: int, heap_events: int, size: int, build: Callable[[], list[Job]]) -> list[Job]:
+        """Queue the jobs `build` makes for `count` batches becoming `heap_events` Heap events, from an
+        upload estimated to hold `size` bytes: all or none (QueueFull when they do not fit, ShuttingDown)."""
         with self._cond:
-            if self._closed:
-                raise ShuttingDown("the front is shutting down and takes no more batches")
-            room = self.capacity - len(self._jobs) - len(self._in_flight)
-            if count > room or (self._bytes and self._bytes + size > self.max_bytes):
-                raise QueueFull(
-                    f"the delivery queue is full ({self.capacity} batches or {self.max_bytes} bytes waiting); send again after Retry-After",
-                    QUEUE_FULL_RETRY_AFTER_S,
-                )
+            if self._retry_after_s is not None:
+                raise ShuttingDown("the front is shutting down and takes no more batches", self._retry_after_s)
+            self._check_room(count, heap_events, size)
             jobs = build()
-            self._jobs.extend(jobs)
-            self._bytes += sum(job.size for job in jobs)
-            self._cond.notify_all()
+            for job in jobs:
+                self._take(job)
+            self.forwarder.submit([request for job in jobs for request in job.requests])
             return jobs
 
     def depth(self) -> int:
+        """Batches accepted and not yet delivered or given up."""
         with self._cond:
-            return len(self._jobs) + len(self._in_flight)
+            return len(self._jobs)
+
+    def waiting_events(self) -> int:
+        with self._cond:
+            return self._events
 
     def wait_idle(self, timeout_s: float) -> bool:
-        """Block until nothing is queued or in flight (True), or `timeout_s` of real time passes."""
+        """Block until nothing is waiting (True), or `timeout_s` of real time passes."""
         with self._cond:
-            return self._cond.wait_for(lambda: not self._jobs and not self._in_flight, timeout_s)
+            return self._cond.wait_for(lambda: not self._jobs, timeout_s)
+
+    def wait_done(self, batch_ids: list[int], timeout_s: float) -> bool:
+        """Block until these batches are delivered or given up (True), or `timeout_s` of real time passes."""
+        with self._cond:
+            return self._cond.wait_for(lambda: not any(batch_id in self._jobs for batch_id in batch_ids), timeout_s)
+
+    def stop_taking(self, retry_after_s: float) -> None:
+        """From now on, uploads are answered 503 with Retry-After (whole seconds, at least 1)."""
+        with self._cond:
+            if self._retry_after_s is None:
+                self._retry_after_s = max(1, math.ceil(retry_after_s))
+        self.closing.set()
 
     def close(self, drain_s: float) -> DrainReport:
-        """Stop taking batches, deliver what is queued within `drain_s` seconds, report the rest."""
-        with self._cond:
-            self._closed = True
-            self._deadline = self.wall_clock() + drain_s
-            self._cond.notify_all()
-        self._closing.set()
+        """Stop taking uploads, deliver what is waiting within `drain_s` seconds, report the rest.
+
+        `drain_s` bounds the whole drain: a wait that would end later ends it at once, an attempt
+        started during it has at most the time left, and one still in flight when the time is up is
+        abandoned and reported unsent (its idempotency key makes sending it again safe)."""
+        self.stop_taking(drain_s)
+        self.forwarder.drain(drain_s)
         if self._thread.is_alive():
-            # An HTTP attempt under way when the limit passes is given its own timeout to finish.
-            self._thread.join(timeout=drain_s + _attempt_timeout_s(self.forwarder))
-        with self._cond:
-            left = [*self._in_flight, *self._jobs] if self._thread.is_alive() or self._abandoned else list(self._jobs)
-            self._jobs.clear()
-            return self._report(left)
+            self._thread.join(timeout=drain_s)
+        return self._report(self.forwarder.abandon())
 
-    # --- the delivery thread ---------------------------------------------------------------------
-    def _run(self) -> None:
-        while True:
-            with self._cond:
-                self._cond.wait_for(lambda: self._jobs or self._closed)
-                if not self._jobs or self._abandoned or self._past_deadline():
-                    self._abandoned = self._abandoned or bool(self._jobs)
-                    return
-                self._in_flight = [self._jobs.popleft() for _ in range(min(self.chunk, len(self._jobs)))]
-                self._delivered.clear()
-            finished = self._deliver(self._in_flight)
-            with self._cond:
-                if finished:
-                    self._bytes -= sum(job.size for job in self._in_flight)
-                    self._in_flight = []
-                self._cond.notify_all()
-                if not finished:
-                    self._abandoned = True
-                    return
-
-    def _deliver(self, jobs: list[Job]) -> bool:
-        """Deliver the jobs' requests; False when the drain's time limit cut delivery short."""
-        requests = [request for job in jobs for request in job.requests]
-        try:
-            outcomes = self.forwarder.send(requests)
-        except _DrainExpired:
-            return False
-        except Exception as error:  # a bug must not kill the thread and silently stop delivery
-            log.exception("delivery failed")
-            outcomes = [FailedRequest(request, None, f"front error: {type(error).__name__}", 0) for request in requests]
-        for request, outcome in zip(requests, outcomes, strict=True):
-            self.lineage.finished(request, outcome.reason if isinstance(outcome, FailedRequest) else None)
-        self.batches_delivered += len(jobs)
-        return True
-
-    def _attempted(self, request: HeapRequest, status: int | None) -> None:
-        if status is not None and 200 <= status < 300:
-            self._delivered.add(id(request))
+    # --- the Forwarder's observer, told from the delivery thread ---------------------------------
+    def attempted(self, request: HeapRequest, status: int | None) -> None:
         self.lineage.attempted(request, status)
 
-    def _sleep_before_deadline(self, seconds: float) -> None:
-        """The Forwarder's sleep, ended by _DrainExpired when the wait would outlast the drain.
+    def finished(self, request: HeapRequest, outcome: Outcome) -> None:
+        self.lineage.finished(request, outcome.reason if isinstance(outcome, FailedRequest) else None)
+        with self._cond:
+            self._events -= request.heap_events
+            job = self._jobs.get(request.batch_id) if isinstance(request, TracedRequest) else None
+            if job is not None:
+                job.left -= 1
+                if not job.left:
+                    self._release(job)
+                    self.batches_delivered += 1
+            self._cond.notify_all()
 
-        A real-time wait is woken when the drain begins, to check the limit again at once.
-        """
-        end = self.wall_clock() + seconds
-        self._check_deadline(end)
-        if self._sleep is not time.sleep:
-            self._sleep(seconds)  # an injected clock (tests, virtual time): its own way of waiting
-            return
-        while (left := end - self.wall_clock()) > 0:
-            self._closing.wait(left)
-            self._check_deadline(end)
+    # --- internals, called with the lock held ----------------------------------------------------
+    def _check_room(self, count: int, heap_events: int, size: int) -> None:
+        limits = self.limits
+        if len(self._jobs) + count > limits.capacity:
+            raise QueueFull(f"the delivery queue is full ({limits.capacity} batches waiting); send again after Retry-After", QUEUE_FULL_RETRY_AFTER_S)
+        if self._jobs and self._events + heap_events > limits.max_waiting_events:
+            raise QueueFull(
+                f"{self._events} Heap events are waiting for delivery and this upload would add {heap_events}, over the "
+                f"limit of {limits.max_waiting_events} (--max-waiting-events); send again after Retry-After",
+                QUEUE_FULL_RETRY_AFTER_S,
+            )
+        if self._jobs and self._bytes + size > limits.max_bytes:
+            raise QueueFull(
+                f"the uploads waiting for delivery hold about {self._bytes >> 20} MiB and this one would add {size >> 20} MiB, "
+                f"over the limit of {limits.max_bytes >> 20} MiB; send again after Retry-After",
+                QUEUE_FULL_RETRY_AFTER_S,
+            )
 
-    def _check_deadline(self, wait_ends: float) -> None:
-        deadline = self._deadline
-        if deadline is not None and wait_ends > deadline:
-            raise _DrainExpired
+    def _take(self, job: Job) -> None:
+        if job.requests:
+            self._jobs[job.batch_id] = job
+            self._events += job.heap_events
+            self._bytes += job.size
+        else:
+            self.batches_delivered += 1  # every event skipped: nothing to send
 
-    def _past_deadline(self) -> bool:
-        return self._deadline is not None and self.wall_clock() > self._deadline
+    def _release(self, job: Job) -> None:
+        del self._jobs[job.batch_id]
+        self._bytes -= job.size
 
-    def _report(self, left: list[Job]) -> DrainReport:
+    def _report(self, unsent: list[HeapRequest]) -> DrainReport:
+        by_batch: dict[int, list[HeapRequest]] = {}
+        for request in unsent:
+            self.lineage.unsent(request, "the front stopped before delivering it (drain time limit)")
+            by_batch.setdefault(request.batch_id if isinstance(request, TracedRequest) else 0, []).append(request)
         report = DrainReport()
-        for job in left:
-            unsent: list[HeapRequest] = [request for request in job.requests if id(request) not in self._delivered]
-            for request in unsent:
-                self.lineage.unsent(request, "the front stopped before delivering it (drain time limit)")
-            report.add(job.batch_id, unsent)
+        with self._cond:
+            for batch_id, requests in sorted(by_batch.items()):
+                report.add(batch_id, requests)
+                job = self._jobs.get(batch_id)
+                if job is not None:
+                    self._release(job)
+            self._events -= sum(request.heap_events for request in unsent)
+            self._cond.notify_all()
         return report
-
-
-def _attempt_timeout_s(forwarder: Forwarder) -> float:
-    timeout = forwarder.timeout
-    return float(sum(timeout)) if isinstance(timeout, tuple) else float(timeout)

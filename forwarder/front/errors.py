@@ -4,7 +4,9 @@
     └── FrontError
         ├── BadRequest       400, names the JSON path of the problem; nothing of the request is kept
         ├── Unauthorized     401, missing or malformed credentials
-        ├── QueueFull        429 with Retry-After: the delivery queue is full, send again later
+        ├── UploadTooLarge   413, what the upload would become is over a limit (Heap events, memory to read it)
+        ├── QueueFull        429 with Retry-After: too much is waiting or being read, send again later
+        ├── ShuttingDown     503 with Retry-After: the front is draining after SIGTERM, send again later
         └── LayerError       any error of the HTTP layer (404, 405, 413, 415, ...), in mParticle's shape
 
 On mParticle's paths the body follows mParticle's Events API error shape (`{"errors": [{"code",
@@ -54,8 +56,12 @@ class Unauthorized(FrontError):
         return (("WWW-Authenticate", 'Basic realm="mParticle Events API (heap-forward serve)"'),)
 
 
-class QueueFull(FrontError):
-    status, code = 429, "TOO_MANY_REQUESTS"
+class UploadTooLarge(FrontError):
+    status, code = 413, "PAYLOAD_TOO_LARGE"
+
+
+class _SendAgainLater(FrontError):
+    """An answer that says when to try again (Retry-After, in whole seconds)."""
 
     def __init__(self, message: str, retry_after_s: int) -> None:
         super().__init__(message)
@@ -63,6 +69,14 @@ class QueueFull(FrontError):
 
     def headers(self) -> Headers:
         return (("Retry-After", str(self.retry_after_s)),)
+
+
+class QueueFull(_SendAgainLater):
+    status, code = 429, "TOO_MANY_REQUESTS"
+
+
+class ShuttingDown(_SendAgainLater):
+    status, code = 503, "SERVICE_UNAVAILABLE"
 
 
 class LayerError(FrontError):

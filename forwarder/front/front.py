@@ -1,11 +1,14 @@
 """`Front`: what one running front shares between its views: settings, lineage, queue, recorder.
 
-Accepting a request is all or nothing: every batch is checked and mapped first (pure), then
-they are queued together or not at all, and only then recorded.
+Accepting an upload is all or nothing, and judged by what it would become before the work is done
+(forwarder.front.admission): what reading it would take, from its raw bytes, before it is read;
+the Heap events its batches would become, before any is mapped; then every batch is checked and
+mapped (pure), queued together or not at all, and only then recorded.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -15,15 +18,24 @@ from urllib.parse import urlsplit
 
 import requests
 
-from forwarder.delivery import Forwarder
-from forwarder.front.delivery import DEFAULT_CAPACITY, DEFAULT_MAX_BYTES, DeliveryQueue, DrainReport, Job
+from forwarder.clock import Clock
+from forwarder.delivery import DeliveryObserver, Forwarder
+from forwarder.front import admission, payloads
+from forwarder.front.delivery import (
+    DEFAULT_CAPACITY,
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_WAITING_EVENTS,
+    DeliveryQueue,
+    DrainReport,
+    Job,
+    QueueLimits,
+)
 from forwarder.front.errors import BadRequest, FrontError
 from forwarder.front.lineage import BatchSource, LineageStore, TracedRequest
-from forwarder.front.payloads import parse_json
 from forwarder.front.pipeline_view import ViewContext, pipeline_batch
 from forwarder.front.recorder import Recorder
 from forwarder.mapping import map_batch
-from forwarder.model import BatchRejected, HeapRequest, MappingResult
+from forwarder.model import BatchRejected, MappingResult
 from forwarder.options import SETTING_FLAGS
 from forwarder.pacing import Limit
 from forwarder.settings import Settings
@@ -43,13 +55,23 @@ class FrontOptions:
     api_key: str | None = None
     api_secret: str | None = None
     queue_capacity: int = DEFAULT_CAPACITY
-    queue_max_bytes: int = DEFAULT_MAX_BYTES
+    queue_max_bytes: int = DEFAULT_MAX_BYTES  # estimated memory of the uploads waiting for delivery
+    max_upload_events: int = admission.DEFAULT_MAX_UPLOAD_EVENTS  # Heap events one upload may become
+    max_waiting_events: int = DEFAULT_MAX_WAITING_EVENTS  # mapped Heap events waiting for delivery in all
+    read_budget: int = admission.DEFAULT_READ_BUDGET  # estimated memory of the uploads being read at once
     record_dir: Path | None = None
     max_attempts: int = 6
     limits: dict[str, Limit] | None = None
     # How to change each setting where this front runs (heap-forward serve's flags, make run's
     # variables): printed at start and shown beside a skip the setting decided.
     setting_hints: Mapping[str, str] = field(default_factory=lambda: dict(SETTING_FLAGS))
+
+    def __post_init__(self) -> None:
+        if self.max_upload_events > self.max_waiting_events:
+            raise ValueError(
+                f"max_upload_events ({self.max_upload_events}) must not be over max_waiting_events "
+                f"({self.max_waiting_events}): an upload the front admits must fit in an empty queue"
+            )
 
 
 class Front:
@@ -60,8 +82,7 @@ class Front:
         options: FrontOptions,
         *,
         session: requests.Session | None = None,
-        clock: Callable[[], float] | None = None,
-        sleep: Callable[[float], None] | None = None,
+        clock: Clock | None = None,
         now: Callable[[], float] = time.time,
     ) -> None:
         self.options = options
@@ -69,11 +90,16 @@ class Front:
         self.now = now
         self.public_url = ""  # set once the server is bound; lineage links point here
         self.lineage = LineageStore()
-        forwarder = Forwarder(
-            options.settings, options.heap_url, session=session, clock=clock, sleep=sleep,
-            max_attempts=options.max_attempts, limits=options.limits, headers_for=self.lineage_header,
-        )  # fmt: skip
-        self.queue = DeliveryQueue(forwarder, self.lineage, capacity=options.queue_capacity, max_bytes=options.queue_max_bytes)
+        self.reading = admission.ReadBudget(options.read_budget)
+
+        def forwarder(observer: DeliveryObserver) -> Forwarder:
+            return Forwarder(
+                options.settings, options.heap_url, session=session, clock=clock, observer=observer,
+                max_attempts=options.max_attempts, limits=options.limits,
+            )  # fmt: skip
+
+        limits = QueueLimits(options.queue_capacity, options.max_waiting_events, options.queue_max_bytes)
+        self.queue = DeliveryQueue(forwarder, self.lineage, limits)
         self.recorder = Recorder(
             (options.record_dir or DEFAULT_RECORD_DIR).resolve(), options.settings, recording=options.record_dir is not None
         )
@@ -85,10 +111,28 @@ class Front:
     def stop(self, drain_s: float) -> DrainReport:
         return self.queue.close(drain_s)
 
-    def accept(self, route: str, client: str, batches: list[dict[str, Any]], body: bytes, *, bulk: bool = False) -> list[int]:
-        """Map and queue every batch of a request whose body was `body` (a JSON array of them when
-        `bulk`), or none (BadRequest, QueueFull); returns their lineage IDs."""
+    def accept(self, route: str, client: str, body: bytes, held: admission.Reservation, *, bulk: bool) -> list[int]:
+        """Map and queue every batch of an upload (`body`, a bulk array when `bulk`, else one batch), or
+        none (BadRequest, UploadTooLarge, QueueFull, ShuttingDown); returns their lineage IDs.
+
+        `held` is the upload's reservation in the read budget, taken by the site before the body was
+        read (a body that cannot be held is never read); it grows here to what reading and mapping
+        the body will take, counted from its bytes before it is parsed."""
+        limit = self.options.max_upload_events
+        held.grow_to(admission.upload_cost(body, limit), values=admission.json_values(body))
+        document = payloads.parse_body(body)
+        batches = payloads.checked_bulk(document) if bulk else [payloads.checked_batch(document, "$")]
+        admission.check_heap_events(batches, limit, bulk=bulk)
         mapped = [self._mapped(batch, f"$[{index}]" if bulk else "$") for index, batch in enumerate(batches)]
+        jobs = self._queued(route, client, body, batches, mapped, bulk)
+        self.recorder.record(batches)
+        return [job.batch_id for job in jobs]
+
+    def _queued(
+        self, route: str, client: str, body: bytes, batches: list[dict[str, Any]], mapped: list[MappingResult], bulk: bool
+    ) -> list[Job]:
+        heap_events = sum(result.heap_events for result in mapped)
+        size = admission.waiting_cost(body, heap_events)
         received_at = _iso(self.now())
         share = len(body) // len(batches)
 
@@ -97,21 +141,18 @@ class Front:
             for index, (batch, result) in enumerate(zip(batches, mapped, strict=True)):
                 source = BatchSource(body, index if bulk else None)
                 batch_id, traced = self.lineage.add_batch(received_at, route, client, batch, result, source, share)
-                jobs.append(Job(batch_id, tuple(traced), share))
+                jobs.append(Job(batch_id, tuple(self._linked(request) for request in traced), size // len(batches)))
             return jobs
 
-        jobs = self.queue.offer(len(batches), len(body), build)
-        self.recorder.record(batches)
-        return [job.batch_id for job in jobs]
+        return self.queue.offer(len(batches), heap_events, size, build)
 
     def refuse(self, route: str, client: str, error: FrontError) -> None:
         """Keep a refused upload in the lineage, so a developer sees why nothing arrived."""
         self.lineage.add_refused(_iso(self.now()), route, client, error.status, error.message, error.path)
 
-    def lineage_header(self, request: HeapRequest) -> Mapping[str, str]:
-        if not isinstance(request, TracedRequest):
-            return {}
-        return {LINEAGE_HEADER: f"{self.public_url}{PIPELINE_PAGE}#{request.trace_fragment()}"}
+    def _linked(self, request: TracedRequest) -> TracedRequest:
+        """The request carrying its link back to the pipeline view, in the header Heap's journal keeps."""
+        return dataclasses.replace(request, headers={LINEAGE_HEADER: f"{self.public_url}{PIPELINE_PAGE}#{request.trace_fragment()}"})
 
     def pipeline(self, batch_id: int) -> dict[str, Any] | None:
         """A kept batch for the pipeline view: its trace, and (while its body is kept) each event's
@@ -136,7 +177,7 @@ class Front:
 def _batch_of(source: BatchSource) -> dict[str, Any] | None:
     """The batch a kept body holds (it parsed when it arrived, so it parses again)."""
     try:
-        document = parse_json(source.body)
+        document = payloads.parse_body(source.body)
     except BadRequest:
         return None
     found = document[source.index] if source.index is not None else document

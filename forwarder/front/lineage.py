@@ -1,17 +1,24 @@
 """Lineage: every batch the front received, and for each of its events the Heap requests it
 became (and how their delivery went) or why it was skipped. Kept in memory, bounded.
 
-The store keeps the newest `max_batches` batches and at most `max_events` traced events in all,
-forgetting the oldest first, so a front that runs for days stays flat in memory. It also keeps
-each batch's input as it arrived (the request body it came in, and its place there) for the
-newest `max_source_bytes` of bodies, so the pipeline view can map it again, explained; an older
-batch keeps its trace without it. Thread-safe:
+The store keeps the newest `max_batches` batches, at most `max_events` traced events (or Heap
+requests, whichever a batch has more of) and about `max_bytes` of records in all (their text
+measured as kept, their rows estimated), forgetting the oldest first, so a front that runs for days
+stays flat in memory whatever names it is sent. It also keeps each batch's input as it arrived (the
+request body it came in, and its place there) for the newest `max_source_bytes` of bodies, so the
+pipeline view can map it again, explained; an older batch keeps its trace without it. It keeps only
+plain data it can always render: every received text (names, identities, routes, reasons, JSON
+paths) is cut to TEXT_KEPT characters and has any lone surrogate replaced by U+FFFD on the way in,
+so no record, accepted or refused, can stop the read API from answering (a refused identity call
+naming a key "\ud800" once blanked it). Thread-safe:
 request threads add batches, the delivery thread records attempts, readers take snapshots.
 Pure apart from its lock: no I/O, and times are passed in.
 """
 
 from __future__ import annotations
 
+import re
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -22,9 +29,12 @@ from forwarder.model import USER_PROPERTIES_PATH, HeapRequest, MappingResult
 
 DEFAULT_MAX_BATCHES = 1000
 DEFAULT_MAX_EVENTS = 50_000
-DEFAULT_MAX_SOURCE_BYTES = 64 * 1024 * 1024  # of request bodies kept for the pipeline view
+DEFAULT_MAX_BYTES = 32 * 1024 * 1024
+DEFAULT_MAX_SOURCE_BYTES = 32 * 1024 * 1024  # of request bodies kept for the pipeline view
+ROW_BYTES = 400  # what a record's row, event or request trace costs besides its text (dicts, lists, the dataclass)
 NAMES_SHOWN = 20  # Heap event names listed per request; a bulk request of 1000 says "and 980 more"
 TEXT_KEPT = 300  # characters of any received text (names, identities, reasons) the store keeps
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # not Unicode text: no JSON writer can write it
 
 
 @dataclass(frozen=True)
@@ -94,10 +104,12 @@ class BatchTrace:
     unsent: bool = False
     source: BatchSource | None = None
     source_bytes: int = 0  # its share of the body, counted against the store's max_source_bytes
+    size: int = 0  # estimated bytes of the record itself, measured when it is kept
 
     @property
     def weight(self) -> int:
-        return max(1, len(self.events))
+        """What the record costs against `max_events`: its events, or its Heap requests if more."""
+        return max(1, len(self.events), len(self.requests))
 
     @property
     def status(self) -> str:
@@ -147,13 +159,18 @@ class LineageStore:
     """The newest batches' lineage, bounded by batch count and by traced events."""
 
     def __init__(
-        self, max_batches: int = DEFAULT_MAX_BATCHES, max_events: int = DEFAULT_MAX_EVENTS, max_source_bytes: int = DEFAULT_MAX_SOURCE_BYTES
+        self,
+        max_batches: int = DEFAULT_MAX_BATCHES,
+        max_events: int = DEFAULT_MAX_EVENTS,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        max_source_bytes: int = DEFAULT_MAX_SOURCE_BYTES,
     ) -> None:
-        self.max_batches, self.max_events, self.max_source_bytes = max_batches, max_events, max_source_bytes
+        self.max_batches, self.max_events, self.max_bytes, self.max_source_bytes = max_batches, max_events, max_bytes, max_source_bytes
         self._lock = threading.Lock()
         self._batches: OrderedDict[int, BatchTrace] = OrderedDict()
         self._next_id = 1
         self._events_kept = 0
+        self._bytes_kept = 0
         self._source_bytes = 0
         self.received = 0
 
@@ -164,7 +181,9 @@ class LineageStore:
         """Record an accepted batch (and where it came from, `source_bytes` of it counted); returns
         its lineage ID and its Heap requests, each traced back to it."""
         with self._lock:
-            trace = BatchTrace(self._take_id(), received_at, route, client, _short(mapped.identity), source=source, source_bytes=source_bytes)
+            trace = BatchTrace(
+                self._take_id(), received_at, _text(route), client, _short(mapped.identity), source=source, source_bytes=source_bytes
+            )
             trace.events = _event_rows(batch, mapped)
             traced = [_traced(request, trace.id, position) for position, request in enumerate(mapped.requests)]
             trace.requests = [_request_trace(request) for request in traced]
@@ -181,7 +200,7 @@ class LineageStore:
         """Record an upload that was refused whole (a 4xx or the full queue), so the developer sees why."""
         with self._lock:
             refused = {"status": status, "message": _short(message), "path": _short(path)}
-            trace = BatchTrace(self._take_id(), received_at, route, client, refused=refused)
+            trace = BatchTrace(self._take_id(), received_at, _text(route), client, refused=refused)
             self._keep(trace)
             return trace.id
 
@@ -206,7 +225,7 @@ class LineageStore:
         with self._lock:
             trace = self._request(request)
             if trace is not None and trace.outcome == "queued":
-                trace.outcome, trace.reason = "unsent", reason
+                trace.outcome, trace.reason = "unsent", _text(reason)
 
     def batches(self, limit: int = 100) -> list[dict[str, Any]]:
         """Summaries of the newest `limit` batches, newest first."""
@@ -221,7 +240,7 @@ class LineageStore:
 
     def counts(self) -> dict[str, int]:
         with self._lock:
-            return {"received": self.received, "kept": len(self._batches), "events_kept": self._events_kept}
+            return {"received": self.received, "kept": len(self._batches), "events_kept": self._events_kept, "bytes_kept": self._bytes_kept}
 
     # --- internals, called with the lock held ----------------------------------------------------
     def _take_id(self) -> int:
@@ -230,18 +249,24 @@ class LineageStore:
         return batch_id
 
     def _keep(self, trace: BatchTrace) -> None:
+        trace.size = _size(trace)
         self._batches[trace.id] = trace
         self._events_kept += trace.weight
+        self._bytes_kept += trace.size
         self._source_bytes += trace.source_bytes
-        while len(self._batches) > 1 and (len(self._batches) > self.max_batches or self._events_kept > self.max_events):
+        while len(self._batches) > 1 and self._over():
             _, oldest = self._batches.popitem(last=False)
             self._events_kept -= oldest.weight
+            self._bytes_kept -= oldest.size
             self._source_bytes -= oldest.source_bytes
         for kept in self._batches.values():  # past the budget, the oldest batches let their bodies go
             if self._source_bytes <= self.max_source_bytes or kept is trace:
                 break
             self._source_bytes -= kept.source_bytes
             kept.source, kept.source_bytes = None, 0
+
+    def _over(self) -> bool:
+        return len(self._batches) > self.max_batches or self._events_kept > self.max_events or self._bytes_kept > self.max_bytes
 
     def _request(self, request: HeapRequest) -> RequestTrace | None:
         if not isinstance(request, TracedRequest):
@@ -252,13 +277,27 @@ class LineageStore:
         return trace.requests[request.position]
 
 
+def _size(trace: BatchTrace) -> int:
+    """A record's bytes: its text as kept (a cut name with its "…" takes two bytes a character), and its rows."""
+    text = sum(sys.getsizeof(value) for row in trace.events for value in row.values() if isinstance(value, str))
+    text += sum(sys.getsizeof(name) for request in trace.requests for name in request.names)
+    return text + ROW_BYTES * (1 + len(trace.events) + len(trace.requests))
+
+
 def _short(text: str | None) -> str | None:
-    """Received text cut to TEXT_KEPT characters, so the store's size does not depend on what clients send."""
-    return text if text is None or len(text) <= TEXT_KEPT else text[:TEXT_KEPT] + "…"
+    """Received text as the store keeps it (see `_text`); None stays None."""
+    return None if text is None else _text(text)
+
+
+def _text(text: str) -> str:
+    """Received text cut to TEXT_KEPT characters, so the store's size does not depend on what clients
+    send, and with lone surrogates replaced, so it can always be written as JSON."""
+    kept = text if len(text) <= TEXT_KEPT else text[:TEXT_KEPT] + "…"
+    return kept if kept.isascii() else _LONE_SURROGATE.sub("\ufffd", kept)
 
 
 def _traced(request: HeapRequest, batch_id: int, position: int) -> TracedRequest:
-    return TracedRequest(request.path, request.body, request.event_index, batch_id, position)
+    return TracedRequest(request.path, request.body, request.event_index, batch_id=batch_id, position=position)
 
 
 def _request_trace(request: HeapRequest) -> RequestTrace:

@@ -32,6 +32,7 @@ from pathlib import Path
 
 from forwarder.front.demo import DEMO_SETTINGS, send_demo
 from forwarder.front.front import FrontOptions
+from forwarder.front.malloc import share_malloc_arenas
 from forwarder.front.serve import how_to_point, settings_lines
 from forwarder.front.server import FrontServer
 from forwarder.options import truth
@@ -91,6 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.settings = settings_of(parser, args)
     stop = stop_on_signals()
+    share_malloc_arenas()  # before the front's threads start (forwarder/front/malloc.py)
     simulator = start_simulator(args.host, args.mock_port)
     status = EXIT_UNUSABLE
     try:

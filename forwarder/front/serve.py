@@ -17,7 +17,10 @@ from typing import TextIO
 
 import orjson
 
+from forwarder.front.admission import DEFAULT_MAX_UPLOAD_EVENTS
+from forwarder.front.delivery import DEFAULT_MAX_WAITING_EVENTS
 from forwarder.front.front import DEFAULT_RECORD_DIR, PIPELINE_PAGE, FrontOptions
+from forwarder.front.malloc import share_malloc_arenas
 from forwarder.front.server import DEFAULT_DRAIN_S, FrontServer
 from forwarder.options import SETTING_FLAGS, add_settings_options, positive_int, scaled_limits, settings_from_args
 from forwarder.settings import Settings
@@ -43,6 +46,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--queue-size", type=positive_int, default=1000, help="batches waiting for delivery before 429 (default: 1000)"
     )
     parser.add_argument(
+        "--max-upload-events",
+        type=positive_int,
+        default=DEFAULT_MAX_UPLOAD_EVENTS,
+        help="Heap events one upload may become (each product of a commerce event is one) before 413 "
+        f"(default: {DEFAULT_MAX_UPLOAD_EVENTS})",
+    )
+    parser.add_argument(
+        "--max-waiting-events",
+        type=positive_int,
+        default=DEFAULT_MAX_WAITING_EVENTS,
+        help=f"mapped Heap events waiting for delivery in all before 429 (default: {DEFAULT_MAX_WAITING_EVENTS})",
+    )
+    parser.add_argument(
         "--drain-timeout",
         type=float,
         default=DEFAULT_DRAIN_S,
@@ -65,9 +81,12 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
         parser.error(f"--port must be from 0 to 65535, got {args.port}")
     if args.drain_timeout < 0:
         parser.error(f"--drain-timeout must be 0 or more, got {args.drain_timeout}")
+    if args.max_upload_events > args.max_waiting_events:
+        parser.error(f"--max-upload-events ({args.max_upload_events}) must not be over --max-waiting-events ({args.max_waiting_events})")
     options = FrontOptions(
         heap_url=args.heap_url, settings=settings_from_args(parser, args), api_key=args.api_key, api_secret=args.api_secret,
-        queue_capacity=args.queue_size, record_dir=args.record, max_attempts=args.max_attempts, limits=scaled_limits(args.time_scale),
+        queue_capacity=args.queue_size, max_upload_events=args.max_upload_events, max_waiting_events=args.max_waiting_events,
+        record_dir=args.record, max_attempts=args.max_attempts, limits=scaled_limits(args.time_scale),
     )  # fmt: skip
     server = FrontServer(options, host=args.host, port=args.port, drain_s=args.drain_timeout)
     return _run(server, args, stdout, stderr)
@@ -88,6 +107,7 @@ def _run(server: FrontServer, args: argparse.Namespace, stdout: TextIO, stderr: 
         summary = {**report.to_json(), "batches_received": server.front.lineage.received}
         print(orjson.dumps(summary).decode(), file=stdout, flush=True)
 
+    share_malloc_arenas()  # before the server's threads start: memory stays bounded (forwarder/front/malloc.py)
     status = serve_in_foreground(server.http, prog="heap-forward", on_ready=ready, on_stop=stopping, stderr=stderr)
     if status == EXIT_UNUSABLE or server.report is None:
         return status

@@ -2,18 +2,18 @@
 
 `with FrontServer(options) as server: server.url` starts the delivery thread and the HTTP layer's
 waitress runner (which also recognises an https handshake sent to this plain-HTTP port and says
-what to set). Leaving the block first stops taking batches (uploads are answered 503 with
-Retry-After while the socket is still open), delivers what is queued within `drain_s`, then
-closes the socket.
+what to set). Leaving the block (or SIGTERM, under `heap-forward serve`) first stops taking
+uploads (answered 503 with Retry-After while the socket is still open), delivers what is queued
+within `drain_s`, then closes the socket.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Self
 
 import requests
 
+from forwarder.clock import Clock
 from forwarder.front.delivery import DrainReport
 from forwarder.front.front import Front, FrontOptions
 from forwarder.front.site import FrontSite
@@ -31,11 +31,10 @@ class FrontServer:
         port: int = 0,
         threads: int = 8,
         session: requests.Session | None = None,
-        clock: Callable[[], float] | None = None,
-        sleep: Callable[[float], None] | None = None,
+        clock: Clock | None = None,
         drain_s: float = DEFAULT_DRAIN_S,
     ) -> None:
-        self.front = Front(options, session=session, clock=clock, sleep=sleep)
+        self.front = Front(options, session=session, clock=clock)
         self.http = SiteServer(FrontSite(self.front, bound_host=host), server="waitress", host=host, port=port, threads=threads, ident="heap-forward")
         self.drain_s = drain_s
         self.report: DrainReport | None = None
@@ -52,7 +51,8 @@ class FrontServer:
         return self
 
     def drain(self) -> DrainReport:
-        """Stop taking batches and deliver what is queued within `drain_s`; the socket stays open meanwhile."""
+        """Stop taking batches and deliver what is queued within `drain_s`; the socket stays open
+        meanwhile. Once drained, the same report."""
         if self.report is None:
             self.report = self.front.stop(self.drain_s)
         return self.report

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from forwarder.front import identity, payloads
+from forwarder.front.admission import Reservation
 from forwarder.front.errors import BadRequest, from_http_error
 from forwarder.front.front import LINEAGE_PAGE, PIPELINE_PAGE, Front
 from forwarder.front.pipeline_view import settings_json
@@ -32,6 +33,7 @@ from heap_facts.look import LOOK_DIR, SHARED_FILES
 from heap_facts.wire import LINEAGE_HEADER
 from http_layer.access_log import AccessLog
 from http_layer.answers import Answer, empty_answer, file_answer, json_answer
+from http_layer.bodies import declared_length
 from http_layer.delays import DelayRoom
 from http_layer.errors import HttpError, MethodNotAllowed, RouteNotFound, control_answer, internal_error_answer
 from http_layer.json_body import parse_json
@@ -43,6 +45,7 @@ from http_layer.routing import Match, Route, Router
 MAX_BODY_BYTES = 8 * 1024 * 1024
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 EVENTS_API, WEB_SDK, IDENTITY, OWN, UNKNOWN = "events_api", "web_sdk", "identity", "own", "unknown"
+UPLOAD_FAMILIES = frozenset({EVENTS_API, WEB_SDK})  # their routes hand batches to Front.accept
 CORS_FAMILIES = frozenset({WEB_SDK, IDENTITY})
 INGEST_FAMILIES = frozenset({EVENTS_API, WEB_SDK, IDENTITY})
 IDENTITY_METHODS = "{method:identify|login|logout}"
@@ -52,18 +55,19 @@ error_log = logging.getLogger("forwarder.front")
 
 
 class FrontCall:
-    """What a view sees: the front, the request (body read by the layer) and the path's parameters."""
+    """What a view sees: the front, the request (body read by the layer), the path's parameters, and
+    for an upload its reservation in the front's read budget (taken before the body was read)."""
 
-    __slots__ = ("front", "params", "request")
+    __slots__ = ("front", "held", "params", "request")
 
-    def __init__(self, front: Front, request: Request, params: dict[str, str]) -> None:
-        self.front, self.request, self.params = front, request, params
+    def __init__(self, front: Front, request: Request, params: dict[str, str], held: Reservation | None = None) -> None:
+        self.front, self.request, self.params, self.held = front, request, params, held
 
-
-def _accepted(call: FrontCall, batch_ids: list[int]) -> Answer:
-    """202 with an empty body, as mParticle answers; the lineage link rides in a header."""
-    link = f"{call.front.public_url}{PIPELINE_PAGE}#batch-{batch_ids[0]}"
-    return empty_answer(202, ((LINEAGE_HEADER, link),))
+    def accept(self, client: str, *, bulk: bool = False) -> Answer:
+        """Hand the upload to the front, answer 202 with the link to its lineage."""
+        assert self.held is not None, "an upload route holds a reservation"
+        batch_ids = self.front.accept(self.request.path, client, self.request.body, self.held, bulk=bulk)
+        return empty_answer(202, ((LINEAGE_HEADER, f"{self.front.public_url}{PIPELINE_PAGE}#batch-{batch_ids[0]}"),))
 
 
 def _json(call: FrontCall) -> Any:
@@ -81,21 +85,18 @@ def _events_api_key(call: FrontCall) -> str:
 
 def events(call: FrontCall) -> Answer:
     _events_api_key(call)
-    body = call.request.body
-    return _accepted(call, call.front.accept(call.request.path, EVENTS_API, [payloads.checked_batch(_json(call), "$")], body))
+    return call.accept(EVENTS_API)
 
 
 def bulk_events(call: FrontCall) -> Answer:
     _events_api_key(call)
-    body = call.request.body
-    return _accepted(call, call.front.accept(call.request.path, EVENTS_API, payloads.checked_bulk(_json(call)), body, bulk=True))
+    return call.accept(EVENTS_API, bulk=True)
 
 
 # --- the web SDK ----------------------------------------------------------------------------------
 def web_events(call: FrontCall) -> Answer:
     payloads.check_key(call.params["key"], call.front.options.api_key, where="the API key in the path")
-    body = call.request.body
-    return _accepted(call, call.front.accept(call.request.path, WEB_SDK, [payloads.checked_batch(_json(call), "$")], body))
+    return call.accept(WEB_SDK)
 
 
 def web_identity(call: FrontCall) -> Answer:
@@ -232,6 +233,7 @@ class FrontHandling:
         self.blocking = False
         self.match: Match | None = None
         self.answer: Answer | None = None
+        self.held: Reservation | None = None
         try:
             if self.family == OWN:
                 refused = refusal(request, site.hosts, setting="`heap-forward serve --host NAME`")  # DNS rebinding, cross-site writes
@@ -239,10 +241,24 @@ class FrontHandling:
                     raise refused
             self.match = site.router.match(request.method, request.path)
             self.blocking = self.match.route.blocking
+            if self.family in UPLOAD_FAMILIES:
+                self.held = self._hold_the_body(request)
         except MethodNotAllowed as error:
             self.answer = self._preflight() if request.method == "OPTIONS" and self.family in CORS_FAMILIES else self.refuse(error)
         except HttpError as error:
             self.answer = self.refuse(error)
+
+    def _hold_the_body(self, request: Request) -> Reservation:
+        """A reservation of the body's bytes in the read budget, before any is read: an upload that
+        cannot be held now is answered 429 and never read (forwarder.front.admission)."""
+        held = self.front.reading.open()
+        try:
+            length = declared_length(request.headers)
+            held.grow_to(MAX_BODY_BYTES if length is None else min(length, MAX_BODY_BYTES))
+        except HttpError:
+            held.release()
+            raise
+        return held
 
     def delay_s(self, request: Request) -> float:
         return 0.0
@@ -250,7 +266,7 @@ class FrontHandling:
     def respond(self, request: Request) -> Answer:
         assert self.match is not None
         try:
-            answer: Answer = self.match.route.view(FrontCall(self.front, request, self.match.params))
+            answer: Answer = self.match.route.view(FrontCall(self.front, request, self.match.params, self.held))
         except HttpError as error:
             return self.refuse(error)
         except Exception as error:
@@ -271,6 +287,8 @@ class FrontHandling:
         return self._decorated(json_answer(body, front_error.status, front_error.headers()))
 
     def finish(self, answer: Answer) -> None:
+        if self.held is not None:
+            self.held.release()
         if self.family != OWN or self.request.method not in ("GET", "HEAD"):
             duration_ms = (time.perf_counter() - self.started) * 1000
             self.site.access_log.write(self.request.method, self.request.path, answer.status, duration_ms)

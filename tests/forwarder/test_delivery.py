@@ -7,6 +7,7 @@ still at 2026-01-01T00:00:00Z. `SimulatorTime` moves that clock and the forwarde
 from __future__ import annotations
 
 import random
+import threading
 from collections import Counter
 from typing import Any
 
@@ -14,6 +15,7 @@ import pytest
 import requests
 
 from forwarder import Forwarder, HeapRequest, Settings, map_batch
+from forwarder.clock import ManualClock
 from forwarder.virtual_time import SimulatorTime
 from heap_mock.testing import MockClient
 from tests.forwarder.conftest import custom, make_batch, sample
@@ -25,7 +27,7 @@ SETTINGS = Settings(app_id="11", external_id="customer_id", forward_user_attribu
 def forwarder_for(heap_mock: MockClient, settings: Settings = SETTINGS, **options: Any) -> tuple[Forwarder, SimulatorTime]:
     time = SimulatorTime(heap_mock.url)
     options.setdefault("rng", random.Random(0))
-    return Forwarder(settings, heap_mock.url, clock=time.now, sleep=time.sleep, **options), time
+    return Forwarder(settings, heap_mock.url, clock=time, **options), time
 
 
 def statuses(heap_mock: MockClient) -> Counter[int]:
@@ -194,17 +196,27 @@ class FlakySession(requests.Session):
         return response
 
 
+class CountingClock(ManualClock):
+    def __init__(self) -> None:
+        super().__init__()
+        self.waits = 0
+
+    def wait(self, seconds: float, wake: threading.Event) -> None:
+        self.waits += 1
+        super().wait(seconds, wake)
+
+
 def test_timeouts_and_broken_connections_are_retried() -> None:
     session = FlakySession(requests.ReadTimeout("read timed out"), requests.ConnectionError("reset"), requests.exceptions.ChunkedEncodingError("cut"))
-    slept: list[float] = []
-    forwarder = Forwarder(SETTINGS, "http://heap.invalid", session=session, clock=lambda: sum(slept), sleep=slept.append, rng=random.Random(1))
+    clock = CountingClock()
+    forwarder = Forwarder(SETTINGS, "http://heap.invalid", session=session, clock=clock, rng=random.Random(1))
     assert forwarder.forward(make_batch(custom())).ok
-    assert session.posts == 4 and len(slept) == 3
+    assert session.posts == 4 and clock.waits == 3
 
 
 def test_a_request_error_that_is_not_transient_is_not_retried() -> None:
     session = FlakySession(requests.exceptions.InvalidURL("bad url"))
-    forwarder = Forwarder(SETTINGS, "http://heap.invalid", session=session, clock=lambda: 0.0, sleep=lambda s: None)
+    forwarder = Forwarder(SETTINGS, "http://heap.invalid", session=session, clock=ManualClock())
     result = forwarder.forward(make_batch(custom()))
     assert session.posts == 1 and result.failed[0].status is None and "InvalidURL" in result.failed[0].reason
 
@@ -212,6 +224,53 @@ def test_a_request_error_that_is_not_transient_is_not_retried() -> None:
 @pytest.mark.parametrize("max_attempts", [1, 5])
 def test_connection_errors_use_the_attempt_budget(max_attempts: int) -> None:
     session = FlakySession(*[requests.ConnectionError("refused")] * 10)
-    forwarder = Forwarder(SETTINGS, "http://heap.invalid", session=session, clock=lambda: 0.0, sleep=lambda s: None, max_attempts=max_attempts)
+    forwarder = Forwarder(SETTINGS, "http://heap.invalid", session=session, clock=ManualClock(), max_attempts=max_attempts)
     result = forwarder.forward(make_batch(custom()))
     assert session.posts == max_attempts and result.failed[0].attempts == max_attempts
+
+
+# --- the scheduler as the front runs it: serve, drain, abandon ---------------------------------
+class AnsweringSession(FlakySession):
+    """Answers 200 to every post, noting the timeout each was given."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.timeouts: list[Any] = []
+
+    def post(self, url: Any, data: Any = None, json: Any = None, **kwargs: Any) -> requests.Response:
+        self.timeouts.append(kwargs.get("timeout"))
+        return super().post(url, data, json, **kwargs)
+
+
+def one_identity(count: int) -> list[HeapRequest]:
+    return [HeapRequest("/api/track", {"app_id": "11", "identity": "a", "event": f"E{n}"}) for n in range(count)]
+
+
+def test_the_drain_ends_at_once_when_the_next_wait_would_outlast_it() -> None:
+    session, clock = AnsweringSession(), ManualClock()
+    forwarder = Forwarder(SETTINGS, "http://heap.invalid", session=session, clock=clock)
+    forwarder.submit(one_identity(31))
+    forwarder.drain(2.0)
+    forwarder.serve()  # returns: the 31st would wait 30 s for the identity's window
+    assert session.posts == 30 and clock.now() == 0.0
+    assert [request.body["event"] for request in forwarder.abandon()] == ["E30"]
+
+
+def test_an_attempt_during_the_drain_is_given_at_most_the_time_left() -> None:
+    session = AnsweringSession()
+    forwarder = Forwarder(SETTINGS, "http://heap.invalid", session=session, clock=ManualClock())
+    forwarder.submit(one_identity(1))
+    forwarder.drain(2.5)
+    forwarder.serve()
+    assert session.timeouts == [(2.5, 2.5)]  # not the usual (3.05, 10.0)
+
+
+def test_serve_waits_for_requests_and_takes_those_submitted_from_other_threads() -> None:
+    session = AnsweringSession()
+    forwarder = Forwarder(SETTINGS, "http://heap.invalid", session=session, clock=ManualClock())
+    thread = threading.Thread(target=forwarder.serve)
+    thread.start()
+    ticket = forwarder.submit(one_identity(3))
+    forwarder.drain(10.0)
+    thread.join(10)
+    assert not thread.is_alive() and ticket.done and session.posts == 3

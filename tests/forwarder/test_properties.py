@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from forwarder import BatchRejected, Forwarder, MappingResult, Settings, cli, map_batch
 from forwarder.json_stream import ArraySplitter
+from forwarder.mapping import heap_events_bound
 from forwarder.values import cut
 from forwarder.virtual_time import SimulatorTime
 from heap_mock.pytest_plugin import HEAP_MOCK_EPOCH
@@ -75,6 +76,10 @@ def test_every_batch_maps_or_is_rejected_by_name_and_every_event_is_accounted_fo
     has_commerce = any(str(event["event_type"]).strip().lower() == "commerce_event" for event in events)
     # Each event not skipped is one Heap event, or (commerce) one or more.
     assert mapped.heap_events >= sent if has_commerce else mapped.heap_events == sent
+    # What the front judges an upload by, before mapping it, is never less than what the mapping makes.
+    for index, event in enumerate(events):
+        made = sum(request.heap_events for request in mapped.requests if request.event_index == index)
+        assert made <= heap_events_bound(event)
     for request in mapped.requests:
         assert orjson.loads(orjson.dumps(request.body)) == request.body  # strict JSON: no NaN turned null
         for event in request.body.get("events", [request.body]):
@@ -132,7 +137,7 @@ def test_delivered_plus_failed_is_every_event_mapped_and_the_simulator_stores_ea
     simulator.reset()
     simulator.set_clock(HEAP_MOCK_EPOCH)
     time = SimulatorTime(simulator.url)
-    forwarder = Forwarder(Settings(app_id="11"), simulator.url, clock=time.now, sleep=time.sleep, rng=random.Random(0))
+    forwarder = Forwarder(Settings(app_id="11"), simulator.url, clock=time, rng=random.Random(0))
     stored_keys: set[str] = set()
     for batch in batches:
         result = forwarder.forward(batch)

@@ -35,7 +35,7 @@ def simulator(request: pytest.FixtureRequest) -> Iterator[MockClient]:
 
 def deliver(client: MockClient, events: int = 5) -> tuple[Forwarder, SimulatorTime, Any]:
     time = SimulatorTime(client.url)
-    forwarder = Forwarder(SETTINGS, client.url, clock=time.now, sleep=time.sleep, rng=random.Random(0))
+    forwarder = Forwarder(SETTINGS, client.url, clock=time, rng=random.Random(0))
     result = forwarder.forward(make_batch(*[custom(f"E{n}") for n in range(events)]))
     return forwarder, time, result
 

@@ -1,11 +1,13 @@
 """A front per test, delivering to the session's simulator in virtual time.
 
-`front` is a running `FrontServer` whose Forwarder sleeps by advancing the simulator's clock
+`front` is a running `FrontServer` whose Forwarder waits by advancing the simulator's clock
 (`SimulatorTime`), so rate-limit windows and Retry-After waits pass without real waiting.
+`HeldClock` is virtual time that stands still until the test releases it.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -13,6 +15,7 @@ import pytest
 import requests
 
 from forwarder import Settings
+from forwarder.clock import Clock
 from forwarder.front.front import FrontOptions
 from forwarder.front.server import FrontServer
 from forwarder.virtual_time import SimulatorTime
@@ -52,17 +55,51 @@ class FrontUnderTest:
 FrontFactory = Callable[..., FrontUnderTest]
 
 
+class HeldClock:
+    """Virtual time that stands still: a wait returns only when woken (new requests, the drain) or,
+    once the test calls `release`, moves the simulator's clock as SimulatorTime does. `waiting` is set
+    each time the delivery thread starts to wait, so a test knows a lane is held at its window."""
+
+    def __init__(self, time: SimulatorTime) -> None:
+        self.time = time
+        self.waiting = threading.Event()
+        self._released = False
+        self._wake: threading.Event | None = None
+
+    def now(self) -> float:
+        return self.time.now()
+
+    def wait(self, seconds: float, wake: threading.Event) -> None:
+        if self._released:
+            self.time.wait(seconds, wake)
+            return
+        self._wake = wake
+        self.waiting.set()
+        assert wake.wait(20), "the test never released the delivery thread"
+
+    def release(self) -> None:
+        self._released = True
+        if self._wake is not None:
+            self._wake.set()
+
+
 @pytest.fixture
 def make_front(heap_mock: MockClient) -> Iterator[FrontFactory]:
-    """Start fronts with chosen options (settings, api_key, queue_capacity, sleep, ...); all stop at the end."""
+    """Start fronts with chosen options (settings, api_key, queue_capacity, clock, drain_s, ...); all stop at the end.
+    `clock` may be a function of the SimulatorTime the front would use otherwise."""
     servers: list[FrontServer] = []
 
     def start(
-        settings: Settings | None = None, *, sleep: Callable[[float], None] | None = None, **options: Any
+        settings: Settings | None = None,
+        *,
+        clock: Callable[[SimulatorTime], Clock] | None = None,
+        drain_s: float = 5.0,
+        session: requests.Session | None = None,
+        **options: Any,
     ) -> FrontUnderTest:
         time = SimulatorTime(heap_mock.url)
         front_options = FrontOptions(heap_mock.url, settings or Settings(APP_ID), **options)
-        server = FrontServer(front_options, clock=time.now, sleep=sleep or time.sleep, drain_s=5.0)
+        server = FrontServer(front_options, clock=clock(time) if clock else time, drain_s=drain_s, session=session)
         servers.append(server.start())
         return FrontUnderTest(server, heap_mock)
 
@@ -86,3 +123,9 @@ def custom(name: str = "Clicked", **attributes: Any) -> dict[str, Any]:
         "event_type": "custom_event",
         "data": {"event_name": name, "custom_event_type": "navigation", "custom_attributes": attributes},
     }
+
+
+def purchase(products: int) -> dict[str, Any]:
+    """A purchase of `products` products: one Heap event, then one per product."""
+    items = [{"id": f"SKU-{n}", "price": 1.5} for n in range(products)]
+    return {"event_type": "commerce_event", "data": {"product_action": {"action": "purchase", "products": items}}}

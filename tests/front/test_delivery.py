@@ -10,35 +10,49 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import requests
 
 from forwarder import Settings
 from forwarder.front.lineage import LineageStore
 from forwarder.mapping import map_batch
+from forwarder.virtual_time import SimulatorTime
 from heap_mock.server import free_port
 from heap_mock.testing import MockClient
-from tests.front.conftest import APP_ID, FrontFactory, FrontUnderTest, batch, custom
+from tests.front.conftest import APP_ID, FrontFactory, FrontUnderTest, HeldClock, batch, custom, purchase
 
 
-class BlockingSleep:
-    """A sleep that waits for the test to release it: delivery stalls exactly where the test wants."""
+class BlockingClock:
+    """Virtual time whose waits block until the test releases them (new requests do not end them):
+    delivery stalls exactly where the test wants. Pass it as `make_front(clock=...)`."""
 
     def __init__(self) -> None:
         self.entered = threading.Event()
         self.release = threading.Event()
+        self.time: SimulatorTime | None = None
 
-    def __call__(self, seconds: float) -> None:
+    def __call__(self, time: SimulatorTime) -> BlockingClock:
+        self.time = time
+        return self
+
+    def now(self) -> float:
+        assert self.time is not None
+        return self.time.now()
+
+    def wait(self, seconds: float, wake: threading.Event) -> None:
+        assert self.time is not None
         self.entered.set()
         assert self.release.wait(20), "the test never released the delivery thread"
+        self.time.sleep(seconds)
 
 
 def test_a_full_queue_answers_429_with_retry_after_and_takes_nothing_half(
     make_front: FrontFactory, heap_mock: MockClient
 ) -> None:
     heap_mock.add_fault(path="/api/track", status=429, retry_after=1, times=1)
-    stall = BlockingSleep()
-    front = make_front(queue_capacity=3, sleep=stall)
+    stall = BlockingClock()
+    front = make_front(queue_capacity=3, clock=stall)
     assert front.post("/v2/events", batch(custom("A"))).status_code == 202
     assert stall.entered.wait(10)  # batch A is in flight, waiting out its Retry-After
     assert front.post("/v2/events", batch(custom("B"))).status_code == 202
@@ -54,18 +68,112 @@ def test_a_full_queue_answers_429_with_retry_after_and_takes_nothing_half(
     assert front.post("/v2/events", batch(custom("D"))).status_code == 202
 
 
-def test_the_queue_is_bounded_in_bytes_too(make_front: FrontFactory, heap_mock: MockClient) -> None:
+def test_the_queue_is_bounded_in_heap_events_waiting(make_front: FrontFactory, heap_mock: MockClient) -> None:
     heap_mock.add_fault(path="/api/track", status=429, retry_after=1, times=1)
-    stall = BlockingSleep()
-    front = make_front(queue_max_bytes=5000, sleep=stall)
-    big = batch(custom("Big", note="x" * 3000))
-    assert front.post("/v2/events", big).status_code == 202  # an empty queue takes any one request
+    stall = BlockingClock()
+    front = make_front(max_waiting_events=5, max_upload_events=5, clock=stall)
+    three_products = batch(purchase(3))  # 4 Heap events: the main event and one per product
+    assert front.post("/v2/events", three_products).status_code == 202
+    assert stall.entered.wait(10)
+    assert front.post("/v2/events", batch(custom("Fifth"))).status_code == 202
+    full = front.post("/v2/events", batch(custom("Sixth")))
+    assert full.status_code == 429 and full.headers["Retry-After"] == "1"
+    message = full.json()["errors"][0]["message"]
+    assert message.startswith("5 Heap events are waiting for delivery and this upload would add 1") and "--max-waiting-events" in message
+    assert front.server.front.queue.waiting_events() == 5
+    stall.release.set()
+    front.settle()
+    assert front.server.front.queue.waiting_events() == 0
+    assert front.post("/v2/events", batch(custom("Sixth"))).status_code == 202
+
+
+def test_the_queue_is_bounded_in_memory_too(make_front: FrontFactory, heap_mock: MockClient) -> None:
+    heap_mock.add_fault(path="/api/track", status=429, retry_after=1, times=1)
+    stall = BlockingClock()
+    front = make_front(queue_max_bytes=1 << 20, clock=stall)
+    big = batch(custom("Big", note="x" * 600_000))  # its text, kept while it waits: 0.6 MB of the 1 MiB allowed
+    assert front.post("/v2/events", big).status_code == 202  # an empty queue takes any one upload
     assert stall.entered.wait(10)
     assert front.post("/v2/events", big).status_code == 429
     assert front.post("/v2/events", batch(custom("Small"))).status_code == 202
     stall.release.set()
     front.settle()
-    assert [event["event"] for event in heap_mock.events()] == ["Big", "Small"]
+    assert [event["event"] for event in heap_mock.events(order="asc")] == ["Big", "Small"]
+
+
+def batch_id(response: requests.Response) -> int:
+    return int(response.headers["X-Heap-Sim-Lineage"].rsplit("-", 1)[1])
+
+
+def test_an_identity_paced_at_its_limit_holds_up_no_other(make_front: FrontFactory, heap_mock: MockClient) -> None:
+    # Issue 18: one 100-event batch for one identity, paced to 30 tracks per 30 s, held back ten
+    # later one-event batches for other identities. Time stands still here until the test says.
+    front = make_front(clock=HeldClock)
+    clock = front.server.front.queue.forwarder.clock
+    assert isinstance(clock, HeldClock)
+    assert front.post("/v2/events", batch(*[custom(f"A{n}") for n in range(100)])).status_code == 202
+    assert clock.waiting.wait(10)  # 30 sent; the identity's next waits for its window
+    others = [front.post("/v2/events", batch(custom(f"B{n}"), mpid=str(1000 + n))) for n in range(10)]
+    assert front.server.front.queue.wait_done([batch_id(response) for response in others], 10), "others waited for the paced identity"
+    assert clock.now() == 0.0  # delivered at once: no time passed
+    assert sorted(event["event"] for event in heap_mock.events() if event["identity"] != "42") == [f"B{n}" for n in range(10)]
+    assert len(heap_mock.events(identity="42")) == 30
+    clock.release()
+    front.settle()
+    assert [event["event"] for event in heap_mock.events(identity="42", order="asc")] == [f"A{n}" for n in range(100)]
+    assert {request["status"] for request in heap_mock.requests()} == {200}
+
+
+def test_uploads_get_503_with_retry_after_from_the_stop_until_the_socket_closes(make_front: FrontFactory, heap_mock: MockClient) -> None:
+    heap_mock.add_fault(path="/api/track", status=429, retry_after=1, times=1)
+    stall = BlockingClock()
+    front = make_front(clock=stall, drain_s=5.0)
+    assert front.post("/v2/events", batch(custom("A"))).status_code == 202
+    assert stall.entered.wait(10)  # A waits out its Retry-After: the drain has something to do
+    stopper = threading.Thread(target=front.server.stop)
+    stopper.start()
+    assert front.server.front.queue.closing.wait(10)
+    late = front.post("/v2/events", batch(custom("Late")))
+    assert (late.status_code, late.headers["Retry-After"]) == (503, "5")
+    assert late.json()["errors"][0]["code"] == "SERVICE_UNAVAILABLE"
+    stall.release.set()
+    stopper.join(20)
+    assert front.server.report is not None and front.server.report.complete
+    assert [event["event"] for event in heap_mock.events()] == ["A"]
+
+
+class HangingSession(requests.Session):
+    """Every post hangs until the test releases it: an attempt in flight that does not end by itself."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.posting = threading.Event()
+        self.release = threading.Event()
+
+    def post(self, url: Any, data: Any = None, json: Any = None, **kwargs: Any) -> requests.Response:
+        self.posting.set()
+        self.release.wait(60)
+        raise requests.ConnectionError("released by the test")
+
+
+def test_the_drain_time_limit_bounds_an_attempt_in_flight(make_front: FrontFactory) -> None:
+    # Issue 18: with --drain-timeout 3 the front exited 5.6 s after SIGTERM, since an attempt in
+    # flight was given its own timeout (up to 13 s more) on top of the limit.
+    session = HangingSession()
+    front = make_front(drain_s=0.0, session=session)
+    assert front.post("/v2/events", batch(custom("Stuck"))).status_code == 202
+    assert session.posting.wait(10)
+    stopper = threading.Thread(target=front.server.stop)
+    stopper.start()
+    stopper.join(10)
+    try:
+        assert not stopper.is_alive(), "stopping waited for the attempt in flight past the drain's time limit"
+        report = front.server.report
+        assert report is not None and (report.unsent_batches, report.unsent_heap_events) == ([1], 1)
+        kept = front.server.front.lineage.batch(1)  # the socket is closed now: read the store itself
+        assert kept is not None and kept["events"][0]["heap_requests"][0]["outcome"] == "unsent"
+    finally:
+        session.release.set()
 
 
 def test_lineage_shows_throttled_retried_and_failed_deliveries(front: FrontUnderTest, heap_mock: MockClient) -> None:
@@ -137,8 +245,8 @@ def _stop(process: subprocess.Popen[str], signum: int) -> tuple[int, dict[str, o
 
 def test_stopping_delivers_everything_still_queued(make_front: FrontFactory, heap_mock: MockClient) -> None:
     heap_mock.add_fault(path="/api/track", status=429, retry_after=1, times=1)
-    stall = BlockingSleep()
-    front = make_front(sleep=stall)
+    stall = BlockingClock()
+    front = make_front(clock=stall)
     for name in ("A", "B", "C"):
         assert front.post("/v2/events", batch(custom(name))).status_code == 202
     assert stall.entered.wait(10)
