@@ -30,11 +30,11 @@ import requests
 
 from heap_mock import HeapMockServer
 from heap_mock.config import Config
-from heap_mock.session import read_session
-from heap_mock.validators.track import TrackEvent, TrackRequest
+from heap_mock.store.session import read_session
+from heap_mock.endpoints.track import TrackEvent, TrackRequest
 from heap_mock.errors import PayloadRejected, Throttled, Violation
-from heap_mock.journal import Exchange
-from heap_mock.state import SimulatorState
+from heap_mock.store.journal import Exchange
+from heap_mock.store.state import SimulatorState
 
 APPS = ("11", "22", "33")
 IDENTITIES = 50_000

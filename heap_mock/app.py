@@ -13,10 +13,10 @@ from typing import Any
 
 from heap_mock.clock import Clock, SwitchableClock
 from heap_mock.config import Config
-from heap_mock.session import Session, read_session
+from heap_mock.store.session import Session, read_session
 from heap_mock.simulator import Simulator
 from heap_mock.site import SimulatorSite
-from heap_mock.state import SimulatorState
+from heap_mock.store.state import SimulatorState
 from http_layer.access_log import AccessLog
 
 
@@ -24,7 +24,7 @@ def create_app(
     config: Mapping[str, Any] | Config | None = None, *, clock: Clock | None = None, session: Session | None = None
 ) -> SimulatorSite:
     """Build a simulator. `config` overrides the documented defaults; `clock` replaces the wall clock;
-    `session` (a file written by `GET /_mock/export`, read by `heap_mock.session.read_session`) is
+    `session` (a file written by `GET /_mock/export`, read by `heap_mock.store.session.read_session`) is
     what it starts holding, else the file the `session_file` setting names, if any."""
     settings = config if isinstance(config, Config) else Config.from_mapping(config)
     switchable = clock if isinstance(clock, SwitchableClock) else SwitchableClock(clock)

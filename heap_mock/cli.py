@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 
 from heap_facts.entry import add_version_option, guarded
 from heap_mock.config import Config, ConfigError
-from heap_mock.leniency import FIDELITIES
+from heap_mock.fidelity import FIDELITIES
 
 if TYPE_CHECKING:
-    from heap_mock.session import Session
+    from heap_mock.store.session import Session
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
 def load_session_file(name: str) -> tuple[str, Session]:
     """A session file's absolute path and its checked contents, or ConfigError saying why not (one line,
     naming the field), before any server starts."""
-    from heap_mock.session import SessionError, read_session
+    from heap_mock.store.session import SessionError, read_session
 
     path = Path(name).expanduser().resolve()
     try:

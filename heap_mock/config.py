@@ -18,7 +18,7 @@ import orjson
 
 from heap_facts.lengths import MAX_BULK_ITEMS, MAX_DELETION_USERS
 from heap_facts.limits import DOCUMENTED_LIMITS
-from heap_mock.leniency import FIDELITIES, Fidelity
+from heap_mock.fidelity import FIDELITIES, Fidelity
 
 
 class ConfigError(ValueError):
@@ -67,7 +67,7 @@ class Config:
     deletion_api_key: str | None = None
     deletion_completes_after_s: float = 60.0
     log_requests: bool = True
-    # Where Heap's docs and the live server part (heap_mock.leniency): "observed" accepts with a
+    # Where Heap's docs and the live server part (heap_mock.fidelity): "observed" accepts with a
     # warning what live Heap was seen to accept; "documented" refuses everything the docs forbid.
     fidelity: str = "observed"
     # Heap's throttle answer is undocumented (heap-api.md §7.2): status, Retry-After ("seconds",

@@ -8,21 +8,23 @@ missed in another. Heap's paths are spelled once, in `heap_facts.paths`.
 from __future__ import annotations
 
 from heap_facts import paths as heap
-from heap_mock.views import console, control, heap_api
+from heap_mock.control import api as control
+from heap_mock.control import console
+from heap_mock.endpoints import account_properties, deletion, identify, integrations, track, user_properties
 from http_layer.routing import Route
 
 HEAP, CONTROL, CONSOLE, ASSET = "heap", "control", "console", "asset"
 
 ROUTES: tuple[Route, ...] = (
-    Route.of("POST", heap.TRACK, heap_api.track, HEAP),
-    Route.of("POST", heap.ADD_USER_PROPERTIES, heap_api.add_user_properties, HEAP),
-    Route.of("POST", heap.ADD_ACCOUNT_PROPERTIES, heap_api.add_account_properties, HEAP),
-    Route.of("POST", heap.IDENTIFY, heap_api.identify, HEAP),
-    Route.of("POST", heap.INTEGRATIONS_TRACK, heap_api.integrations_track, HEAP),
-    Route.of("POST", heap.INTEGRATIONS_ADD_USER_PROPERTIES, heap_api.integrations_add_user_properties, HEAP),
-    Route.of("POST", heap.AUTH_TOKEN, heap_api.auth_token, HEAP),
-    Route.of("POST", heap.USER_DELETION, heap_api.user_deletion, HEAP),
-    Route.of("GET", heap.DELETION_STATUS, heap_api.deletion_status, HEAP),
+    Route.of("POST", heap.TRACK, track.track, HEAP),
+    Route.of("POST", heap.ADD_USER_PROPERTIES, user_properties.add_user_properties, HEAP),
+    Route.of("POST", heap.ADD_ACCOUNT_PROPERTIES, account_properties.add_account_properties, HEAP),
+    Route.of("POST", heap.IDENTIFY, identify.identify, HEAP),
+    Route.of("POST", heap.INTEGRATIONS_TRACK, integrations.integrations_track, HEAP),
+    Route.of("POST", heap.INTEGRATIONS_ADD_USER_PROPERTIES, integrations.integrations_add_user_properties, HEAP),
+    Route.of("POST", heap.AUTH_TOKEN, deletion.auth_token, HEAP),
+    Route.of("POST", heap.USER_DELETION, deletion.user_deletion, HEAP),
+    Route.of("GET", heap.DELETION_STATUS, deletion.deletion_status, HEAP),
     Route.of("GET", "/_mock/health", control.health, CONTROL),
     Route.of("GET", "/_mock/clock", control.get_clock, CONTROL),
     Route.of("POST", "/_mock/clock", control.set_clock, CONTROL),

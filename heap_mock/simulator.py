@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 
 from heap_mock.clock import SwitchableClock
 from heap_mock.config import Config
-from heap_mock.journal import Exchange
-from heap_mock.session import ClockState, Session
-from heap_mock.state import SimulatorState
+from heap_mock.store.journal import Exchange
+from heap_mock.store.session import ClockState, Session
+from heap_mock.store.state import SimulatorState
 from http_layer.access_log import AccessLog
 from http_layer.delays import DelayRoom
 from http_layer.params import QueryArgs

@@ -48,11 +48,24 @@ def imported_names(path: Path) -> set[str]:
     return found
 
 
+def runtime_nodes(tree: ast.AST) -> list[ast.AST]:
+    """Every node of `tree` but those under `if TYPE_CHECKING:`: an import only a type checker runs is
+    no dependency of the running code (an endpoint names the `Call` type it is handed that way)."""
+    skipped = {id(inner) for node in ast.walk(tree) if isinstance(node, ast.If) and _is_type_checking(node.test)
+               for branch in node.body for inner in ast.walk(branch)}
+    return [node for node in ast.walk(tree) if id(node) not in skipped]
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+
+
 def imported(path: Path, modules: set[str]) -> set[str]:
-    """The modules of ours that `path` imports: `from a.b import c` names a.b.c if that is a module, else a.b."""
+    """The modules of ours that `path` imports at run time: `from a.b import c` names a.b.c if that
+    is a module, else a.b."""
     found: set[str] = set()
     package = module_name(path) if path.name == "__init__.py" else module_name(path).rpartition(".")[0]
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+    for node in runtime_nodes(ast.parse(path.read_text(), str(path))):
         if isinstance(node, ast.Import):
             found |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom):

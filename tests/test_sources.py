@@ -8,7 +8,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CITING = [
-    "FIDELITY.md", "MAPPING.md", "README.md", "heap_mock/rules.py", "heap_mock/fidelity.py", "heap_mock/leniency.py", "conformance/rules.py",
+    "FIDELITY.md", "MAPPING.md", "README.md", "heap_mock/rules.py", "heap_mock/docs/fidelity_md.py", "heap_mock/fidelity.py", "conformance/rules.py",
     "conformance/inputs.py", *[str(path.relative_to(ROOT)) for path in sorted((ROOT / "fixtures").glob("*.json"))],
     *[str(path.relative_to(ROOT)) for path in sorted((ROOT / "heap_facts").glob("*.py"))],
     *[str(path.relative_to(ROOT)) for path in sorted((ROOT / "forwarder").glob("*.py"))],

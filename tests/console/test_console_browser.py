@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from heap_mock import HeapMockServer
-from heap_mock.validators.track import TrackEvent, TrackRequest
+from heap_mock.endpoints.track import TrackEvent, TrackRequest
 from heap_mock.testing import MockClient
 from tests.console.conftest import TEST_POLL_MS, ConsolePage
 

@@ -11,7 +11,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
-from heap_mock.openapi import openapi_document
+from heap_mock.docs.openapi import openapi_document
 from heap_mock.testing import MockClient
 from heap_mock.routes import API_ROUTES
 

@@ -15,7 +15,7 @@ import schemathesis
 from hypothesis import settings
 from schemathesis import GenerationMode
 
-from heap_mock.openapi import openapi_document
+from heap_mock.docs.openapi import openapi_document
 from heap_mock.server import HeapMockServer
 from tests.conftest import LONG_RUN, examples
 

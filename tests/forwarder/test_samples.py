@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from forwarder import HeapRequest, Settings, map_batch
-from heap_mock.validators.track import validate_track
-from heap_mock.validators.user_properties import validate_user_properties
+from heap_mock.endpoints.track import validate_track
+from heap_mock.endpoints.user_properties import validate_user_properties
 from tests.forwarder.conftest import SAMPLE_NAMES, sample
 
 BY_CUSTOMER_ID = Settings(app_id="11", external_id="customer_id", forward_user_attributes=True)

@@ -21,7 +21,14 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SKIP = shutil.ignore_patterns(".git", ".venv", "node_modules", "build", "__pycache__", "*.egg-info", "tests", "bench", "docs")
+ANYWHERE = shutil.ignore_patterns(".git", ".venv", "node_modules", "__pycache__", "*.egg-info")
+TOP_LEVEL_ONLY = {"build", "tests", "bench", "docs"}  # heap_mock/docs is a package and ships
+
+
+def SKIP(folder: str, names: list[str]) -> set[str]:
+    """What the copy of the checkout leaves out: caches everywhere, and the folders that do not ship."""
+    skipped = set(ANYWHERE(folder, names))
+    return skipped | (TOP_LEVEL_ONLY & set(names) if Path(folder) == ROOT else set())
 
 
 def run(*argv: str | Path, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:

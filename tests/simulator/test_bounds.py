@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 import requests
 
-from heap_mock import HeapMockServer, deletions
+from heap_mock import HeapMockServer
+from heap_mock.store import deletions
 from heap_mock.simulator import Simulator
 from heap_mock.testing import MockClient
 

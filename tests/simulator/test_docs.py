@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from heap_mock.fidelity import render
+from heap_mock.docs.fidelity_md import render
 from heap_mock.rules import RULES
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_fidelity_md_is_generated_from_the_rule_catalogue() -> None:
-    assert (ROOT / "FIDELITY.md").read_text() == render(), "run: python -m heap_mock.fidelity > FIDELITY.md"
+    assert (ROOT / "FIDELITY.md").read_text() == render(), "run: python -m heap_mock.docs.fidelity_md > FIDELITY.md"
 
 
 def test_every_rule_the_code_raises_is_in_the_catalogue() -> None:

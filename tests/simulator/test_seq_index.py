@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from heap_mock.seq_index import IndexedLog
+from heap_mock.store.seq_index import IndexedLog
 
 FIELDS = {"colour": 0, "size": 1, "text": 2}
 

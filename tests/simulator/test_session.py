@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from heap_mock import HeapMockServer
-from heap_mock.session import SessionError, read_session
+from heap_mock.store.session import SessionError, read_session
 from heap_mock.testing import MockClient
 
 APP = "11"

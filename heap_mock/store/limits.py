@@ -1,6 +1,6 @@
 """The rate limits part of the simulator's state: Heap's documented limits, answered with 429.
 
-Owns the sliding-window logs (`heap_mock.ratelimit`, pure) and turns a refusal into the answer a
+Owns the sliding-window logs (`heap_mock.store.ratelimit`, pure) and turns a refusal into the answer a
 client sees: the limit in words and a Retry-After in whole real seconds.
 
 Lock discipline: check-and-admit happens under this part's one lock, so 100 simultaneous requests
@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import math
 import threading
-from collections import Counter
 from typing import Any
 
 from heap_mock.clock import to_iso
 from heap_mock.config import Config
-from heap_mock.validators.track import TrackRequest
-from heap_mock.validators.user_properties import UserPropertiesRequest
 from heap_mock.errors import Throttled
-from heap_mock.ratelimit import Demand, RateLimiter, Refusal
+from heap_mock.store.ratelimit import Demand, RateLimiter, Refusal
 
 LIMIT_TEXT = {
     "track": "{limit} requests per {window} s per identity per app_id",
@@ -41,20 +38,6 @@ def throttled(refusal: Refusal, config: Config, clock_rate: float) -> Throttled:
     template = LIMIT_TEXT[refusal.name].format(limit=spec.limit, window=f"{spec.window_s:g}")
     scope = "app_id " + refusal.key[0] + ("" if len(refusal.key) == 1 else f", identity {refusal.key[1]!r}")
     return Throttled(f"limit.{refusal.name}", f"limit.{refusal.name} ({template}) for {scope}", retry_after_seconds(refusal.wait_s, clock_rate))
-
-
-def track_demands(request: TrackRequest) -> list[Demand]:
-    if not request.bulk:
-        return [Demand("track", (request.app_id, *request.events[0].subject), 1)]
-    per_subject = Counter(event.subject for event in request.events)
-    demands = [Demand("bulk_identity", (request.app_id, *subject), n) for subject, n in per_subject.items()]
-    return [*demands, Demand("bulk_app", (request.app_id,), len(request.events))]
-
-
-def user_properties_demands(request: UserPropertiesRequest) -> list[Demand]:
-    # Assumption: a bulk request counts as one request for each identity it names.
-    identities = dict.fromkeys(update.identity for update in request.updates)
-    return [Demand("user_properties", (request.app_id, identity), 1) for identity in identities]
 
 
 class Limits:

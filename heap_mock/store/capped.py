@@ -3,7 +3,7 @@
 Users and accounts are created by traffic that names them, and nothing else removes them, so
 a simulator left running would keep every identity it was ever sent. `CappedTable` keeps them in
 a dict (for lookups) and their keys in creation order (for eviction): a list with a moving head,
-as `heap_mock.seq_index.SeqIndex` keeps positions, because dropping the first key of a dict is
+as `heap_mock.store.seq_index.SeqIndex` keeps positions, because dropping the first key of a dict is
 not O(1) in CPython (it scans the deleted slots before it). Pure: the owner locks.
 """
 

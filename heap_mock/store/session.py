@@ -29,21 +29,21 @@ from typing import Any
 import orjson
 
 from heap_mock.clock import MAX_RATE, parse_iso, to_iso
-from heap_mock.events import STORED_ENDPOINTS, StoredEvent
-from heap_mock.identities import IdentityRecord
-from heap_mock.journal import (
+from heap_mock.store.events import STORED_ENDPOINTS, StoredEvent
+from heap_mock.store.identities import IdentityRecord
+from heap_mock.store.journal import (
     DETAILS, DURATION_MS, LINEAGE, MESSAGE, METHOD, PATH, RAW, RECEIVED_AT, REQUEST_ID, RULE_ID, STATUS, STORED,
     VIOLATIONS, WARNINGS,
 )  # fmt: skip
-from heap_mock.leniency import LENIENT_RULES, RequestWarning, freeze_warnings, thaw_warnings
-from heap_mock.lineage import MAX_LINEAGE_CHARS
-from heap_mock.validators.track import TrackEvent
+from heap_mock.fidelity import LENIENT_RULES, RequestWarning, freeze_warnings, thaw_warnings
+from heap_mock.store.lineage import MAX_LINEAGE_CHARS
+from heap_mock.endpoints.track import TrackEvent
 
 FORMAT = "heap-sim session"
 FORMAT_VERSION = 1
 CLOCK_MODES = ("real", "virtual", "scaled")
 CHUNK = 1000  # items rendered per piece of the streamed file
-# The small details a journal entry may carry (heap_mock.journal: Exchange._details), by kind.
+# The small details a journal entry may carry (heap_mock.store.journal: Exchange._details), by kind.
 DETAIL_KINDS: dict[str, type | tuple[type, ...]] = {
     "violation_count": int, "limit": str, "retry_after": int, "fault_id": int, "warning_count": int, "warned_rules": list,
 }  # fmt: skip
@@ -299,7 +299,7 @@ def _properties(raw: Mapping[str, Any], path: str) -> dict[str, str | int | floa
 def _lineage(raw: Mapping[str, Any], path: str) -> str | None:
     text = _text(raw, "lineage", path, optional=True)
     if text is not None and (len(text) > MAX_LINEAGE_CHARS or not text.isprintable()):
-        raise SessionError(f"{path}.lineage", f"must be printable text of at most {MAX_LINEAGE_CHARS} characters (heap_mock.lineage)")
+        raise SessionError(f"{path}.lineage", f"must be printable text of at most {MAX_LINEAGE_CHARS} characters (heap_mock.store.lineage)")
     return text
 
 

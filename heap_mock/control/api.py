@@ -12,11 +12,11 @@ from typing import Any
 
 from heap_mock.clock import LATEST, MAX_RATE, parse_iso, to_iso
 from heap_mock.errors import ControlConflict, ControlError, ControlNotFound
-from heap_mock.events import STORED_ENDPOINTS, EventQuery
-from heap_mock.journal import JOURNAL_FIELDS
-from heap_mock.leniency import rule_json
+from heap_mock.store.events import STORED_ENDPOINTS, EventQuery
+from heap_mock.store.journal import JOURNAL_FIELDS
+from heap_mock.fidelity import rule_json
 from heap_mock.rules import RULES
-from heap_mock.session import session_chunks
+from heap_mock.store.session import session_chunks
 from heap_mock.simulator import Call, Simulator
 from heap_mock.version import VERSION
 from http_layer.answers import JSON, Answer, json_answer, stream_answer
@@ -177,7 +177,7 @@ def config(call: Call) -> Answer:
 
 def export(call: Call) -> Answer:
     """The whole session (events, users, accounts, journal, clock) as one file, streamed as it is
-    written, for `heap-mock serve --load FILE` (format: heap_mock.session)."""
+    written, for `heap-mock serve --load FILE` (format: heap_mock.store.session)."""
     sim = call.sim
     snapshot = sim.state.snapshot(sim.clock_state(), VERSION)
     stamp = to_iso(snapshot.clock.now).replace("-", "").replace(":", "").replace(".", "")[:15]

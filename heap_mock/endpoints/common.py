@@ -16,8 +16,8 @@ from heap_facts.names import is_reserved_user_property
 from heap_facts.times import MAX_EPOCH_MS
 from heap_mock.clock import parse_iso
 from heap_mock.errors import PayloadRejected, Violation
-from heap_mock.json_numbers import MAX_JSON_INT, whole_number
-from heap_mock.leniency import BOOLEAN_TEXT, Fidelity, RequestWarning, summarise
+from heap_mock.endpoints.json_numbers import MAX_JSON_INT, whole_number
+from heap_mock.fidelity import BOOLEAN_TEXT, Fidelity, RequestWarning, summarise
 from http_layer.one_line import one_line
 
 MAX_NAME = MAX_VALUE  # event names, property names and values: the longest the simulator takes (heap_facts.lengths)
@@ -42,7 +42,7 @@ class Findings:
     warnings: list[RequestWarning] = field(default_factory=list)  # capped like violations
 
     def tolerate(self, rule_id: str, path: str, expectation: str, fact: str) -> bool:
-        """A lenient rule broken (see heap_mock.leniency): under `observed` a warning and True
+        """A lenient rule broken (see heap_mock.fidelity): under `observed` a warning and True
         (accept), under `documented` a violation and False (refuse)."""
         if self.fidelity is Fidelity.DOCUMENTED:
             self.add(rule_id, path, expectation)
@@ -207,7 +207,7 @@ def _check_property(
         findings.add("properties.key_length", path, f"property name should NOT be longer than {MAX_NAME} characters")
         return None
     if reserved_id and is_reserved_user_property(name):
-        # Accepted but never stored under `observed`: live Heap took it (heap_mock.leniency).
+        # Accepted but never stored under `observed`: live Heap took it (heap_mock.fidelity).
         findings.tolerate("user_properties.reserved_id", path, "is reserved: a user property cannot be named any casing of 'id'", f"user property named {name!r}")
         return None
     if isinstance(value, list) and join_arrays:

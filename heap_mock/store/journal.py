@@ -20,9 +20,9 @@ import orjson
 
 from heap_mock.clock import to_iso
 from heap_mock.errors import PayloadRejected, Throttled
-from heap_mock.faults import FaultRule
-from heap_mock.leniency import RequestWarning, freeze_warnings, thaw_warnings, warnings_json
-from heap_mock.seq_index import IndexedLog
+from heap_mock.store.faults import FaultRule
+from heap_mock.fidelity import RequestWarning, freeze_warnings, thaw_warnings, warnings_json
+from heap_mock.store.seq_index import IndexedLog
 from http_layer.errors import HttpError
 
 PREVIEW_BYTES = 1024 * 1024  # a larger body is journaled as the first MiB of its text
@@ -60,7 +60,7 @@ class Exchange:
         self.fault: FaultRule | None = None
         self.stored: int | None = None
         self.ignored_by: str | None = None
-        self.lineage: str | None = None  # the sender's X-Heap-Sim-Lineage, opaque (heap_mock.lineage)
+        self.lineage: str | None = None  # the sender's X-Heap-Sim-Lineage, opaque (heap_mock.store.lineage)
         self.warnings: tuple[RequestWarning, ...] = ()  # accepted anyway under `observed` fidelity
 
     @property

@@ -8,10 +8,16 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from heap_mock.errors import DeletionUnauthorized
-from heap_mock.payload import Findings, check_identity, check_user_id, require_object
+from heap_mock.endpoints.common import Findings, check_identity, check_user_id, require_object
+from heap_facts.paths import DELETION_STATUS
+from heap_mock.endpoints.view import json_body
+from http_layer.answers import Answer, json_answer
+
+if TYPE_CHECKING:
+    from heap_mock.simulator import Call
 
 
 @dataclass(frozen=True)
@@ -65,3 +71,28 @@ def _check_target(user: Any, path: str, findings: Findings) -> DeletionTarget | 
         return DeletionTarget(identity, None) if identity else None
     user_id = check_user_id(user["user_id"], f"{path}.user_id", findings)
     return DeletionTarget(None, user_id) if user_id else None
+
+
+# --- the views --------------------------------------------------------------------------------------
+def auth_token(call: Call) -> Answer:
+    sim = call.sim
+    app_id = parse_basic_auth(call.request.header("Authorization"), sim.config.deletion_api_key)
+    return json_answer({"access_token": sim.state.deletions.issue_token(app_id, sim.clock.now())})
+
+
+def user_deletion(call: Call) -> Answer:
+    sim = call.sim
+    now = sim.clock.now()
+    app_id = sim.state.deletions.app_for_token(parse_bearer(call.request.header("Authorization")), now)
+    targets = validate_deletion(json_body(call), max_users=sim.config.max_deletion_users)
+    record = sim.state.delete_users(app_id, targets, now)
+    location = call.request.base_url() + DELETION_STATUS.format(deletion_id=record.id)
+    body = {"deletion_request_location": location, "deletion_request_id": record.id, "status": record.status(now)}
+    return json_answer(body, status=201)
+
+
+def deletion_status(call: Call) -> Answer:
+    sim = call.sim
+    now = sim.clock.now()
+    app_id = sim.state.deletions.app_for_token(parse_bearer(call.request.header("Authorization")), now)
+    return json_answer(sim.state.deletions.status(app_id, call.params["deletion_id"], now))

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from heap_mock.json_numbers import MAX_JSON_INT, MIN_JSON_INT, whole_number
-from heap_mock.leniency import Fidelity, RequestWarning
-from heap_mock.payload import (
+from heap_mock.endpoints.json_numbers import MAX_JSON_INT, MIN_JSON_INT, whole_number
+from heap_mock.fidelity import Fidelity, RequestWarning
+from heap_mock.endpoints.common import (
     Findings,
     check_app_id,
     check_properties,
     require_object,
     single_or_bulk,
 )
+from heap_mock.endpoints.view import validated
+from http_layer.answers import Answer, text_answer
+
+if TYPE_CHECKING:
+    from heap_mock.simulator import Call
 
 
 @dataclass(frozen=True)
@@ -52,3 +57,12 @@ def _check_update(item: dict[str, Any], path: str, findings: Findings, truncate_
         account_id = None
     properties = check_properties(item, path, findings, join_arrays=False, truncate_long=truncate_long)
     return AccountPropertiesUpdate(account_id, properties) if account_id is not None else None
+
+
+# --- the view ---------------------------------------------------------------------------------------
+def add_account_properties(call: Call) -> Answer:
+    sim = call.sim
+    parsed = validated(call, validate_account_properties)
+    sim.state.ingest_account_properties(parsed)
+    call.exchange.warnings = parsed.warnings
+    return text_answer("OK")  # D-aap documents the body `OK`

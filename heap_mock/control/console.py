@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from heap_facts.look import LOOK_DIR, SHARED_FILES
-from heap_mock.openapi import openapi_document
+from heap_mock.docs.openapi import openapi_document
 from heap_mock.simulator import Call
 from http_layer.answers import Answer, file_answer, json_answer
 from http_layer.errors import RouteNotFound

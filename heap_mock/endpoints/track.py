@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from heap_mock.leniency import Fidelity, RequestWarning
-from heap_mock.payload import (
+from heap_mock.fidelity import Fidelity, RequestWarning
+from heap_mock.endpoints.common import (
     ABSENT,
     MAX_IDENTITY,
     MAX_NAME,
@@ -21,6 +21,14 @@ from heap_mock.payload import (
     check_user_id,
     require_object,
 )
+from collections import Counter
+from collections.abc import Callable
+from heap_mock.endpoints.view import success_answer, validated
+from heap_mock.store.ratelimit import Demand
+from http_layer.answers import Answer
+
+if TYPE_CHECKING:
+    from heap_mock.simulator import Call
 
 # Per-event fields of D-track; a single-event body also carries app_id at the same level.
 EVENT_FIELDS = ("event", "identity", "user_id", "timestamp", "properties", "session_id", "idempotency_key")
@@ -143,3 +151,29 @@ def _check_subject(item: dict[str, Any], path: str, findings: Findings) -> tuple
             return identity, None  # the common case, without building a JSON path
         return check_identity(identity, f"{path}.identity", findings), None
     return None, check_user_id(item["user_id"], f"{path}.user_id", findings)
+
+
+# --- the view ---------------------------------------------------------------------------------------
+def track(call: Call) -> Answer:
+    return store_track(call, validate_track, None)
+
+
+def store_track(call: Call, validate: Callable[..., TrackRequest], endpoint: str | None) -> Answer:
+    """Validate a track body (public or partner), admit it under the limits and store it."""
+    sim = call.sim
+    now = sim.clock.now()
+    parsed = validated(call, validate, now=now)
+    call.exchange.stored = sim.state.ingest_track(parsed, call.exchange.request_id, now, sim.clock.rate, endpoint, call.exchange.lineage)
+    call.exchange.warnings = parsed.warnings  # set once stored: a throttled request keeps none
+    return success_answer(sim.config.success_body)
+
+
+# --- what it costs under Heap's limits --------------------------------------------------------------
+def track_demands(request: TrackRequest) -> list[Demand]:
+    """A single track costs one request of its identity's budget; a bulk one, its events of each
+    identity's and of the app's (D-track, D-btrack)."""
+    if not request.bulk:
+        return [Demand("track", (request.app_id, *request.events[0].subject), 1)]
+    per_subject = Counter(event.subject for event in request.events)
+    demands = [Demand("bulk_identity", (request.app_id, *subject), n) for subject, n in per_subject.items()]
+    return [*demands, Demand("bulk_app", (request.app_id,), len(request.events))]

@@ -30,9 +30,9 @@ from typing import Any, NamedTuple
 import orjson
 
 from heap_mock.clock import to_iso
-from heap_mock.leniency import RequestWarning, freeze_warnings, thaw_warnings, warnings_json
-from heap_mock.seq_index import IndexedLog
-from heap_mock.validators.track import TrackEvent
+from heap_mock.fidelity import RequestWarning, freeze_warnings, thaw_warnings, warnings_json
+from heap_mock.store.seq_index import IndexedLog
+from heap_mock.endpoints.track import TrackEvent
 
 _APP_ID, _IDENTITY, _USER_ID, _EVENT, _IDEMPOTENCY_KEY, _ENDPOINT, _WARNINGS, _LINEAGE, _SEARCH, _LINEAGE_BUCKET = 0, 1, 2, 3, 7, 8, 10, 11, 12, 13  # in a stored tuple
 # The values of a stored event's `endpoint`: which endpoint stored it (the control API filters on them).
@@ -72,7 +72,7 @@ class StoredEvent(NamedTuple):
     endpoint: str
     request_id: str
     warnings: tuple[RequestWarning, ...] = ()  # the documented rules this event broke, accepted anyway
-    lineage: str | None = None  # the sender's X-Heap-Sim-Lineage, opaque (heap_mock.lineage)
+    lineage: str | None = None  # the sender's X-Heap-Sim-Lineage, opaque (heap_mock.store.lineage)
 
     @staticmethod
     def freeze(event: TrackEvent, endpoint: str, request_id: str, lineage: str | None = None) -> list[Any]:

@@ -11,10 +11,10 @@ track and add_user_properties; an `email` or `anonymous_id` alone names the user
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from heap_mock.leniency import Fidelity
-from heap_mock.payload import (
+from heap_mock.fidelity import Fidelity
+from heap_mock.endpoints.common import (
     Findings,
     check_app_id,
     check_bulk_items,
@@ -24,8 +24,14 @@ from heap_mock.payload import (
     child,
     require_object,
 )
-from heap_mock.validators.track import TrackRequest, check_event_name, event_record
-from heap_mock.validators.user_properties import UserPropertiesRequest, UserPropertiesUpdate
+from heap_mock.endpoints.track import TrackRequest, check_event_name, event_record
+from heap_mock.endpoints.user_properties import UserPropertiesRequest, UserPropertiesUpdate
+from heap_mock.endpoints.track import store_track
+from heap_mock.endpoints.user_properties import store_user_properties
+from http_layer.answers import Answer
+
+if TYPE_CHECKING:
+    from heap_mock.simulator import Call
 
 PROPERTY_KEYS = ("properties", "custom_properties")  # Segment sends either or both; later keys win
 # Keys that name a user as an identity, in order of preference; `user_id` (Heap's numeric id) is apart.
@@ -94,3 +100,14 @@ def user_identifier(item: dict[str, Any], path: str, findings: Findings, *, allo
     wanted = "identity, email, anonymous_id or user_id" if allow_user_id else "identity, email or anonymous_id"
     findings.add(_RULE, where, f"should name the user by {wanted}")
     return None, None
+
+
+# --- the views --------------------------------------------------------------------------------------
+def integrations_track(call: Call) -> Answer:
+    """Heap's partner track (Segment's destination): validated and stored as bulk track is."""
+    return store_track(call, validate_integrations_track, "integrations_track")
+
+
+def integrations_add_user_properties(call: Call) -> Answer:
+    """Heap's partner add_user_properties: validated and stored as bulk add_user_properties is."""
+    return store_user_properties(call, validate_integrations_user_properties)

@@ -1,6 +1,6 @@
 """Ordered positions of stored items under one key, kept as items arrive and leave.
 
-The stores (`heap_mock.events`, `heap_mock.journal`) number their items with increasing sequence
+The stores (`heap_mock.store.events`, `heap_mock.store.journal`) number their items with increasing sequence
 numbers and keep one `SeqIndex` per filter value (an identity, an event name, a status), so a
 count is `len()` and a page walks only the positions it shows. Pure: the stores lock.
 """

@@ -21,18 +21,18 @@ from operator import attrgetter
 from typing import Any
 
 from heap_mock.config import Config
-from heap_mock.deletions import DeletionRecord, Deletions
-from heap_mock.events import EventStore
-from heap_mock.faults import FaultInjector
-from heap_mock.identities import Identities
-from heap_mock.journal import Journal
-from heap_mock.limits import Limits, track_demands, user_properties_demands
-from heap_mock.session import ClockState, Session, Snapshot
-from heap_mock.validators.account_properties import AccountPropertiesRequest
-from heap_mock.validators.deletion import DeletionTarget
-from heap_mock.validators.identify import IdentifyOutcome, IdentifyRequest
-from heap_mock.validators.track import TrackRequest
-from heap_mock.validators.user_properties import UserPropertiesRequest
+from heap_mock.store.deletions import DeletionRecord, Deletions
+from heap_mock.store.events import EventStore
+from heap_mock.store.faults import FaultInjector
+from heap_mock.store.identities import Identities
+from heap_mock.store.journal import Journal
+from heap_mock.store.limits import Limits
+from heap_mock.store.session import ClockState, Session, Snapshot
+from heap_mock.endpoints.account_properties import AccountPropertiesRequest
+from heap_mock.endpoints.deletion import DeletionTarget
+from heap_mock.endpoints.identify import IdentifyOutcome, IdentifyRequest
+from heap_mock.endpoints.track import TrackRequest, track_demands
+from heap_mock.endpoints.user_properties import UserPropertiesRequest, user_properties_demands
 
 _identity = attrgetter("identity")
 

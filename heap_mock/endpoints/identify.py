@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from heap_mock.payload import (
+from heap_mock.endpoints.common import (
     ABSENT,
     Findings,
     check_app_id,
@@ -19,6 +19,11 @@ from heap_mock.payload import (
     check_user_id,
     require_object,
 )
+from heap_mock.endpoints.view import json_body, success_answer
+from http_layer.answers import Answer
+
+if TYPE_CHECKING:
+    from heap_mock.simulator import Call
 
 
 @dataclass(frozen=True)
@@ -126,3 +131,13 @@ class IdentityGraph:
             self._user_ids.setdefault((app, identity), {})[user_id] = None
         for identity in identities:
             self._links.pop((app_id, identity), None)
+
+
+# --- the view ---------------------------------------------------------------------------------------
+def identify(call: Call) -> Answer:
+    sim = call.sim
+    now = sim.clock.now()
+    outcome = sim.state.identify(validate_identify(json_body(call), now=now), now)
+    if outcome.ignored_by:
+        call.exchange.ignored_by = outcome.ignored_by  # D-ident: dropped silently, but the journal says why
+    return success_answer(sim.config.success_body)

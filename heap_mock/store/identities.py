@@ -16,20 +16,20 @@ from itertools import islice
 from dataclasses import dataclass
 from typing import Any
 
-from heap_mock.capped import CappedTable
+from heap_mock.store.capped import CappedTable
 from heap_mock.clock import to_iso
 from heap_mock.config import Config
-from heap_mock.validators.account_properties import AccountPropertiesRequest
-from heap_mock.validators.deletion import DeletionTarget
-from heap_mock.validators.identify import IdentifyOutcome, IdentifyRequest, IdentityGraph
-from heap_mock.validators.user_properties import UserPropertiesRequest
+from heap_mock.endpoints.account_properties import AccountPropertiesRequest
+from heap_mock.endpoints.deletion import DeletionTarget
+from heap_mock.endpoints.identify import IdentifyOutcome, IdentifyRequest, IdentityGraph
+from heap_mock.endpoints.user_properties import UserPropertiesRequest
 
 Key = tuple[str, str]  # (app_id, identity) or (app_id, account_id)
 
 
 @dataclass(frozen=True)
 class IdentityRecord:
-    """A user (or, without user_ids, an account) as a session file holds it (heap_mock.session)."""
+    """A user (or, without user_ids, an account) as a session file holds it (heap_mock.store.session)."""
 
     app_id: str
     key: str  # identity or account_id

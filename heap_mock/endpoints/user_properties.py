@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from heap_mock.leniency import Fidelity, RequestWarning
-from heap_mock.payload import (
+from heap_mock.fidelity import Fidelity, RequestWarning
+from heap_mock.endpoints.common import (
     Findings,
     check_app_id,
     check_identity,
@@ -14,6 +14,13 @@ from heap_mock.payload import (
     require_object,
     single_or_bulk,
 )
+from collections.abc import Callable
+from heap_mock.endpoints.view import success_answer, validated
+from heap_mock.store.ratelimit import Demand
+from http_layer.answers import Answer
+
+if TYPE_CHECKING:
+    from heap_mock.simulator import Call
 
 
 @dataclass(frozen=True)
@@ -50,3 +57,24 @@ def _check_update(item: dict[str, Any], path: str, findings: Findings, truncate_
         identity = check_identity(item["identity"], f"{path}.identity", findings)
     properties = check_properties(item, path, findings, join_arrays=False, truncate_long=truncate_long, reserved_id=True)
     return UserPropertiesUpdate(identity, properties) if identity is not None else None
+
+
+# --- the view ---------------------------------------------------------------------------------------
+def add_user_properties(call: Call) -> Answer:
+    return store_user_properties(call, validate_user_properties)
+
+
+def store_user_properties(call: Call, validate: Callable[..., UserPropertiesRequest]) -> Answer:
+    """Validate a user-properties body (public or partner), admit it under the limits and store it."""
+    sim = call.sim
+    parsed = validated(call, validate)
+    sim.state.ingest_user_properties(parsed, sim.clock.now(), sim.clock.rate)
+    call.exchange.warnings = parsed.warnings
+    return success_answer(sim.config.success_body)
+
+
+# --- what it costs under Heap's limits --------------------------------------------------------------
+def user_properties_demands(request: UserPropertiesRequest) -> list[Demand]:
+    # Assumption: a bulk request counts as one request for each identity it names.
+    identities = dict.fromkeys(update.identity for update in request.updates)
+    return [Demand("user_properties", (request.app_id, identity), 1) for identity in identities]

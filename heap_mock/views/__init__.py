@@ -1,1 +1,0 @@
-"""Thin Flask views: parse, call the pure rules, record, answer."""
