@@ -7,7 +7,7 @@ simulator, judged rule by rule.
     inputs.py       fixture batches checked as mParticle input: the Events API schema (reference/),
                     declared unusual inputs with their provenance, event types, timestamps
     oracle.py       what the seed says a batch becomes, from the batch alone
-    observed.py     what the simulator stored and journaled
+    heap.py     what the simulator stored and journaled
     checks/         one check per rule
     forwarders.py   the forwarder under test: ours, a Python callable, or any program
     runner.py       reset, clock, faults, deliver, observe, judge

@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from conformance.context import Context, sent_ms
-from conformance.observed import JournalEntry, iso_ms
+from conformance.received import JournalEntry, iso_ms
 from conformance.oracle import SourceBatch, SourceEvent
 from conformance.results import Cause, CheckResult, FixtureOutcome, InputView, Location, RuleResult, Status
 from conformance.rules import RULES
@@ -54,7 +54,7 @@ def find_causes(ctx: Context) -> tuple[Cause, ...]:
             elif all(entry.status >= 300 for entry in requests):
                 refusals[requests[-1].id].append(source)
     for request_id, sources in refusals.items():
-        entry = ctx.observed.request(request_id)
+        entry = ctx.heap.request(request_id)
         if entry is not None:
             causes.append(_refused(ctx, entry, sources, carrying))
     return tuple(causes)
@@ -75,7 +75,7 @@ def _carried(carrying: dict[int, list[JournalEntry]], source: SourceEvent) -> li
 def _carrying_index(ctx: Context) -> dict[int, list[JournalEntry]]:
     """Every request by the timestamps of the events it carried, built once for the whole journal."""
     index: dict[int, list[JournalEntry]] = defaultdict(list)
-    for entry in ctx.observed.journal:
+    for entry in ctx.heap.journal:
         for stamp in {sent_ms(event.get("timestamp")) for event in entry.events}:
             if stamp is not None:
                 index[stamp].append(entry)

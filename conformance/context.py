@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.fixtures import Fixture
-from conformance.observed import JournalEntry, Observation, ReceivedEvent, iso_ms, parse_instant
+from conformance.received import JournalEntry, HeapReceived, ReceivedEvent, iso_ms, parse_instant
 from conformance.oracle import SourceBatch, SourceEvent, as_int, read_batches
 from heap_facts.lengths import is_accepted_cut
 from heap_facts.names import SCREEN_VIEW_PREFIX
@@ -27,7 +27,7 @@ NEAREST = 3
 class Context:
     fixture: Fixture
     batches: tuple[SourceBatch, ...]
-    observed: Observation
+    heap: HeapReceived
     attributed: dict[tuple[int, int], tuple[ReceivedEvent, ...]] = field(repr=False)
     strays: tuple[ReceivedEvent, ...] = field(repr=False)
 
@@ -50,7 +50,7 @@ class Context:
 
     def near_events(self, name: str | None = None, *, among: Iterable[ReceivedEvent] | None = None) -> list[str]:
         """The stored events closest to an expected name (or the first few), as one-line summaries."""
-        pool = list(self.observed.events if among is None else among)
+        pool = list(self.heap.events if among is None else among)
         if name is not None:
             pool.sort(key=lambda event: -difflib.SequenceMatcher(None, event.name[:200], name[:200]).ratio())
         return [event.summary() for event in pool[:NEAREST]]
@@ -60,16 +60,16 @@ class Context:
         wanted = source.attribution_ms
         if wanted is None:
             return []
-        return [entry for entry in self.observed.journal if any(sent_ms(event.get("timestamp")) == wanted for event in entry.events)]
+        return [entry for entry in self.heap.journal if any(sent_ms(event.get("timestamp")) == wanted for event in entry.events)]
 
     def evidence(self, source: SourceEvent, name: str | None = None) -> list[str]:
         """What to show for a missing or wrong event: requests that carried it, else the nearest stored events."""
         carrying = [entry.summary() + _refusal(entry) for entry in self.requests_carrying(source)]
         if carrying:
             return carrying[:NEAREST]
-        if self.observed.events:
+        if self.heap.events:
             return self.near_events(name)
-        journal = self.observed.journal
+        journal = self.heap.journal
         return [entry.summary() + _refusal(entry) for entry in journal[-NEAREST:]] or ["(the simulator received no request at all)"]
 
 
@@ -106,10 +106,10 @@ def bears_name(received: str, documented: str | None) -> bool:
     return documented is not None and is_accepted_cut(received, documented)
 
 
-def build_context(fixture: Fixture, observed: Observation) -> Context:
+def build_context(fixture: Fixture, heap: HeapReceived) -> Context:
     batches = tuple(read_batches(fixture.batches, fixture.settings))
-    attributed, strays = attribute(batches, observed.events)
-    return Context(fixture, batches, observed, attributed, strays)
+    attributed, strays = attribute(batches, heap.events)
+    return Context(fixture, batches, heap, attributed, strays)
 
 
 def attribute(

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.fixtures import FIXTURES_DIR
-from conformance.observed import Observation
+from conformance.received import HeapReceived
 from conformance.results import GoldenComparison
 
 GOLDEN_DIR = FIXTURES_DIR / "golden"
@@ -29,10 +29,10 @@ def golden_path(fixture_id: str, directory: Path = GOLDEN_DIR) -> Path:
     return directory / f"{fixture_id}.json"
 
 
-def golden_document(observed: Observation) -> list[dict[str, Any]]:
+def golden_document(heap: HeapReceived) -> list[dict[str, Any]]:
     """The journal as a golden document: path, status, refusing rule and the masked body of each request."""
     keys: dict[str, str] = {}
-    return [_request(entry.path, entry.status, entry.rule_id, entry.body, keys) for entry in observed.journal]
+    return [_request(entry.path, entry.status, entry.rule_id, entry.body, keys) for entry in heap.journal]
 
 
 def _request(path: str, status: int, rule_id: str | None, body: Any, keys: dict[str, str]) -> dict[str, Any]:
@@ -74,13 +74,13 @@ def update_command(folder: Path, *, bundled: bool) -> str:
 
 
 def compare_golden(
-    fixture_id: str, observed: Observation, *, update: bool = False, directory: Path = GOLDEN_DIR, command: str | None = None
+    fixture_id: str, heap: HeapReceived, *, update: bool = False, directory: Path = GOLDEN_DIR, command: str | None = None
 ) -> GoldenComparison:
     """Compare (or with `update`, write) one fixture's golden file. A missing file is told apart
     from a different one, and both say the command that writes it (`command`, see update_command)."""
     path = golden_path(fixture_id, directory)
     command = command or update_command(directory.parent, bundled=directory == GOLDEN_DIR)
-    actual = render(golden_document(observed))
+    actual = render(golden_document(heap))
     if update:
         changed = not path.exists() or path.read_text() != actual
         if changed:

@@ -18,7 +18,7 @@ from typing import Any
 from conformance.explain import cause_json, cause_lines, cause_numbers, finding_lines, rule_header, rule_json, status_tag
 from conformance.results import FixtureOutcome, RuleResult, Status
 from conformance.runner import Report
-from conformance.warnings import RequestWarningFinding, by_rule
+from conformance.fidelity_warnings import RequestWarningFinding, by_rule
 
 MAX_FINDINGS = 5  # per rule; the rest are counted
 MAX_CAUSES = 10  # told in full in the text and Markdown; the JSON report has them all
@@ -248,7 +248,7 @@ def _rule_case(report: Report, result: RuleResult) -> ET.Element:
 
 def _warning_case(rule_id: str, findings: list[RequestWarningFinding], failing: bool) -> ET.Element:
     """One testcase per warned rule: a failure with --fail-on-warnings, else passed with the warning in its output."""
-    case = ET.Element("testcase", classname="heap-conformance.warnings", name=rule_id)
+    case = ET.Element("testcase", classname="heap-conformance.fidelity_warnings", name=rule_id)
     text = "\n".join(_warning_group(rule_id, findings, indent="  "))
     if failing:
         ET.SubElement(case, "failure", message=f"{rule_id}: {findings[0].what_it_did}").text = text

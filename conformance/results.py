@@ -20,7 +20,7 @@ from typing import Any
 
 from conformance.inputs import UnusualInput
 from conformance.rules import Kind, Rule
-from conformance.warnings import RequestWarningFinding
+from conformance.fidelity_warnings import RequestWarningFinding
 
 Location = tuple[int, int | None]  # (batch index, event index or None for the batch as a whole)
 

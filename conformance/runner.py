@@ -24,10 +24,10 @@ from conformance.context import Context, build_context
 from conformance.fixtures import FIXTURES_DIR, Fixture, load_fixtures
 from conformance.forwarders import ForwarderUnderTest, Target
 from conformance.golden import compare_golden, update_command
-from conformance.observed import Observation, parse_instant
+from conformance.received import HeapReceived, parse_instant
 from conformance.results import BatchDelivery, Cause, CheckResult, FixtureOutcome, RuleResult, rule_results
 from conformance.rules import CATALOGUE, Kind, Rule, select_rules
-from conformance.warnings import RequestWarningFinding, warnings_in
+from conformance.fidelity_warnings import RequestWarningFinding, warnings_in
 from heap_facts.limits import limits_table
 from heap_mock.server import HeapMockServer
 from heap_mock.testing import MockClient
@@ -163,19 +163,19 @@ class ConformanceRunner:
         self._prepare(fixture, scale)
         deliveries = self._deliver(fixture, forwarder, scale)
         simulated_s = self.link.now() - parse_instant(EPOCH)
-        observed = Observation.read(self.link.client, scale)
+        heap = HeapReceived.read(self.link.client, scale)
         if self.artifacts_dir is not None:
             write_artifacts(self.artifacts_dir / fixture.id, fixture, deliveries, self.link.client.requests())
-        ctx = build_context(fixture, observed)
+        ctx = build_context(fixture, heap)
         checks = self._judge(fixture, ctx, rules)
         causes = find_causes(ctx) if any(not check.passed for check in checks) else ()
         golden = None
         golden_dir = self.golden_dir or fixture.golden_dir
         if forwarder.is_ours and fixture.golden and (self.update_golden or golden_dir.is_dir()):
             command = update_command(fixture.path.parent, bundled=fixture.path.parent == FIXTURES_DIR)
-            golden = compare_golden(fixture.id, observed, update=self.update_golden, directory=golden_dir, command=command)
-        notes = _notes(fixture, deliveries, observed, self.link.client)
-        warnings = warnings_in(fixture.id, observed.journal)
+            golden = compare_golden(fixture.id, heap, update=self.update_golden, directory=golden_dir, command=command)
+        notes = _notes(fixture, deliveries, heap, self.link.client)
+        warnings = warnings_in(fixture.id, heap.journal)
         return FixtureOutcome(
             fixture.id, checks, tuple(deliveries), golden, time.perf_counter() - started, simulated_s, notes, warnings,
             causes, input_views(ctx, checks, causes),
@@ -231,11 +231,11 @@ def selected_fixtures(fixtures: list[Fixture], rules: tuple[Rule, ...]) -> list[
     return [fixture for fixture in fixtures if any(fixture.judges(rule.id) for rule in rules)]
 
 
-def _notes(fixture: Fixture, deliveries: list[BatchDelivery], observed: Observation, client: MockClient) -> tuple[str, ...]:
+def _notes(fixture: Fixture, deliveries: list[BatchDelivery], heap: HeapReceived, client: MockClient) -> tuple[str, ...]:
     notes = []
     if not fixture.may_fail:
         notes += [f"batch {d.batch_index}: the forwarder reported a failure ({d.detail})" for d in deliveries if not d.ok][:5]
     total = client.health()["counts"]["requests"]
-    if total > len(observed.journal):
-        notes.append(f"the simulator's journal kept {len(observed.journal)} of {total} requests; raise journal_limit")
+    if total > len(heap.journal):
+        notes.append(f"the simulator's journal kept {len(heap.journal)} of {total} requests; raise journal_limit")
     return tuple(notes)

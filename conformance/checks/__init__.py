@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from conformance.checks import carried, commerce, conventions, delivery, mapping
+from conformance.checks import batch_settings, carried, commerce, conventions, delivery, mapping, truncation
 from conformance.context import Context
 from conformance.results import Verdict
 
@@ -26,10 +26,10 @@ CHECKS: dict[str, Check] = {
     "EVENT-SESSION-ID": carried.check_session_id,
     "EVENT-IDENTITY": carried.check_identity,
     "USER-ATTRIBUTES": carried.check_user_attributes,
-    "TRUNCATE-1024": carried.check_truncate,
-    "TRUNCATE-EVENT-NAME": carried.check_truncate_event_name,
-    "PLATFORMS": carried.check_platforms,
-    "WEB-SERVER-SIDE": carried.check_web_server_side,
+    "TRUNCATE-1024": truncation.check_truncate,
+    "TRUNCATE-EVENT-NAME": truncation.check_truncate_event_name,
+    "PLATFORMS": batch_settings.check_platforms,
+    "WEB-SERVER-SIDE": batch_settings.check_web_server_side,
     "LIMIT-TRACK": delivery.check_limit_track,
     "LIMIT-USER-PROPERTIES": delivery.check_limit_user_properties,
     "LIMIT-BULK-IDENTITY": delivery.check_limit_bulk_identity,

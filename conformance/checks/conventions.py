@@ -76,7 +76,7 @@ def check_timestamp_fallback(ctx: Context, v: Verdict) -> None:
 
 def check_idempotency(ctx: Context, v: Verdict) -> None:
     keys: dict[tuple[str, ...], set[str | None]] = defaultdict(set)
-    for entry in ctx.observed.journal:
+    for entry in ctx.heap.journal:
         for event in entry.events:
             signature = (str(event.get("event")), str(event.get("timestamp")), str(event.get("identity")), repr(event.get("properties")))
             keys[signature].add(event.get("idempotency_key"))

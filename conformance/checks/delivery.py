@@ -15,7 +15,7 @@ from conformance.checks.carried import accepted_user_updates
 from conformance.checks.values import find_key
 from conformance.checks.mapping import describe
 from conformance.context import Context, sent_ms
-from conformance.observed import JournalEntry
+from conformance.received import JournalEntry
 from conformance.oracle import heap_values
 from conformance.results import Verdict
 
@@ -26,7 +26,7 @@ Signature = tuple[str, ...]
 
 def _limit_check(limit_rule: str, counts: Callable[[JournalEntry], bool]) -> Callable[[Context, Verdict], None]:
     def check(ctx: Context, v: Verdict) -> None:
-        for entry in ctx.observed.journal:
+        for entry in ctx.heap.journal:
             if entry.rule_id == limit_rule:
                 v.fail(entry.id, "no request beyond the documented limit", f"429 from the simulator: {entry.message}", _before(ctx, entry))
             elif counts(entry) and entry.status == 200:
@@ -38,8 +38,8 @@ def _limit_check(limit_rule: str, counts: Callable[[JournalEntry], bool]) -> Cal
 
 def _before(ctx: Context, entry: JournalEntry) -> list[str]:
     """The requests just before a refused one, to show the burst that crossed the limit."""
-    index = ctx.observed.journal.index(entry)
-    return [other.summary() + f" at {other.received_at - entry.received_at:+.3f} s" for other in ctx.observed.journal[max(0, index - 3) : index]]
+    index = ctx.heap.journal.index(entry)
+    return [other.summary() + f" at {other.received_at - entry.received_at:+.3f} s" for other in ctx.heap.journal[max(0, index - 3) : index]]
 
 
 def _single_track(entry: JournalEntry) -> bool:
@@ -67,13 +67,13 @@ def signatures(entry: JournalEntry) -> set[Signature]:
 def resends(ctx: Context, entry: JournalEntry) -> list[JournalEntry]:
     """Later requests that carried any of what `entry` carried."""
     carried = signatures(entry)
-    journal = ctx.observed.journal
+    journal = ctx.heap.journal
     return [later for later in journal[journal.index(entry) + 1 :] if later.path == entry.path and carried & signatures(later)]
 
 
 def check_retry_after(ctx: Context, v: Verdict) -> None:
-    for entry in ctx.observed.journal:
-        wait = ctx.observed.retry_after_clock_s(entry) if entry.status == 429 else None
+    for entry in ctx.heap.journal:
+        wait = ctx.heap.retry_after_clock_s(entry) if entry.status == 429 else None
         again = resends(ctx, entry) if wait is not None else []
         if wait is None or not again:
             continue
@@ -90,7 +90,7 @@ def check_retry_after(ctx: Context, v: Verdict) -> None:
 def _asked(ctx: Context, entry: JournalEntry, wait: float) -> str:
     """The wait a 429 asked for, in simulated seconds, and the header it came as."""
     header = entry.retry_after
-    clock = f" real s on a {ctx.observed.clock_rate:g}x clock" if ctx.observed.clock_rate > 1 else ""
+    clock = f" real s on a {ctx.heap.clock_rate:g}x clock" if ctx.heap.clock_rate > 1 else ""
     return f"{wait:g} s later (Retry-After: {header}{clock})"
 
 
@@ -121,7 +121,7 @@ def check_exactly_once(ctx: Context, v: Verdict) -> None:
         got = ctx.received(source)
         if got:
             v.expect(len(got) <= source.expected_range[1], source.subject, f"at most {source.expected_range[1]} Heap event(s)", describe(got), _duplicates(got))
-    counts = Counter(_content(event.name, event.timestamp, event.identity, event.properties) for event in ctx.observed.events)
+    counts = Counter(_content(event.name, event.timestamp, event.identity, event.properties) for event in ctx.heap.events)
     for content, count in counts.items():
         if count > 1:
             v.fail(f"event {content[0][:60]!r} at {content[1]}", "stored once", f"stored {count} times")
@@ -137,7 +137,7 @@ def _duplicates(got: tuple[Any, ...]) -> list[str]:
 
 
 def check_no_retry_400(ctx: Context, v: Verdict) -> None:
-    for entry in ctx.observed.journal:
+    for entry in ctx.heap.journal:
         if entry.status != 400:
             continue
         again = resends(ctx, entry)

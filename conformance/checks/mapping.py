@@ -7,7 +7,7 @@ from typing import Any
 
 from conformance.checks.values import property_mismatches, same_value
 from conformance.context import Context, bears_name, documented_name
-from conformance.observed import ReceivedEvent, iso_ms
+from conformance.received import ReceivedEvent, iso_ms
 from conformance.oracle import SourceEvent
 from heap_facts.names import SCREEN_VIEW_PREFIX
 from conformance.results import Verdict
@@ -103,6 +103,6 @@ def check_unlisted(ctx: Context, v: Verdict) -> None:
         v.expect(not got, source.subject, f"no Heap event ({source.event_type} is not a forwarded type)", describe(got), [e.summary() for e in got[:3]])
     named = {name for source in ctx.sources(forwarded=None) if (name := documented_name(source))}
     unaccounted = [event for event in ctx.strays if not any(bears_name(event.name, name) for name in named)]  # a stray bearing a source's name has a wrong timestamp
-    v.ok(len(ctx.observed.events) - len(unaccounted))
+    v.ok(len(ctx.heap.events) - len(unaccounted))
     for event in unaccounted:
         v.fail(f"stored event {event.request_id}", "no Heap event that no mParticle event accounts for", event.summary())

@@ -14,7 +14,7 @@ from typing import Any
 import requests
 
 from conformance.forwarders import Target
-from conformance.observed import iso_ms
+from conformance.received import iso_ms
 from forwarder import HeapRequest, Settings, map_batch
 
 Body = dict[str, Any]

@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from conformance.golden import compare_golden, readable_diff, render
-from conformance.observed import JournalEntry, Observation
+from conformance.received import JournalEntry, HeapReceived
 from conformance.report import render_junit, render_markdown, render_text
 from conformance.results import CheckResult, Finding, FixtureOutcome, rule_results
 from conformance.rules import select_rules
@@ -47,15 +47,15 @@ def test_markdown_and_junit_agree_with_the_text() -> None:
     assert (suite.get("tests"), suite.get("failures"), suite.get("skipped")) == ("3", "1", "1")
 
 
-def observation(*bodies: dict[str, object]) -> Observation:
+def observation(*bodies: dict[str, object]) -> HeapReceived:
     entries = tuple(JournalEntry(f"req-{i}", "POST", "/api/track", 200, 0.0, body, None, None, None, None) for i, body in enumerate(bodies))
-    return Observation((), entries, {}, 0.0)
+    return HeapReceived((), entries, {}, 0.0)
 
 
 def test_golden_masks_idempotency_keys_and_compacts_large_bulks(tmp_path: Path) -> None:
     event = {"event": "Item", "identity": "a", "idempotency_key": "k1"}
-    observed = observation({"app_id": "1", "event": "X", "identity": "a", "idempotency_key": "k0"}, {"app_id": "1", "events": [event] * 30})
-    compare_golden("f", observed, update=True, directory=tmp_path)
+    heap = observation({"app_id": "1", "event": "X", "identity": "a", "idempotency_key": "k0"}, {"app_id": "1", "events": [event] * 30})
+    compare_golden("f", heap, update=True, directory=tmp_path)
     document = json.loads((tmp_path / "f.json").read_text())
     assert document[0]["body"]["idempotency_key"] == "<key:1>"
     assert document[1]["body"]["events_count"] == 30 and len(document[1]["body"]["events_head"]) == 3
@@ -71,10 +71,10 @@ def test_a_golden_mismatch_is_a_readable_diff(tmp_path: Path) -> None:
 
 
 def test_update_golden_rewrites_only_what_changed(tmp_path: Path) -> None:
-    observed = observation({"app_id": "1", "event": "X", "identity": "a"})
-    assert compare_golden("f", observed, update=True, directory=tmp_path).updated
-    assert not compare_golden("f", observed, update=True, directory=tmp_path).updated
-    assert compare_golden("f", observed, directory=tmp_path).matched
+    heap = observation({"app_id": "1", "event": "X", "identity": "a"})
+    assert compare_golden("f", heap, update=True, directory=tmp_path).updated
+    assert not compare_golden("f", heap, update=True, directory=tmp_path).updated
+    assert compare_golden("f", heap, directory=tmp_path).matched
 
 
 def test_long_diffs_are_cut() -> None:
@@ -94,12 +94,12 @@ def test_the_committed_sample_report_lists_every_rule() -> None:
 
 
 def test_a_missing_golden_file_is_not_a_difference(tmp_path: Path) -> None:
-    observed = observation({"app_id": "1", "event": "X", "identity": "a"})
-    missing = compare_golden("f", observed, directory=tmp_path / "golden")
+    heap = observation({"app_id": "1", "event": "X", "identity": "a"})
+    missing = compare_golden("f", heap, directory=tmp_path / "golden")
     assert not missing.matched and missing.missing and missing.diff == ""
     assert missing.problem == f"no golden file {tmp_path / 'golden' / 'f.json'}: write it with `heap-conformance --update-golden --fixtures {tmp_path}`"
     compare_golden("f", observation({"app_id": "1", "event": "Y", "identity": "a"}), update=True, directory=tmp_path / "golden")
-    differs = compare_golden("f", observed, directory=tmp_path / "golden")
+    differs = compare_golden("f", heap, directory=tmp_path / "golden")
     assert not differs.missing and differs.problem.startswith(f"our forwarder's requests differ from {tmp_path / 'golden' / 'f.json'}")
     text = render_text(Report("ours", (), (FixtureOutcome("f", (), golden=missing),), 0.1))
     assert f"[GOLDEN] f: no golden file {tmp_path / 'golden' / 'f.json'}" in text and "differ" not in text

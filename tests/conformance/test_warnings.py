@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.observed import JournalEntry
+from conformance.received import JournalEntry
 from conformance.pytest_plugin import ConformanceHarness
 from tests.conformance import warned
 from tests.conformance.test_cli import run_cli

@@ -111,7 +111,7 @@ iso_ms = iso_utc  # epoch milliseconds as the simulator renders stored timestamp
 
 
 @dataclass(frozen=True)
-class Observation:
+class HeapReceived:
     """Everything the simulator saw during one fixture run."""
 
     events: tuple[ReceivedEvent, ...]
@@ -120,7 +120,7 @@ class Observation:
     clock_rate: float  # 0 for virtual time (waits advance the clock), N for a clock N times faster
 
     @classmethod
-    def read(cls, client: MockClient, clock_rate: float) -> Observation:
+    def read(cls, client: MockClient, clock_rate: float) -> HeapReceived:
         journal = tuple(JournalEntry.from_json(raw) for raw in client.requests())
         return cls(
             events=tuple(ReceivedEvent.from_json(raw) for raw in client.events()),

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from conformance.observed import JournalEntry
+    from conformance.received import JournalEntry
 
 # What a forwarder did to draw each simulator warning, in a report reader's words.
 WHAT_IT_DID = {
