@@ -29,7 +29,7 @@ from forwarder.front.admission import Reservation
 from forwarder.front.errors import BadRequest, from_http_error
 from forwarder.front.front import LINEAGE_PAGE, PIPELINE_PAGE, Front
 from forwarder.front.pipeline_view import settings_json
-from heap_facts.look import LOOK_DIR, SHARED_FILES
+from http_layer.look import LOOK_DIR, SHARED_FILES
 from heap_facts.wire import LINEAGE_HEADER
 from http_layer.access_log import AccessLog
 from http_layer.answers import Answer, empty_answer, file_answer, json_answer
@@ -124,7 +124,7 @@ def lineage_page(call: FrontCall) -> Answer:
 
 
 def static_file(call: FrontCall) -> Answer:
-    """The page's own files, and the look it shares with the simulator's console (heap_facts/static)."""
+    """The page's own files, and the look it shares with the simulator's console (http_layer/look_static)."""
     return _static(call.params["name"])
 
 

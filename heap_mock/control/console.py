@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from heap_facts.look import LOOK_DIR, SHARED_FILES
+from http_layer.look import LOOK_DIR, SHARED_FILES
 from heap_mock.docs.openapi import openapi_document
 from heap_mock.simulator import Call
 from http_layer.answers import Answer, file_answer, json_answer
@@ -26,7 +26,7 @@ def index(call: Call) -> Answer:
 
 def asset(call: Call) -> Answer:
     """A file of the console (script, style sheet) from heap_mock/static, or one of the look's
-    shared files (heap_facts/static: the style sheet and icon heap-forward serve's pages use too)."""
+    shared files (http_layer/look_static: the style sheet and icon heap-forward serve's pages use too)."""
     name = call.params["name"]
     return _file(name, LOOK_DIR if name in SHARED_FILES else STATIC_DIR)
 

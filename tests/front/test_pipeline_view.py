@@ -152,7 +152,7 @@ def test_the_view_has_the_consoles_look_and_an_icon(front: FrontUnderTest, page:
     page.goto(f"{front.url}/_front/pipeline")
     expect(page.locator("link[rel=icon]")).to_have_attribute("href", "/_front/static/favicon.svg")
     expect(page.locator(".topbar .brand-name")).to_have_text("heap-sim")
-    # look.css is the console's own sheet (heap_facts/static), not a copy.
+    # look.css is the console's own sheet (http_layer/look_static), not a copy.
     look = requests.get(f"{front.url}/_front/static/look.css", timeout=10)
     assert look.status_code == 200 and look.text == requests.get(f"{front.heap.url}/_mock/console/look.css", timeout=10).text
     assert page.evaluate("getComputedStyle(document.querySelector('.topbar')).backgroundColor") == "rgb(22, 26, 43)"

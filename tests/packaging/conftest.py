@@ -65,7 +65,7 @@ def check_contents(wheel: Path) -> None:
     repo = {path.relative_to(ROOT / "fixtures").as_posix() for path in (ROOT / "fixtures").rglob("*.json")}
     assert bundled == repo
     assert "conformance/bundled/fixture.schema.json" in names and "conformance/bundled/golden/platforms.json" in names
-    assert {"heap_facts/static/look.css", "heap_facts/static/favicon.svg", "forwarder/front/static/pipeline.js"} <= names  # both servers' pages
+    assert {"http_layer/look_static/look.css", "http_layer/look_static/favicon.svg", "forwarder/front/static/pipeline.js"} <= names  # both servers' pages
     assert {name.split("/")[0] for name in names if not name.startswith("heap_sim-")} == {"heap_facts", "http_layer", "heap_mock", "forwarder", "conformance"}
 
 

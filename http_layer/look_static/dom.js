@@ -1,4 +1,4 @@
-// DOM building for the console and heap-forward serve's pages (heap_facts/static: served by both).
+// DOM building for the console and heap-forward serve's pages (http_layer/look_static: served by both).
 // Every string that came from the server goes into the page
 // through text nodes or textContent, never through HTML parsing, so an event named
 // "<script>alert(1)</script>" shows as those characters and runs nothing.
