@@ -5,7 +5,7 @@ sliding window (no window of that length may admit more than the limit), kept as
 (time, cost) per key that expires lazily when the key is next looked at. Sources: the seed's
 Data Processing Notes, D-track, D-aup, D-btrack, all in heap_facts.limits.
 
-Why this is not the simulator's limiter (heap_mock/store/ratelimit.py), though both keep sliding windows:
+Why this is not the simulator's limiter (heap_mock/ratelimit.py), though both keep sliding windows:
 the limiter is the oracle the conformance suite's LIMIT-* rules judge by, so it must stay
 independent of the code it judges; one shared window would let a bug in it pass on both sides.
 The two also answer different questions: the limiter "admit or refuse now, and Retry-After"; the

@@ -5,7 +5,7 @@
         requests.post(f"{mock.url}/api/track", json={...})
 
 The names below are imported on first use (PEP 562), so importing one module of the package
-(`heap_mock.store.ratelimit`, say) does not load the servers, the console or the whole simulator.
+(`heap_mock.ratelimit`, say) does not load the servers, the console or the whole simulator.
 """
 
 from __future__ import annotations

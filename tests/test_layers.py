@@ -146,3 +146,41 @@ def test_only_the_http_layer_touches_servers_frameworks_and_sockets(module: str)
         path = ROOT / module.replace(".", "/") / "__init__.py"
     plumbing = sorted(name for name in imported_names(path) if name in HTTP_PLUMBING or name.split(".")[0] in HTTP_PLUMBING - {"http.server"})
     assert not plumbing, f"{module} imports {plumbing}: that is the HTTP layer's job (http_layer/)"
+
+
+# Inside the simulator, levels from the top down: a module imports its own level or those below.
+# The frame runs a simulator (commands, servers, the site and its routes); the control plane and
+# the documents read its state; the Simulator ties config, clock and state together; the store
+# keeps what arrived; the endpoints validate and answer Heap's requests; the base is what every
+# level shares (settings, the clock, errors, rules, fidelity, the pure rate limiter).
+SIMULATOR_LEVELS = [
+    ("frame", {"heap_mock", "heap_mock.__main__", "heap_mock.cli", "heap_mock.app", "heap_mock.server", "heap_mock.site",
+               "heap_mock.routes", "heap_mock.pytest_plugin", "heap_mock.testing"}),
+    ("control and docs", {"heap_mock.control", "heap_mock.docs"}),
+    ("simulator", {"heap_mock.simulator"}),
+    ("store", {"heap_mock.store"}),
+    ("endpoints", {"heap_mock.endpoints"}),
+    ("base", {"heap_mock.config", "heap_mock.clock", "heap_mock.errors", "heap_mock.rules", "heap_mock.fidelity",
+              "heap_mock.unknowns", "heap_mock.paths", "heap_mock.version", "heap_mock.ratelimit"}),
+]
+
+
+def simulator_level(module: str) -> int | None:
+    """The level of a heap_mock module (a package's modules share its level), None outside heap_mock."""
+    for depth, (_, members) in enumerate(SIMULATOR_LEVELS):
+        if any(module == member or module.startswith(member + ".") and member != "heap_mock" for member in members):
+            return depth
+    return None
+
+
+def test_every_simulator_module_has_a_level() -> None:
+    unplaced = sorted(module for module in GRAPH if module.startswith("heap_mock") and simulator_level(module) is None)
+    assert not unplaced, f"place these in SIMULATOR_LEVELS: {unplaced}"
+
+
+@pytest.mark.parametrize("module", sorted(name for name in GRAPH if name.startswith("heap_mock")))
+def test_simulator_levels_point_down(module: str) -> None:
+    level = simulator_level(module)
+    assert level is not None
+    upward = sorted(name for name in GRAPH[module] if (target := simulator_level(name)) is not None and target < level)
+    assert not upward, f"{module} ({SIMULATOR_LEVELS[level][0]}) imports {upward} from a level above it"

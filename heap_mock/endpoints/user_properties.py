@@ -16,7 +16,7 @@ from heap_mock.endpoints.common import (
 )
 from collections.abc import Callable
 from heap_mock.endpoints.view import success_answer, validated
-from heap_mock.store.ratelimit import Demand
+from heap_mock.ratelimit import Demand
 from http_layer.answers import Answer
 
 if TYPE_CHECKING:

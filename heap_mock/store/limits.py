@@ -1,6 +1,6 @@
 """The rate limits part of the simulator's state: Heap's documented limits, answered with 429.
 
-Owns the sliding-window logs (`heap_mock.store.ratelimit`, pure) and turns a refusal into the answer a
+Owns the sliding-window logs (`heap_mock.ratelimit`, pure) and turns a refusal into the answer a
 client sees: the limit in words and a Retry-After in whole real seconds.
 
 Lock discipline: check-and-admit happens under this part's one lock, so 100 simultaneous requests
@@ -16,7 +16,7 @@ from typing import Any
 from heap_mock.clock import to_iso
 from heap_mock.config import Config
 from heap_mock.errors import Throttled
-from heap_mock.store.ratelimit import Demand, RateLimiter, Refusal
+from heap_mock.ratelimit import Demand, RateLimiter, Refusal
 
 LIMIT_TEXT = {
     "track": "{limit} requests per {window} s per identity per app_id",

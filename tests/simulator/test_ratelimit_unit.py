@@ -9,7 +9,7 @@ from freezegun import freeze_time
 
 from heap_mock.clock import SwitchableClock, SystemClock, parse_iso, to_iso
 from heap_mock.config import LimitSpec
-from heap_mock.store.ratelimit import Demand, RateLimiter, WindowLog
+from heap_mock.ratelimit import Demand, RateLimiter, WindowLog
 
 
 def test_no_window_of_the_limit_length_ever_admits_more_than_the_limit() -> None:
