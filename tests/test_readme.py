@@ -106,3 +106,34 @@ def test_every_option_a_synopsis_shows_is_in_the_commands_help(program: str, com
     shown = synopsis_options(program)
     assert shown, f"no synopsis of {program} in the README"
     assert shown <= options_in_help(command), f"{program}: options in the README but not in --help: {sorted(shown - options_in_help(command))}"
+
+
+LAYOUT_PACKAGES = ("heap_facts", "http_layer", "heap_mock", "forwarder", "conformance")
+
+
+def layout_block() -> dict[str, str]:
+    """The README's layout, as the text written under each top-level folder."""
+    text = README.split("### Layout", 1)[1].split("```", 2)[1]
+    sections: dict[str, str] = {}
+    current = ""
+    for line in text.splitlines():
+        if line and not line.startswith(" "):
+            current = line.split()[0].rstrip("/")
+            sections[current] = line
+        elif current:
+            sections[current] += "\n" + line
+    return sections
+
+
+def test_the_layout_names_only_what_exists_and_every_package_and_module_of_the_two_servers() -> None:
+    sections = layout_block()
+    for package in LAYOUT_PACKAGES:
+        named = set(re.findall(r"(?<![/\w])(\w+\.py|\w+/)", sections[package]))
+        missing = sorted(name for name in named if not list((ROOT / package).rglob(name.rstrip("/"))) and not (ROOT / name).exists() and name != f"{package}/")
+        assert not missing, f"the README's layout names what {package}/ does not hold: {missing}"
+        subpackages = {path.parent.relative_to(ROOT / package).parts[-1] + "/" for path in (ROOT / package).rglob("__init__.py") if path.parent != ROOT / package}
+        assert subpackages <= named, f"{package}/'s packages the layout leaves out: {sorted(subpackages - named)}"
+    for package in ("http_layer", "heap_mock"):
+        modules = {path.name for path in (ROOT / package).glob("*.py")} - {"__init__.py", "__main__.py"}
+        named = set(re.findall(r"\b([\w]+\.py)", sections[package]))
+        assert modules <= named, f"{package}/'s modules the layout leaves out: {sorted(modules - named)}"
