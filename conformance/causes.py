@@ -27,8 +27,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from conformance.context import Context, sent_ms
-from conformance.received import JournalEntry, iso_ms
 from conformance.oracle import SourceBatch, SourceEvent
+from conformance.received import JournalEntry, iso_ms
 from conformance.results import Cause, CheckResult, FixtureOutcome, InputView, Location, RuleResult, Status
 from conformance.rules import RULES
 

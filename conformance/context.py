@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.fixtures import Fixture
-from conformance.received import JournalEntry, HeapReceived, ReceivedEvent, iso_ms, parse_instant
 from conformance.oracle import SourceBatch, SourceEvent, as_int, read_batches
+from conformance.received import HeapReceived, JournalEntry, ReceivedEvent, iso_ms, parse_instant
 from heap_facts.lengths import is_accepted_cut
 from heap_facts.names import SCREEN_VIEW_PREFIX
 

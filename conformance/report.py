@@ -16,9 +16,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from conformance.explain import cause_json, cause_lines, cause_numbers, finding_lines, rule_header, rule_json, status_tag
+from conformance.fidelity_warnings import RequestWarningFinding, by_rule
 from conformance.results import FixtureOutcome, RuleResult, Status
 from conformance.runner import Report
-from conformance.fidelity_warnings import RequestWarningFinding, by_rule
 
 MAX_FINDINGS = 5  # per rule; the rest are counted
 MAX_CAUSES = 10  # told in full in the text and Markdown; the JSON report has them all

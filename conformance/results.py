@@ -18,9 +18,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from conformance.fidelity_warnings import RequestWarningFinding
 from conformance.inputs import UnusualInput
 from conformance.rules import Kind, Rule
-from conformance.fidelity_warnings import RequestWarningFinding
 
 Location = tuple[int, int | None]  # (batch index, event index or None for the batch as a whole)
 

@@ -21,13 +21,13 @@ from conformance.artifacts import write_artifacts
 from conformance.causes import find_causes, input_views, reported
 from conformance.checks import judge
 from conformance.context import Context, build_context
+from conformance.fidelity_warnings import RequestWarningFinding, warnings_in
 from conformance.fixtures import FIXTURES_DIR, Fixture, load_fixtures
 from conformance.forwarders import ForwarderUnderTest, Target
 from conformance.golden import compare_golden, update_command
 from conformance.received import HeapReceived, parse_instant
 from conformance.results import BatchDelivery, Cause, CheckResult, FixtureOutcome, RuleResult, rule_results
 from conformance.rules import CATALOGUE, Kind, Rule, select_rules
-from conformance.fidelity_warnings import RequestWarningFinding, warnings_in
 from heap_facts.limits import limits_table
 from heap_mock.server import HeapMockServer
 from heap_mock.testing import MockClient

@@ -20,13 +20,24 @@ from forwarder.batch import checked_events, identity_field, identity_of, identit
 from forwarder.commerce import commerce_events_bound, expand_commerce, has_commerce
 from forwarder.explain import Notes
 from forwarder.model import (
-    ADDED, CONVERTED, CUT, DROPPED, KEPT, RENAMED, TRACK_PATH, USER_PROPERTIES_PATH,
-    EventExplanation, HeapRequest, MappingResult, SkipCause, SkippedEvent,
+    ADDED,
+    CONVERTED,
+    CUT,
+    DROPPED,
+    KEPT,
+    RENAMED,
+    TRACK_PATH,
+    USER_PROPERTIES_PATH,
+    EventExplanation,
+    HeapRequest,
+    MappingResult,
+    SkipCause,
+    SkippedEvent,
 )  # fmt: skip
 from forwarder.settings import Settings
 from forwarder.values import MAX_LENGTH, HeapValue, convert, cut, describe, epoch_ms, heap_properties, heap_value, id_text
 from heap_facts.lengths import MAX_BULK_ITEMS
-from heap_facts.names import SCREEN_VIEW_PREFIX, SUPPORTED_EVENT_TYPES, is_reserved_user_property
+from heap_facts.names import SCREEN_VIEW_PREFIX, is_reserved_user_property
 from heap_facts.times import iso_utc
 
 MAX_BULK_EVENTS = MAX_BULK_ITEMS  # D-btrack: "a max of 1000 events per request"

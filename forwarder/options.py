@@ -8,7 +8,6 @@ import argparse
 from forwarder.pacing import DOCUMENTED_LIMITS, Limit
 from forwarder.settings import Settings, SettingsError
 
-
 # How each connection setting is changed on heap-forward (and heap-forward serve)'s command line:
 # printed at start and shown beside an event a setting kept back.
 SETTING_FLAGS = {

@@ -13,9 +13,9 @@ from typing import Any
 
 from heap_mock.clock import Clock, SwitchableClock
 from heap_mock.config import Config
-from heap_mock.store.session import Session, read_session
 from heap_mock.simulator import Simulator
 from heap_mock.site import SimulatorSite
+from heap_mock.store.session import Session, read_session
 from heap_mock.store.state import SimulatorState
 from http_layer.access_log import AccessLog
 

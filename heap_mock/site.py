@@ -23,12 +23,12 @@ from __future__ import annotations
 import logging
 
 from heap_mock.errors import Throttled, error_answer
-from heap_mock.store.faults import FaultRule
-from heap_mock.store.journal import Exchange
-from heap_mock.store.lineage import lineage_of
 from heap_mock.paths import is_simulator_path
 from heap_mock.routes import HEAP, ROUTES
 from heap_mock.simulator import Call, Simulator
+from heap_mock.store.faults import FaultRule
+from heap_mock.store.journal import Exchange
+from heap_mock.store.lineage import lineage_of
 from heap_mock.unknowns import throttle_answer
 from http_layer.answers import Answer, empty_answer, text_answer
 from http_layer.delays import DelayRoom

@@ -7,9 +7,9 @@ way wherever it was raised.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from http import HTTPStatus
 from pathlib import Path
-from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 import orjson

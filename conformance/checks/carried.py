@@ -8,8 +8,8 @@ from typing import Any
 from conformance.checks.mapping import describe
 from conformance.checks.values import property_mismatches
 from conformance.context import Context, bears_name, documented_name
-from conformance.received import ReceivedEvent, iso_ms
 from conformance.oracle import SourceBatch
+from conformance.received import ReceivedEvent, iso_ms
 from conformance.results import Verdict
 from heap_facts.paths import ADD_USER_PROPERTIES as USER_PROPERTIES_PATH
 

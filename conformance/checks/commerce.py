@@ -19,8 +19,8 @@ from typing import Any
 from conformance.checks.mapping import at, describe
 from conformance.checks.values import has_value, mentions, mentions_action, property_mismatches
 from conformance.context import Context
-from conformance.received import ReceivedEvent
 from conformance.oracle import ITEM_EVENT_NAME, LONGEST_WHOLE, CommerceShape, SourceEvent, heap_values
+from conformance.received import ReceivedEvent
 from conformance.results import Verdict
 from heap_facts.lengths import ARRAY_JOINER, MAX_BULK_ITEMS
 

@@ -12,11 +12,11 @@ from collections.abc import Callable
 from typing import Any
 
 from conformance.checks.carried import accepted_user_updates
-from conformance.checks.values import find_key
 from conformance.checks.mapping import describe
+from conformance.checks.values import find_key
 from conformance.context import Context, sent_ms
-from conformance.received import JournalEntry
 from conformance.oracle import heap_values
+from conformance.received import JournalEntry
 from conformance.results import Verdict
 
 TOLERANCE_S = 0.002  # the journal's arrival times are rounded to the millisecond

@@ -7,10 +7,10 @@ from typing import Any
 
 from conformance.checks.values import property_mismatches, same_value
 from conformance.context import Context, bears_name, documented_name
-from conformance.received import ReceivedEvent, iso_ms
 from conformance.oracle import SourceEvent
-from heap_facts.names import SCREEN_VIEW_PREFIX
+from conformance.received import ReceivedEvent, iso_ms
 from conformance.results import Verdict
+from heap_facts.names import SCREEN_VIEW_PREFIX
 
 
 def describe(events: tuple[ReceivedEvent, ...] | list[ReceivedEvent]) -> str:

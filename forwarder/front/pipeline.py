@@ -117,7 +117,7 @@ def start_simulator(host: str, port: int) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         text=True,
         process_group=0,
-        preexec_fn=_stop_with_parent if sys.platform == "linux" else None,
+        preexec_fn=_stop_with_parent if sys.platform == "linux" else None,  # noqa: PLW1509 - started before any thread of ours
     )
 
 

@@ -29,7 +29,6 @@ from forwarder.front.admission import Reservation
 from forwarder.front.errors import BadRequest, from_http_error
 from forwarder.front.front import LINEAGE_PAGE, PIPELINE_PAGE, Front
 from forwarder.front.pipeline_view import settings_json
-from http_layer.look import LOOK_DIR, SHARED_FILES
 from heap_facts.wire import LINEAGE_HEADER
 from http_layer.access_log import AccessLog
 from http_layer.answers import Answer, empty_answer, file_answer, json_answer
@@ -37,6 +36,7 @@ from http_layer.bodies import declared_length
 from http_layer.delays import DelayRoom
 from http_layer.errors import HttpError, MethodNotAllowed, RouteNotFound, control_answer, internal_error_answer
 from http_layer.json_body import parse_json
+from http_layer.look import LOOK_DIR, SHARED_FILES
 from http_layer.origin_policy import PAGE_HEADERS, HostAllowList, is_ip_address, refusal
 from http_layer.params import QueryArgs
 from http_layer.request import Request

@@ -12,12 +12,12 @@ from typing import Any
 
 from heap_mock.clock import LATEST, MAX_RATE, parse_iso, to_iso
 from heap_mock.errors import ControlConflict, ControlError, ControlNotFound
-from heap_mock.store.events import STORED_ENDPOINTS, EventQuery
-from heap_mock.store.journal import JOURNAL_FIELDS
 from heap_mock.fidelity import rule_json
 from heap_mock.rules import RULES
-from heap_mock.store.session import session_chunks
 from heap_mock.simulator import Call, Simulator
+from heap_mock.store.events import STORED_ENDPOINTS, EventQuery
+from heap_mock.store.journal import JOURNAL_FIELDS
+from heap_mock.store.session import session_chunks
 from heap_mock.version import VERSION
 from http_layer.answers import JSON, Answer, json_answer, stream_answer
 from http_layer.errors import NotJSON

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from http_layer.look import LOOK_DIR, SHARED_FILES
 from heap_mock.docs.openapi import openapi_document
 from heap_mock.simulator import Call
 from http_layer.answers import Answer, file_answer, json_answer
 from http_layer.errors import RouteNotFound
+from http_layer.look import LOOK_DIR, SHARED_FILES
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 ASSET_PREFIX = "/_mock/console"

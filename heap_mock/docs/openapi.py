@@ -15,13 +15,13 @@ from typing import Any
 from heap_facts.times import MAX_EPOCH_MS
 from heap_mock.clock import MAX_RATE
 from heap_mock.config import CHOICES, THROTTLE_STATUS_RANGE, Config
-from heap_mock.store.events import STORED_ENDPOINTS
-from heap_mock.store.faults import DELAY_MS_RANGE, RETRY_AFTER_RANGE, SEED_RANGE, STATUS_RANGE, TIMES_RANGE
-from heap_mock.store.journal import JOURNAL_FIELDS
+from heap_mock.endpoints.common import MAX_IDENTITY, MAX_NAME, MAX_USER_ID
 from heap_mock.endpoints.json_numbers import MAX_JSON_INT, MIN_JSON_INT
 from heap_mock.fidelity import Fidelity
 from heap_mock.paths import CONTROL_PREFIX, SIMULATOR_PAGES
-from heap_mock.endpoints.common import MAX_IDENTITY, MAX_NAME, MAX_USER_ID
+from heap_mock.store.events import STORED_ENDPOINTS
+from heap_mock.store.faults import DELAY_MS_RANGE, RETRY_AFTER_RANGE, SEED_RANGE, STATUS_RANGE, TIMES_RANGE
+from heap_mock.store.journal import JOURNAL_FIELDS
 from heap_mock.store.session import FORMAT as SESSION_FORMAT
 from heap_mock.store.session import FORMAT_VERSION as SESSION_VERSION
 from heap_mock.version import VERSION

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from heap_mock.endpoints.json_numbers import MAX_JSON_INT, MIN_JSON_INT, whole_number
-from heap_mock.fidelity import Fidelity, RequestWarning
 from heap_mock.endpoints.common import (
     Findings,
     check_app_id,
@@ -14,7 +12,9 @@ from heap_mock.endpoints.common import (
     require_object,
     single_or_bulk,
 )
+from heap_mock.endpoints.json_numbers import MAX_JSON_INT, MIN_JSON_INT, whole_number
 from heap_mock.endpoints.view import validated
+from heap_mock.fidelity import Fidelity, RequestWarning
 from http_layer.answers import Answer, text_answer
 
 if TYPE_CHECKING:

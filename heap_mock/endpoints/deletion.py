@@ -10,10 +10,10 @@ import base64
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from heap_mock.errors import DeletionUnauthorized
-from heap_mock.endpoints.common import Findings, check_identity, check_user_id, require_object
 from heap_facts.paths import DELETION_STATUS
+from heap_mock.endpoints.common import Findings, check_identity, check_user_id, require_object
 from heap_mock.endpoints.view import json_body
+from heap_mock.errors import DeletionUnauthorized
 from http_layer.answers import Answer, json_answer
 
 if TYPE_CHECKING:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from heap_mock.fidelity import Fidelity
 from heap_mock.endpoints.common import (
     Findings,
     check_app_id,
@@ -24,10 +23,9 @@ from heap_mock.endpoints.common import (
     child,
     require_object,
 )
-from heap_mock.endpoints.track import TrackRequest, check_event_name, event_record
-from heap_mock.endpoints.user_properties import UserPropertiesRequest, UserPropertiesUpdate
-from heap_mock.endpoints.track import store_track
-from heap_mock.endpoints.user_properties import store_user_properties
+from heap_mock.endpoints.track import TrackRequest, check_event_name, event_record, store_track
+from heap_mock.endpoints.user_properties import UserPropertiesRequest, UserPropertiesUpdate, store_user_properties
+from heap_mock.fidelity import Fidelity
 from http_layer.answers import Answer
 
 if TYPE_CHECKING:

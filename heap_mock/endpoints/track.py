@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sys
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from heap_mock.fidelity import Fidelity, RequestWarning
 from heap_mock.endpoints.common import (
     ABSENT,
     MAX_IDENTITY,
@@ -21,9 +22,8 @@ from heap_mock.endpoints.common import (
     check_user_id,
     require_object,
 )
-from collections import Counter
-from collections.abc import Callable
 from heap_mock.endpoints.view import success_answer, validated
+from heap_mock.fidelity import Fidelity, RequestWarning
 from heap_mock.ratelimit import Demand
 from http_layer.answers import Answer
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from heap_mock.fidelity import Fidelity, RequestWarning
 from heap_mock.endpoints.common import (
     Findings,
     check_app_id,
@@ -14,8 +14,8 @@ from heap_mock.endpoints.common import (
     require_object,
     single_or_bulk,
 )
-from collections.abc import Callable
 from heap_mock.endpoints.view import success_answer, validated
+from heap_mock.fidelity import Fidelity, RequestWarning
 from heap_mock.ratelimit import Demand
 from http_layer.answers import Answer
 

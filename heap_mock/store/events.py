@@ -30,9 +30,9 @@ from typing import Any, NamedTuple
 import orjson
 
 from heap_mock.clock import to_iso
+from heap_mock.endpoints.track import TrackEvent
 from heap_mock.fidelity import RequestWarning, freeze_warnings, thaw_warnings, warnings_json
 from heap_mock.store.seq_index import IndexedLog
-from heap_mock.endpoints.track import TrackEvent
 
 _APP_ID, _IDENTITY, _USER_ID, _EVENT, _IDEMPOTENCY_KEY, _ENDPOINT, _WARNINGS, _LINEAGE, _SEARCH, _LINEAGE_BUCKET = 0, 1, 2, 3, 7, 8, 10, 11, 12, 13  # in a stored tuple
 # The values of a stored event's `endpoint`: which endpoint stored it (the control API filters on them).

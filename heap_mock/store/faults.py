@@ -13,8 +13,8 @@ import threading
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from heap_mock.errors import ControlError
 from heap_mock.endpoints.json_numbers import whole_number
+from heap_mock.errors import ControlError
 from heap_mock.paths import HEAP_PREFIX, is_simulator_path
 
 # The ranges parse_fault accepts, which the OpenAPI description also states (one place for each).

@@ -12,17 +12,17 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Iterator
-from itertools import islice
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
-from heap_mock.store.capped import CappedTable
 from heap_mock.clock import to_iso
 from heap_mock.config import Config
 from heap_mock.endpoints.account_properties import AccountPropertiesRequest
 from heap_mock.endpoints.deletion import DeletionTarget
 from heap_mock.endpoints.identify import IdentifyOutcome, IdentifyRequest, IdentityGraph
 from heap_mock.endpoints.user_properties import UserPropertiesRequest
+from heap_mock.store.capped import CappedTable
 
 Key = tuple[str, str]  # (app_id, identity) or (app_id, account_id)
 

@@ -20,8 +20,8 @@ import orjson
 
 from heap_mock.clock import to_iso
 from heap_mock.errors import PayloadRejected, Throttled
-from heap_mock.store.faults import FaultRule
 from heap_mock.fidelity import RequestWarning, freeze_warnings, thaw_warnings, warnings_json
+from heap_mock.store.faults import FaultRule
 from heap_mock.store.seq_index import IndexedLog
 from http_layer.errors import HttpError
 

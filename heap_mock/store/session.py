@@ -29,15 +29,27 @@ from typing import Any
 import orjson
 
 from heap_mock.clock import MAX_RATE, parse_iso, to_iso
+from heap_mock.endpoints.track import TrackEvent
+from heap_mock.fidelity import LENIENT_RULES, RequestWarning, freeze_warnings, thaw_warnings
 from heap_mock.store.events import STORED_ENDPOINTS, StoredEvent
 from heap_mock.store.identities import IdentityRecord
 from heap_mock.store.journal import (
-    DETAILS, DURATION_MS, LINEAGE, MESSAGE, METHOD, PATH, RAW, RECEIVED_AT, REQUEST_ID, RULE_ID, STATUS, STORED,
-    VIOLATIONS, WARNINGS,
+    DETAILS,
+    DURATION_MS,
+    LINEAGE,
+    MESSAGE,
+    METHOD,
+    PATH,
+    RAW,
+    RECEIVED_AT,
+    REQUEST_ID,
+    RULE_ID,
+    STATUS,
+    STORED,
+    VIOLATIONS,
+    WARNINGS,
 )  # fmt: skip
-from heap_mock.fidelity import LENIENT_RULES, RequestWarning, freeze_warnings, thaw_warnings
 from heap_mock.store.lineage import MAX_LINEAGE_CHARS
-from heap_mock.endpoints.track import TrackEvent
 
 FORMAT = "heap-sim session"
 FORMAT_VERSION = 1

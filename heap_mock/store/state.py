@@ -21,6 +21,11 @@ from operator import attrgetter
 from typing import Any
 
 from heap_mock.config import Config
+from heap_mock.endpoints.account_properties import AccountPropertiesRequest
+from heap_mock.endpoints.deletion import DeletionTarget
+from heap_mock.endpoints.identify import IdentifyOutcome, IdentifyRequest
+from heap_mock.endpoints.track import TrackRequest, track_demands
+from heap_mock.endpoints.user_properties import UserPropertiesRequest, user_properties_demands
 from heap_mock.store.deletions import DeletionRecord, Deletions
 from heap_mock.store.events import EventStore
 from heap_mock.store.faults import FaultInjector
@@ -28,11 +33,6 @@ from heap_mock.store.identities import Identities
 from heap_mock.store.journal import Journal
 from heap_mock.store.limits import Limits
 from heap_mock.store.session import ClockState, Session, Snapshot
-from heap_mock.endpoints.account_properties import AccountPropertiesRequest
-from heap_mock.endpoints.deletion import DeletionTarget
-from heap_mock.endpoints.identify import IdentifyOutcome, IdentifyRequest
-from heap_mock.endpoints.track import TrackRequest, track_demands
-from heap_mock.endpoints.user_properties import UserPropertiesRequest, user_properties_demands
 
 _identity = attrgetter("identity")
 
