@@ -30,6 +30,7 @@ from conformance.results import BatchDelivery, Cause, CheckResult, FixtureOutcom
 from conformance.rules import CATALOGUE, Kind, Rule, select_rules
 from heap_facts.limits import limits_table
 from heap_mock.server import HeapMockServer
+from http_layer.servers import ServerName
 from heap_mock.testing import MockClient
 
 EPOCH = "2026-01-01T00:00:00Z"  # the same start as the heap_mock pytest plugin's clock
@@ -44,7 +45,7 @@ class SetupError(RuntimeError):
 # connection (the faults_5xx_and_drops fixture) must look as a dying server looks, closed before
 # any answer, and only waitress lets the simulator close a client's socket; under granian the
 # answer can only be cut short after its headers.
-SIMULATOR_SERVER = "waitress"
+SIMULATOR_SERVER: ServerName = "waitress"
 
 class SimulatorLink:
     """The simulator the suite talks to: over HTTP always, and in-process when we started it (faster clock)."""

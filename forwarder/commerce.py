@@ -112,9 +112,9 @@ def _product_action_events(action: Mapping[str, Any], attributes: Any, currency:
     main["product_action"] = action_type
     _note_action(notes, "product_action.action", action.get("action"), action_type, sections.PRODUCT_ACTION)
     for name in ACTION_FIELDS:
-        _put(main, name, decimal_number(action.get(name)), notes, notes and Origin(f"product_action.{name}", action.get(name), sections.PRODUCT_ACTION))
-    _put(main, "currency_code", currency, notes, notes and Origin("currency_code", currency, sections.PRODUCT_ACTION))
-    _put(main, "product_ids", _joined_ids(products), notes, notes and Origin("product_action.products[].id", None, sections.PRODUCT_ACTION, _JOINED_IDS))
+        _put(main, name, decimal_number(action.get(name)), notes, _origin(notes, f"product_action.{name}", action.get(name), sections.PRODUCT_ACTION))
+    _put(main, "currency_code", currency, notes, _origin(notes, "currency_code", currency, sections.PRODUCT_ACTION))
+    _put(main, "product_ids", _joined_ids(products), notes, _origin(notes, "product_action.products[].id", None, sections.PRODUCT_ACTION, _JOINED_IDS))
     items = [
         _product_item(product, {"product_action": (action_type, "product_action.action")}, currency, place.at(1 + number), ("product_action.products", index))
         for number, (index, product) in enumerate(products)
@@ -129,7 +129,7 @@ def _promotion_events(action: Mapping[str, Any], attributes: Any, place: _Place)
     main = _main_event(PROMOTION_EVENT, "promotion_action", attributes, notes, sections.PROMOTIONS)
     main["promotion_action"] = action_type
     _note_action(notes, "promotion_action.action", action.get("action"), action_type, sections.PROMOTIONS)
-    _put(main, "promotion_ids", _joined_ids(promotions), notes, notes and Origin("promotion_action.promotions[].id", None, sections.PROMOTIONS, _JOINED_IDS))
+    _put(main, "promotion_ids", _joined_ids(promotions), notes, _origin(notes, "promotion_action.promotions[].id", None, sections.PROMOTIONS, _JOINED_IDS))
     items = [
         _promotion_item(promotion, action_type, place.at(1 + number), ("promotion_action.promotions", index))
         for number, (index, promotion) in enumerate(promotions)
@@ -154,8 +154,8 @@ def _impression_events(impressions: list[Any], attributes: Any, currency: Any, p
         ]
     place.at(0)
     lists_joined = _joined([impression.get("product_impression_list") for _, impression in lists])
-    _put(main, "product_impression_lists", lists_joined, notes, notes and Origin("product_impressions[].product_impression_list", None, sections.IMPRESSIONS, _JOINED_LISTS))
-    _put(main, "product_ids", _joined_ids(all_products), notes, notes and Origin("product_impressions[].products[].id", None, sections.IMPRESSIONS, _JOINED_IDS))
+    _put(main, "product_impression_lists", lists_joined, notes, _origin(notes, "product_impressions[].product_impression_list", None, sections.IMPRESSIONS, _JOINED_LISTS))
+    _put(main, "product_ids", _joined_ids(all_products), notes, _origin(notes, "product_impressions[].products[].id", None, sections.IMPRESSIONS, _JOINED_IDS))
     return [(IMPRESSION_EVENT, main), *items]
 
 
@@ -176,10 +176,10 @@ def _product_item(
         notes.note(source, "event", ADDED, f'an "{ITEM_EVENT}" per product', sections.PRODUCT_ITEM)
     properties = heap_properties(product.get("custom_attributes"), notes=notes, source=f"{source}.custom_attributes")
     for field, name in PRODUCT_FIELDS:
-        _put(properties, name, decimal_number(product.get(field)), notes, notes and Origin(f"{source}.{field}", product.get(field), sections.PRODUCT_ITEM))
+        _put(properties, name, decimal_number(product.get(field)), notes, _origin(notes, f"{source}.{field}", product.get(field), sections.PRODUCT_ITEM))
     for name, (value, origin) in context.items():
-        _put(properties, name, value, notes, notes and Origin(origin, None, sections.PRODUCT_ITEM, _ON_EACH_ITEM))
-    _put(properties, "currency_code", currency, notes, notes and Origin("currency_code", None, sections.PRODUCT_ITEM, _ON_EACH_ITEM))
+        _put(properties, name, value, notes, _origin(notes, origin, None, sections.PRODUCT_ITEM, _ON_EACH_ITEM))
+    _put(properties, "currency_code", currency, notes, _origin(notes, "currency_code", None, sections.PRODUCT_ITEM, _ON_EACH_ITEM))
     return (ITEM_EVENT, properties)
 
 
@@ -189,7 +189,7 @@ def _promotion_item(promotion: Mapping[str, Any], action_type: str, notes: Notes
         notes.note(source, "event", ADDED, f'an "{ITEM_EVENT}" per promotion', sections.PROMOTIONS)
     properties = heap_properties(promotion.get("custom_attributes"), notes=notes, source=f"{source}.custom_attributes")
     for field, name in PROMOTION_FIELDS:
-        _put(properties, name, promotion.get(field), notes, notes and Origin(f"{source}.{field}", promotion.get(field), sections.PROMOTIONS))
+        _put(properties, name, promotion.get(field), notes, _origin(notes, f"{source}.{field}", promotion.get(field), sections.PROMOTIONS))
     properties["promotion_action"] = action_type
     if notes is not None:
         notes.note("promotion_action.action", "properties.promotion_action", ADDED, "the promotion action, on each Item too", sections.PROMOTIONS)
@@ -244,6 +244,11 @@ class Origin(NamedTuple):
     sent: Any
     section: str
     words: str = "set by the mapping"
+
+
+def _origin(notes: Notes | None, source: str, sent: Any, section: str, words: str = "set by the mapping") -> Origin | None:
+    """Where a property comes from, when the mapping is explaining itself (`notes` given); else None."""
+    return Origin(source, sent, section, words) if notes is not None else None
 
 
 def _put(properties: dict[str, HeapValue], name: str, value: Any, notes: Notes | None = None, origin: Origin | None = None) -> None:
