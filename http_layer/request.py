@@ -18,7 +18,9 @@ class Request:
     method: str
     path: str
     query: str = ""
-    headers: Mapping[str, str] = field(default_factory=dict)  # names lower-cased
+    # Names lower-cased. Read with `.get()` only (`header`, `host`): under granian this is its own
+    # header mapping, which offers `get`, `keys`, `items` and `in`, not indexing.
+    headers: Mapping[str, str] = field(default_factory=dict)
     http_version: str = "1.1"
     scheme: str = "http"
     body: bytes = b""

@@ -33,7 +33,7 @@ def request_of(scope: Any) -> Request:
         method=scope.method.upper(),
         path=normal_path(scope.path),  # granian decodes it as UTF-8 already
         query=scope.query_string,
-        headers=dict(scope.headers.items()),
+        headers=scope.headers,  # granian's own mapping, read with .get() alone: no copy per request
         http_version=scope.http_version,
         scheme=scope.scheme,
     )
