@@ -25,7 +25,7 @@ import logging
 from heap_mock.errors import Throttled, error_answer
 from heap_mock.store.faults import FaultRule
 from heap_mock.store.journal import Exchange
-from heap_mock.store.lineage import lineage_of
+from heap_mock.store.lineage import LINEAGE_HEADER, lineage_of
 from heap_mock.paths import is_simulator_path
 from heap_mock.routes import HEAP, ROUTES
 from heap_mock.simulator import Call, Simulator
@@ -90,7 +90,7 @@ class HeapHandling:
         sim = site.sim
         self.site, self.sim = site, sim
         self.exchange = Exchange(sim.state.next_request_id(), request.method, request.path, sim.clock.now())
-        self.exchange.lineage = lineage_of(request.header("x-heap-sim-lineage"))
+        self.exchange.lineage = lineage_of(request.header(LINEAGE_HEADER))
         self.body_limit = sim.config.max_body_bytes
         self.answer: Answer | None = None  # Heap traffic is always read and journaled whole, even on a wrong path
         self.match: Match | None = None
