@@ -29,10 +29,11 @@ from conformance.results import BatchDelivery, Cause, CheckResult, FixtureOutcom
 from conformance.rules import CATALOGUE, Kind, Rule, select_rules
 from conformance.fidelity_warnings import RequestWarningFinding, warnings_in
 from heap_facts.limits import limits_table
+from heap_facts.times import SUITE_START
 from heap_mock.server import HeapMockServer
 from heap_mock.testing import MockClient
 
-EPOCH = "2026-01-01T00:00:00Z"  # the same start as the heap_mock pytest plugin's clock
+EPOCH = SUITE_START  # the same start as the heap_mock pytest plugin's clock
 DOCUMENTED_LIMITS = limits_table()
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 
 from heap_facts.lengths import MAX_BULK_ITEMS, MAX_DELETION_USERS
-from heap_facts.limits import DOCUMENTED_LIMITS
+from heap_facts.limits import DOCUMENTED_LIMITS, IDENTIFY_MAX_USER_IDS, IDENTIFY_WINDOW_DAYS
 from heap_mock.fidelity import FIDELITIES, Fidelity
 
 
@@ -42,9 +42,9 @@ def _documented_limits() -> dict[str, LimitSpec]:
 class Config:
     limits_enabled: bool = True
     limits: dict[str, LimitSpec] = field(default_factory=_documented_limits)
-    # D-ident: at most 10 user_ids per identity over a one-month period.
-    identify_max_user_ids: int = 10
-    identify_window_days: float = 30.0
+    # D-ident: at most 10 user_ids per identity over a one-month period (heap_facts.limits).
+    identify_max_user_ids: int = IDENTIFY_MAX_USER_IDS
+    identify_window_days: float = IDENTIFY_WINDOW_DAYS
     max_bulk_items: int = MAX_BULK_ITEMS
     max_deletion_users: int = MAX_DELETION_USERS
     # Undocumented by Heap (heap-api.md §7.14); a generous default that still bounds memory.
