@@ -7,6 +7,7 @@ import argparse
 
 from forwarder.pacing import DOCUMENTED_LIMITS, Limit
 from forwarder.settings import Settings, SettingsError
+from heap_facts.names import EXTERNAL_IDS, MPID
 
 
 # How each connection setting is changed on heap-forward (and heap-forward serve)'s command line:
@@ -23,7 +24,7 @@ def add_settings_options(parser: argparse.ArgumentParser) -> None:
     """Heap's URL and app_id, the integration's settings, and the delivery knobs."""
     parser.add_argument("--heap-url", required=True, help="Heap's base URL, e.g. https://heapanalytics.com or a heap-mock URL")
     parser.add_argument("--app-id", required=True, help="the numeric Heap environment ID (app_id)")
-    parser.add_argument("--external-id", choices=["mpid", "customer_id"], default="mpid", help="the identity sent to Heap (default: mpid)")
+    parser.add_argument("--external-id", choices=EXTERNAL_IDS, default=MPID, help=f"the identity sent to Heap (default: {MPID})")
     parser.add_argument("--forward-user-attributes", action="store_true", help="send user attributes to /api/add_user_properties")
     parser.add_argument("--no-forward-web-server-side", action="store_true", help="skip web batches (their events go client-side)")
     parser.add_argument("--max-attempts", type=positive_int, default=6, help="attempts per request on 5xx and connection errors (default: 6)")

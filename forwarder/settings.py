@@ -11,13 +11,14 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-ExternalId = Literal["mpid", "customer_id"]
-EXTERNAL_IDS: tuple[ExternalId, ...] = ("mpid", "customer_id")
+from heap_facts.names import CUSTOMER_ID, EXTERNAL_IDS, MPID, SDK_CUSTOMER_ID
+
+ExternalId = Literal["mpid", "customer_id"]  # heap_facts.names.EXTERNAL_IDS, as a type checker must have it spelled
 
 # Heap answers 400 to a non-numeric app_id (heap-api.md §3.2, "Bad Request" for "x"), so refuse it here.
 _APP_ID = re.compile(r"[0-9]+")
 # Spellings people type for the two documented choices ("MPID", "Customer ID", the Python SDK's "customerid").
-_EXTERNAL_ID_SPELLINGS: dict[str, ExternalId] = {"mpid": "mpid", "customer_id": "customer_id", "customerid": "customer_id"}
+_EXTERNAL_ID_SPELLINGS: dict[str, ExternalId] = {MPID: MPID, CUSTOMER_ID: CUSTOMER_ID, SDK_CUSTOMER_ID: CUSTOMER_ID}
 
 
 class SettingsError(ValueError):
@@ -29,7 +30,7 @@ class Settings:
     """How one mParticle-to-Heap connection is configured."""
 
     app_id: str
-    external_id: ExternalId = "mpid"
+    external_id: ExternalId = MPID
     forward_user_attributes: bool = False
     forward_web_requests_server_side: bool = True
 

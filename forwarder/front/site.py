@@ -30,6 +30,7 @@ from forwarder.front.errors import BadRequest, from_http_error
 from forwarder.front.front import LINEAGE_PAGE, PIPELINE_PAGE, Front
 from forwarder.front.pipeline_view import settings_json
 from heap_facts.look import LOOK_DIR, SHARED_FILES
+from heap_facts.names import MPID
 from heap_facts.wire import LINEAGE_HEADER
 from http_layer.access_log import AccessLog
 from http_layer.answers import Answer, empty_answer, file_answer, json_answer
@@ -106,7 +107,7 @@ def web_identity(call: FrontCall) -> Answer:
 
 def web_modify(call: FrontCall) -> Answer:
     payloads.check_key(call.request.header("x-mp-key"), call.front.options.api_key, where="the x-mp-key header")
-    return json_answer(identity.modify_answer(call.params["mpid"], _json(call)))
+    return json_answer(identity.modify_answer(call.params[MPID], _json(call)))
 
 
 # --- the front's own pages and API ----------------------------------------------------------------
