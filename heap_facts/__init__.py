@@ -13,6 +13,8 @@ all import them from here, so the judge and the judged can never hold different 
     paths.py      Heap's endpoint paths
     wire.py       heap-sim's own header between the front and the simulator (lineage)
     entry.py      the command-line guard every `heap-*` command runs under (the package's only I/O)
+    fields.py     the typed checks every setting and control-plane body is read with, and their one
+                  error, FieldError (no fact: it lives here because every layer may import it)
 
 Pure data and tiny pure helpers (entry.py aside). This package imports nothing of heap_mock,
 forwarder or conformance; they import it. Source keys (seed, D-track, S1, ...) are listed in SOURCES.md.
