@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import logging
 
-from heap_mock.errors import Throttled, error_answer
+from heap_facts.fields import FieldError
+from heap_mock.errors import ControlError, Throttled, error_answer
 from heap_mock.store.faults import FaultRule
 from heap_mock.store.journal import Exchange
 from heap_mock.store.lineage import LINEAGE_HEADER, lineage_of
@@ -180,6 +181,8 @@ class PageHandling:
             answer: Answer = self.match.route.view(Call(self.sim, request, self.match.params, self.exchange))
         except HttpError as error:
             return self.refuse(error)
+        except FieldError as error:  # a control body's field, checked by heap_facts.fields
+            return self.refuse(ControlError(str(error)))
         except Exception as error:
             error_log.exception("unexpected error on %s %s", request.method, request.path)
             return internal_error_answer(error, "the simulator")
