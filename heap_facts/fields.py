@@ -126,10 +126,21 @@ def _whole_rule(low: int | None, high: int | None, what: str) -> str:
 
 def number(value: Any, path: str, *, low: float | None = None, above: float | None = None, high: float | None = None, unit: str = "") -> float:
     """A finite number, at least `low` or more than `above`, and at most `high`; `unit` names what it counts."""
-    ok = is_number(value) and (low is None or value >= low) and (above is None or value > above) and (high is None or value <= high)
-    if not ok:
+    checked = _as_float(value)
+    ok = checked is not None and (low is None or checked >= low) and (above is None or checked > above) and (high is None or checked <= high)
+    if checked is None or not ok:
         raise FieldError(path, f"must be {_number_rule(low, above, high, unit)}", value)
-    return float(value)
+    return checked
+
+
+def _as_float(value: Any) -> float | None:
+    """A number as a float, or None: not a number, not finite, or an int too large for a float (10**400)."""
+    if not is_number(value):
+        return None
+    try:
+        return float(value)
+    except OverflowError:
+        return None
 
 
 def _number_rule(low: float | None, above: float | None, high: float | None, unit: str) -> str:

@@ -84,6 +84,10 @@ def test_a_number_is_finite_and_never_a_boolean(value: Any) -> None:
     refused(fields.number, value, "n")
 
 
+def test_an_int_too_large_for_a_float_is_refused_not_raised() -> None:
+    assert refused(fields.number, 10**400, "clock.advance", low=0).shown == "a whole number of 401 digits"  # float() would overflow
+
+
 @pytest.mark.parametrize(
     ("kwargs", "value", "rule"),
     [
