@@ -31,9 +31,11 @@ from conformance.oracle import SourceBatch, SourceEvent
 from conformance.received import JournalEntry, iso_ms
 from conformance.results import Cause, CheckResult, FixtureOutcome, InputView, Location, RuleResult, Status
 from conformance.rules import RULES
+from heap_facts.names import CUSTOMER_ID, MPID
+from heap_facts.platforms import is_web
 
 PLATFORM_FIELD = "device_info"  # with the identity External ID selects, what decides whether a batch is forwarded at all
-IDENTITY_FIELDS = {"mpid": "mpid", "customer_id": "user_identities"}
+IDENTITY_FIELDS = {MPID: MPID, CUSTOMER_ID: "user_identities"}
 SHOWN_EVENTS = 5  # events of a batch shown in a batch-level input
 
 
@@ -145,7 +147,7 @@ def forwarded_because(ctx: Context, batch: SourceBatch) -> str:
     if batch.platform is None:
         platform = "no device_info.platform: a data feed, which the seed forwards"
     else:
-        web = " (Forward Web Requests Server Side on)" if batch.platform.strip().lower() == "web" else ""
+        web = " (Forward Web Requests Server Side on)" if is_web(batch.platform) else ""
         platform = f"platform {batch.platform!r} is one the seed forwards{web}"
     return f"{identity}; {platform}"
 

@@ -18,7 +18,7 @@ from conformance.fixtures import Fixture
 from conformance.oracle import SourceBatch, SourceEvent, as_int, read_batches
 from conformance.received import HeapReceived, JournalEntry, ReceivedEvent, iso_ms, parse_instant
 from heap_facts.lengths import is_accepted_cut
-from heap_facts.names import SCREEN_VIEW_PREFIX
+from heap_facts.names import CUSTOM_EVENT, SCREEN_NAME_FIELD, SCREEN_VIEW, SCREEN_VIEW_PREFIX
 
 NEAREST = 3
 
@@ -92,10 +92,10 @@ def sent_ms(value: Any) -> int | None:
 
 def documented_name(source: SourceEvent) -> str | None:
     """The Heap event name the seed documents for a source, uncut (None where the seed names none)."""
-    if source.event_type == "custom_event" and source.data.get("event_name"):
+    if source.event_type == CUSTOM_EVENT and source.data.get("event_name"):
         return str(source.data["event_name"])
-    if source.event_type == "screen_view" and source.data.get("screen_name"):
-        return f"{SCREEN_VIEW_PREFIX}{source.data['screen_name']}"
+    if source.event_type == SCREEN_VIEW and source.data.get(SCREEN_NAME_FIELD):
+        return f"{SCREEN_VIEW_PREFIX}{source.data[SCREEN_NAME_FIELD]}"
     if source.commerce is not None:
         return source.commerce.main_name
     return None

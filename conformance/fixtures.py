@@ -28,6 +28,7 @@ from typing import Any
 import jsonschema  # type: ignore[import-untyped]
 
 from conformance.inputs import UnusualInput, check_batches, timestamp_problems
+from heap_facts.names import MPID
 
 SCHEMA_NAME = "fixture.schema.json"
 
@@ -51,7 +52,7 @@ class ForwarderSettings:
     """The four connection settings the seed page documents."""
 
     app_id: str
-    external_id: str = "mpid"
+    external_id: str = MPID
     forward_user_attributes: bool = False
     forward_web_requests_server_side: bool = True
 

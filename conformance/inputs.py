@@ -30,6 +30,8 @@ from typing import Any
 
 import jsonschema  # type: ignore[import-untyped]
 
+from heap_facts.names import EVENT_TYPE_FIELD
+
 EVENTS_API_SCHEMA_PATH = Path(__file__).resolve().parent / "reference" / "mparticle.inbound.eventsapi.schema.json"
 RELAXED_REQUIRED = ("environment",)  # S1: "defaults to production"; no Heap forwarder reads it
 TIMESTAMP = "timestamp_unixtime_ms"
@@ -74,7 +76,7 @@ def event_types() -> dict[str, str]:
     """Each mParticle event type the schema defines, to the name of its definition."""
     schema = events_api_schema()
     names = [option["$ref"].rsplit("/", 1)[1] for option in schema["properties"]["events"]["items"]["oneOf"]]
-    return {schema["definitions"][name]["properties"]["event_type"]["enum"][0]: name for name in names}
+    return {schema["definitions"][name]["properties"][EVENT_TYPE_FIELD]["enum"][0]: name for name in names}
 
 
 @cache
@@ -133,7 +135,7 @@ def _violations(batches: list[Any]) -> Iterator[tuple[str, str, Span, Span | Non
         for where, violation in _schema_violations(_batch_validator(), envelope, path):
             yield where, violation, batch_span, None
         for event_path, event, event_span in _templates(batch.get("events") or [], f"{path}.events"):
-            definition = event_types().get(str(event.get("event_type"))) if isinstance(event, dict) else None
+            definition = event_types().get(str(event.get(EVENT_TYPE_FIELD))) if isinstance(event, dict) else None
             if definition is not None:
                 for where, violation in _schema_violations(_event_validator(definition), event, event_path):
                     yield where, violation, batch_span, event_span
@@ -173,7 +175,7 @@ def _event_type_problems(batches: list[Any]) -> list[str]:
     problems = []
     for path, batch, _ in _templates(batches, "$.batches"):
         for event_path, event, _ in _templates(batch.get("events") or [] if isinstance(batch, dict) else [], f"{path}.events"):
-            event_type = event.get("event_type") if isinstance(event, dict) else None
+            event_type = event.get(EVENT_TYPE_FIELD) if isinstance(event, dict) else None
             if event_type not in known:
                 problems.append(f"{event_path}.event_type: {event_type!r} is not an mParticle event type (one of: {', '.join(known)})")
     return problems

@@ -16,7 +16,10 @@ from conformance.fixtures import ForwarderSettings
 from conformance.inputs import as_epoch_ms
 from conformance.results import Subject
 from heap_facts.lengths import KIT_CUT
-from heap_facts.names import CUSTOMER_ID_KEYS, CUSTOMER_ID_TYPE, ITEM_EVENT, MAIN_EVENT_NAMES, SUPPORTED_EVENT_TYPES
+from heap_facts.names import (
+    COMMERCE_EVENT, CUSTOMER_ID_KEYS, CUSTOMER_ID_TYPE, EVENT_TYPE_FIELD, ITEM_EVENT, MAIN_EVENT_NAMES, MPID, SCREEN_NAME_FIELD,
+    SUPPORTED_EVENT_TYPES,
+)  # fmt: skip
 from heap_facts.platforms import is_supported_platform, is_web
 
 # Names and values up to this long arrive whole under every reading; longer ones may be cut to
@@ -65,7 +68,7 @@ class SourceEvent:
 
     @property
     def label(self) -> str:
-        name = self.data.get("event_name") or self.data.get("screen_name")
+        name = self.data.get("event_name") or self.data.get(SCREEN_NAME_FIELD)
         named = f" {str(name)[:60]!r}" if name else ""
         return f"batch {self.batch_index} event {self.event_index} ({self.event_type}{named})"
 
@@ -168,7 +171,7 @@ def _source_event(
     batch_index: int, position: int, event: dict[str, Any], identity: str | None, reason: str | None, batch_ts: int | None
 ) -> SourceEvent:
     data = event.get("data") or {}
-    event_type = str(event.get("event_type"))
+    event_type = str(event.get(EVENT_TYPE_FIELD))
     session_id = data.get("session_id")
     return SourceEvent(
         batch_index=batch_index,
@@ -180,15 +183,15 @@ def _source_event(
         timestamp_ms=as_int(data.get("timestamp_unixtime_ms")),
         batch_timestamp_ms=batch_ts,
         session_id=None if session_id in (None, "") else str(session_id),
-        commerce=commerce_shape(data) if event_type == "commerce_event" else None,
+        commerce=commerce_shape(data) if event_type == COMMERCE_EVENT else None,
     )
 
 
 def chosen_identity(batch: dict[str, Any], external_id: str) -> tuple[str | None, str | None]:
     """The identity External ID selects, and where it was read: the MPID, or the Customer ID in
     either `user_identities` form (heap_facts.names.CUSTOMER_ID_KEYS)."""
-    if external_id == "mpid":
-        value, path = batch.get("mpid"), "mpid"
+    if external_id == MPID:
+        value, path = batch.get(MPID), MPID
     else:
         value, path = customer_id(batch.get("user_identities"))
     return (None, None) if value in (None, "") else (str(value), path)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from heap_facts.paths import TRACK
 from heap_facts.times import iso_utc, parse_iso
 from heap_mock.testing import MockClient
 
@@ -82,7 +83,7 @@ class JournalEntry:
     def events(self) -> list[dict[str, Any]]:
         """The Heap events a track body carried (one for a single track, `events[]` for bulk)."""
         body = self.body
-        if not isinstance(body, dict) or self.path != "/api/track":
+        if not isinstance(body, dict) or self.path != TRACK:
             return []
         if isinstance(body.get("events"), list):
             return [event for event in body["events"] if isinstance(event, dict)]
@@ -93,7 +94,7 @@ class JournalEntry:
         return isinstance(self.body, dict) and "events" in self.body
 
     def summary(self) -> str:
-        what = f"{len(self.events)} event(s)" if self.path == "/api/track" else _short(self.body)
+        what = f"{len(self.events)} event(s)" if self.path == TRACK else _short(self.body)
         names = sorted({str(event.get("event"))[:40] for event in self.events})[:3]
         named = f" {names}" if names else ""
         refused = f" [{self.rule_id}]" if self.rule_id else ""

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from heap_facts.limits import DOCUMENTED_LIMITS
-from heap_facts.names import CUSTOMER_ID_KEYS, CUSTOMER_ID_TYPE
+from heap_facts.names import CUSTOMER_ID_KEYS, CUSTOMER_ID_TYPE, MPID
 
 
 class Kind(StrEnum):
@@ -27,7 +27,7 @@ class Kind(StrEnum):
     CONVENTION = "convention"
 
 
-BATCH_FIELDS = ("mpid", "user_identities", "device_info", "timestamp_unixtime_ms", "user_attributes")
+BATCH_FIELDS = (MPID, "user_identities", "device_info", "timestamp_unixtime_ms", "user_attributes")
 
 
 @dataclass(frozen=True)

@@ -29,11 +29,12 @@ from conformance.received import HeapReceived, parse_instant
 from conformance.results import BatchDelivery, Cause, CheckResult, FixtureOutcome, RuleResult, rule_results
 from conformance.rules import CATALOGUE, Kind, Rule, select_rules
 from heap_facts.limits import limits_table
+from heap_facts.times import SUITE_START
 from heap_mock.server import HeapMockServer
 from http_layer.servers import ServerName
 from heap_mock.testing import MockClient
 
-EPOCH = "2026-01-01T00:00:00Z"  # the same start as the heap_mock pytest plugin's clock
+EPOCH = SUITE_START  # the same start as the heap_mock pytest plugin's clock
 DOCUMENTED_LIMITS = limits_table()
 
 

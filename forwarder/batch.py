@@ -17,7 +17,7 @@ from forwarder import sections
 from forwarder.model import BatchRejected, SkipCause
 from forwarder.settings import Settings
 from forwarder.values import MAX_IDENTITY, id_text
-from heap_facts.names import CUSTOMER_ID_KEYS  # the documented key and the Python SDK's (S6)
+from heap_facts.names import CUSTOMER_ID, CUSTOMER_ID_KEYS, EVENT_TYPE_FIELD, MPID  # CUSTOMER_ID_KEYS: the documented key and the Python SDK's (S6)
 from heap_facts.platforms import is_supported_platform, is_web
 
 # orjson writes no deeper than this, and the stdlib writer would run out of Python's stack not far
@@ -100,7 +100,7 @@ def _path_key(key: Any) -> str:
 def _check_event(event: Any, path: str) -> None:
     if not isinstance(event, Mapping):
         raise BatchRejected(path, f"an event must be a JSON object, got {_json_kind(event)}")
-    event_type = event.get("event_type")
+    event_type = event.get(EVENT_TYPE_FIELD)
     if not isinstance(event_type, str) or event_type.strip() == "":
         raise BatchRejected(f"{path}.event_type", "is required: a non-empty string such as \"custom_event\"")
     if not isinstance(event.get("data"), Mapping):
@@ -121,8 +121,8 @@ def _json_kind(value: Any) -> str:
 
 def identity_of(batch: Mapping[str, Any], settings: Settings) -> str | None:
     """The Heap identity the `external_id` setting selects, as text; None when the batch lacks it."""
-    if settings.external_id == "mpid":
-        return id_text(batch.get("mpid"))
+    if settings.external_id == MPID:
+        return id_text(batch.get(MPID))
     return customer_id(batch.get("user_identities"))
 
 
@@ -145,13 +145,13 @@ def customer_id(identities: Any) -> str | None:
 
 def identity_field(settings: Settings) -> str:
     """Where the identity comes from under the `external_id` setting, as a field of the batch."""
-    return "mpid" if settings.external_id == "mpid" else "user_identities.customer_id"
+    return MPID if settings.external_id == MPID else f"user_identities.{CUSTOMER_ID}"
 
 
 def identity_problem(identity: str | None, settings: Settings) -> SkipCause | None:
     """Why no event of the batch can carry this identity, or None if it is usable."""
     if identity is None:
-        field = "mpid" if settings.external_id == "mpid" else "user_identities customer_id"
+        field = MPID if settings.external_id == MPID else f"user_identities {CUSTOMER_ID}"
         reason = f"missing identity: external_id is {settings.external_id} and the batch has no {field}"
         return SkipCause(reason, sections.IDENTITY, "external_id")
     if len(identity) > MAX_IDENTITY:

@@ -26,8 +26,6 @@ from forwarder.model import (
     DROPPED,
     KEPT,
     RENAMED,
-    TRACK_PATH,
-    USER_PROPERTIES_PATH,
     EventExplanation,
     HeapRequest,
     MappingResult,
@@ -37,13 +35,27 @@ from forwarder.model import (
 from forwarder.settings import Settings
 from forwarder.values import MAX_LENGTH, HeapValue, convert, cut, describe, epoch_ms, heap_properties, heap_value, id_text
 from heap_facts.lengths import MAX_BULK_ITEMS
-from heap_facts.names import SCREEN_VIEW_PREFIX, is_reserved_user_property
+from heap_facts.names import (
+    COMMERCE_EVENT,
+    CUSTOM_EVENT,
+    DEFAULT_CUSTOM_EVENT_TYPE,
+    EVENT_TYPE_FIELD,
+    EVENT_TYPE_PROPERTY,
+    SCREEN_NAME_FIELD,
+    SCREEN_NAME_PROPERTY,
+    SCREEN_VIEW,
+    SCREEN_VIEW_PREFIX,
+    SESSION_END,
+    SESSION_EVENT_NAMES,
+    SESSION_START,
+    is_reserved_user_property,
+)  # fmt: skip
+from heap_facts.paths import ADD_USER_PROPERTIES, TRACK
 from heap_facts.times import iso_utc
 
 MAX_BULK_EVENTS = MAX_BULK_ITEMS  # D-btrack: "a max of 1000 events per request"
-SESSION_START_EVENT = "Session Start"
-SESSION_END_EVENT = "Session End"
-DEFAULT_CUSTOM_EVENT_TYPE = "other"  # S4's default; real batches omit it (S13)
+SESSION_START_EVENT = SESSION_EVENT_NAMES[SESSION_START]
+SESSION_END_EVENT = SESSION_EVENT_NAMES[SESSION_END]
 
 
 def map_batch(batch: Any, settings: Settings, *, explain: bool = False) -> MappingResult:
@@ -70,13 +82,13 @@ def heap_events_bound(event: Mapping[str, Any]) -> int:
     counted without mapping it: one, or for a commerce event one per product or promotion and more.
     Cheap enough to judge an upload by before the mapping's work is done."""
     data = event.get("data")
-    if str(event.get("event_type")).strip().lower() == "commerce_event" and isinstance(data, Mapping):
+    if str(event.get(EVENT_TYPE_FIELD)).strip().lower() == COMMERCE_EVENT and isinstance(data, Mapping):
         return commerce_events_bound(data)
     return 1
 
 
 def _skip_whole_batch(batch: Mapping[str, Any], events: list[dict[str, Any]], settings: Settings, cause: SkipCause, explain: bool) -> MappingResult:
-    skipped = [SkippedEvent(index, str(event["event_type"]), *cause) for index, event in enumerate(events)]
+    skipped = [SkippedEvent(index, str(event[EVENT_TYPE_FIELD]), *cause) for index, event in enumerate(events)]
     if settings.forward_user_attributes and _has_user_attributes(batch):
         skipped.append(SkippedEvent(None, "user_attributes", *cause))
     explanations = tuple(EventExplanation(skip.index, (), skip) for skip in skipped) if explain else ()
@@ -118,7 +130,7 @@ class _BatchMapper:
             self._add_user_properties(batch)
 
     def map_event(self, index: int, event: Mapping[str, Any]) -> None:
-        event_type = str(event["event_type"]).strip().lower()
+        event_type = str(event[EVENT_TYPE_FIELD]).strip().lower()
         notes = Notes() if self.explain else None
         handler = self._handlers.get(event_type)
         if handler is None:
@@ -141,19 +153,19 @@ class _BatchMapper:
             return SkipCause("custom event without an event_name: Heap requires an event name", sections.CUSTOM_EVENT_NAME)
         properties = heap_properties(data.get("custom_attributes"), notes=notes)
         event_type = heap_value(data.get("custom_event_type"))
-        properties["event_type"] = DEFAULT_CUSTOM_EVENT_TYPE if event_type in (None, "") else event_type
+        properties[EVENT_TYPE_PROPERTY] = DEFAULT_CUSTOM_EVENT_TYPE if event_type in (None, "") else event_type
         if notes is not None:
             _note_name(notes, "event_name", name, "sent as the Heap event's name", sections.CUSTOM_EVENT_NAME)
-            _note_event_type(notes, data.get("custom_event_type"), properties["event_type"])
+            _note_event_type(notes, data.get("custom_event_type"), properties[EVENT_TYPE_PROPERTY])
         self._track(index, data, name, properties, notes)
         return None
 
     def _screen_view(self, index: int, data: Mapping[str, Any], notes: Notes | None) -> SkipCause | None:
-        screen_name = _text(data.get("screen_name")) or _text(data.get("event_name"))
+        screen_name = _text(data.get(SCREEN_NAME_FIELD)) or _text(data.get("event_name"))
         if screen_name is None:
             return SkipCause("screen view without a screen_name or event_name to name it by", sections.SCREEN_VIEW_NAME)
         properties = heap_properties(data.get("custom_attributes"), notes=notes)
-        properties["screen_name"] = cut(screen_name)
+        properties[SCREEN_NAME_PROPERTY] = cut(screen_name)
         if notes is not None:
             _note_screen_name(notes, data, screen_name)
         self._track(index, data, SCREEN_VIEW_PREFIX + screen_name, properties, notes)
@@ -161,7 +173,7 @@ class _BatchMapper:
 
     def _session_start(self, index: int, data: Mapping[str, Any], notes: Notes | None) -> SkipCause | None:
         if notes is not None:
-            notes.note("event_type", "event", RENAMED, f'session_start is named "{SESSION_START_EVENT}"', sections.SESSION_NAMES)
+            notes.note(EVENT_TYPE_FIELD, "event", RENAMED, f'session_start is named "{SESSION_START_EVENT}"', sections.SESSION_NAMES)
         self._track(index, data, SESSION_START_EVENT, heap_properties(data.get("custom_attributes"), notes=notes), notes)
         return None
 
@@ -171,7 +183,7 @@ class _BatchMapper:
         if duration is not None:
             properties["session_duration_ms"] = duration
         if notes is not None:
-            notes.note("event_type", "event", RENAMED, f'session_end is named "{SESSION_END_EVENT}"', sections.SESSION_NAMES)
+            notes.note(EVENT_TYPE_FIELD, "event", RENAMED, f'session_end is named "{SESSION_END_EVENT}"', sections.SESSION_NAMES)
             if duration is not None:
                 change, words = describe(data["session_duration_ms"], duration, branch)
                 notes.note("session_duration_ms", "properties.session_duration_ms", change, words, sections.SESSION_PROPERTIES)
@@ -187,23 +199,23 @@ class _BatchMapper:
         events = [self._heap_event(name, properties, common, index, sub) for sub, (name, properties) in enumerate(specs)]
         for start in range(0, len(events), MAX_BULK_EVENTS):
             body = {"app_id": self.app_id, "events": events[start : start + MAX_BULK_EVENTS]}
-            self.requests.append(HeapRequest(TRACK_PATH, body, index))
+            self.requests.append(HeapRequest(TRACK, body, index))
         if notes is not None and data.get("event_name") is not None:
             notes.note("event_name", None, DROPPED, "not used: the commerce table names the Heap events", sections.COMMERCE_NAMES, every_event=True)
         return None
 
     _handlers: ClassVar[dict[str, Handler]] = {
-        "custom_event": _custom_event,
-        "screen_view": _screen_view,
-        "session_start": _session_start,
-        "session_end": _session_end,
-        "commerce_event": _commerce_event,
+        CUSTOM_EVENT: _custom_event,
+        SCREEN_VIEW: _screen_view,
+        SESSION_START: _session_start,
+        SESSION_END: _session_end,
+        COMMERCE_EVENT: _commerce_event,
     }
 
     # --- building bodies -----------------------------------------------------------------------
     def _track(self, index: int, data: Mapping[str, Any], name: str, properties: dict[str, HeapValue], notes: Notes | None) -> None:
         body = self._heap_event(name, properties, self._common_fields(data, notes), index, 0)
-        self.requests.append(HeapRequest(TRACK_PATH, {"app_id": self.app_id, **body}, index))
+        self.requests.append(HeapRequest(TRACK, {"app_id": self.app_id, **body}, index))
 
     def _common_fields(self, data: Mapping[str, Any], notes: Notes | None) -> dict[str, str]:
         """identity, timestamp and session_id: the same on an event and on all its commerce sub-events."""
@@ -244,7 +256,7 @@ class _BatchMapper:
         properties = user_properties(batch.get("user_attributes"), notes)
         if properties:
             body = {"app_id": self.app_id, "identity": self.identity, "properties": properties}
-            self.requests.append(HeapRequest(USER_PROPERTIES_PATH, body))
+            self.requests.append(HeapRequest(ADD_USER_PROPERTIES, body))
         if notes is not None and (properties or batch.get("deleted_user_attributes")):
             if batch.get("deleted_user_attributes"):
                 notes.note("deleted_user_attributes", None, DROPPED, "Heap has no way to unset a user property", sections.DELETED_USER_ATTRIBUTES)
@@ -291,10 +303,10 @@ def _note_event_type(notes: Notes, sent: Any, value: HeapValue) -> None:
 
 
 def _note_screen_name(notes: Notes, data: Mapping[str, Any], screen_name: str) -> None:
-    source = "screen_name" if _text(data.get("screen_name")) is not None else "event_name"
+    source = SCREEN_NAME_FIELD if _text(data.get(SCREEN_NAME_FIELD)) is not None else "event_name"
     _note_name(notes, source, SCREEN_VIEW_PREFIX + screen_name, f'named "{SCREEN_VIEW_PREFIX}" + {source}', sections.SCREEN_VIEW_NAME)
     notes.note(source, "properties.screen_name", ADDED, f"{source} also sent as the property screen_name", sections.SCREEN_NAME)
-    if source == "screen_name" and data.get("event_name") is not None:
+    if source == SCREEN_NAME_FIELD and data.get("event_name") is not None:
         notes.note("event_name", None, DROPPED, "not used: screen_name names the screen view", sections.SCREEN_VIEW_NAME)
 
 

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-TRACK_PATH = "/api/track"
-USER_PROPERTIES_PATH = "/api/add_user_properties"
+from heap_facts.names import EVENT_TYPE_FIELD
+from heap_facts.paths import ADD_USER_PROPERTIES
 
 
 class ForwarderError(Exception):
@@ -43,14 +43,14 @@ class HeapRequest:
     @property
     def kind(self) -> str:
         """`track` (one event), `bulk_track` (`events[]`) or `user_properties`: the limit family it counts against."""
-        if self.path == USER_PROPERTIES_PATH:
+        if self.path == ADD_USER_PROPERTIES:
             return "user_properties"
         return "bulk_track" if "events" in self.body else "track"
 
     @property
     def heap_events(self) -> int:
         """How many Heap events the request carries (0 for user properties)."""
-        if self.path == USER_PROPERTIES_PATH:
+        if self.path == ADD_USER_PROPERTIES:
             return 0
         events = self.body.get("events")
         return len(events) if isinstance(events, list) else 1
@@ -113,7 +113,7 @@ class SkippedEvent:
     setting: str | None = field(default=None, compare=False)
 
     def to_json(self) -> dict[str, Any]:
-        return {"index": self.index, "event_type": self.event_type, "reason": self.reason}
+        return {"index": self.index, EVENT_TYPE_FIELD: self.event_type, "reason": self.reason}
 
     def explained(self) -> dict[str, Any]:
         """The skip as the pipeline view shows it: with the deciding section and setting."""

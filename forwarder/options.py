@@ -4,9 +4,15 @@ integration's settings and how to deliver, written once so the two commands cann
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from typing import TypeVar
 
 from forwarder.pacing import DOCUMENTED_LIMITS, Limit
 from forwarder.settings import Settings, SettingsError
+from heap_facts import fields
+from heap_facts.names import EXTERNAL_IDS, MPID
+
+T = TypeVar("T")
 
 # How each connection setting is changed on heap-forward (and heap-forward serve)'s command line:
 # printed at start and shown beside an event a setting kept back.
@@ -22,7 +28,7 @@ def add_settings_options(parser: argparse.ArgumentParser) -> None:
     """Heap's URL and app_id, the integration's settings, and the delivery knobs."""
     parser.add_argument("--heap-url", required=True, help="Heap's base URL, e.g. https://heapanalytics.com or a heap-mock URL")
     parser.add_argument("--app-id", required=True, help="the numeric Heap environment ID (app_id)")
-    parser.add_argument("--external-id", choices=["mpid", "customer_id"], default="mpid", help="the identity sent to Heap (default: mpid)")
+    parser.add_argument("--external-id", choices=EXTERNAL_IDS, default=MPID, help=f"the identity sent to Heap (default: {MPID})")
     parser.add_argument("--forward-user-attributes", action="store_true", help="send user attributes to /api/add_user_properties")
     parser.add_argument("--no-forward-web-server-side", action="store_true", help="skip web batches (their events go client-side)")
     parser.add_argument("--max-attempts", type=positive_int, default=6, help="attempts per request on 5xx and connection errors (default: 6)")
@@ -64,20 +70,18 @@ def truth(text: str) -> bool:
 
 
 def positive_number(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be above 0, got {text}")
-    return value
+    """A finite number above 0 (heap_facts.fields), as an option's value."""
+    return _option(lambda value: fields.number(value, "value", above=0), text)
 
 
 def positive_int(text: str) -> int:
+    """A whole number of 1 or more (heap_facts.fields), as an option's value."""
+    return _option(lambda value: fields.whole_number(value, "value", low=1), text)
+
+
+def _option(check: Callable[[int | float | str], T], text: str) -> T:
+    """`check` on the number `text` spells; argparse names the option in its message, so ours says only the rule."""
     try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+        return check(fields.from_text(text))
+    except fields.FieldError as error:
+        raise argparse.ArgumentTypeError(error.problem) from None

@@ -2,7 +2,9 @@
 
 Seed, "Configuration Settings" and "Connection Settings": App ID (string), External ID (MPID or
 Customer ID, default MPID), Forward User Attributes (default False), Forward Web Requests Server
-Side (default True). A wrong value is refused here, by name, so a typo never reaches Heap.
+Side (default True). A wrong value is refused here, by name, so a typo never reaches Heap: checked
+by heap_facts.fields, the one way settings and control input are checked, whose FieldError is
+SettingsError.
 """
 
 from __future__ import annotations
@@ -11,17 +13,21 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-ExternalId = Literal["mpid", "customer_id"]
-EXTERNAL_IDS: tuple[ExternalId, ...] = ("mpid", "customer_id")
+from heap_facts import fields
+from heap_facts.fields import FieldError
+from heap_facts.names import CUSTOMER_ID, EXTERNAL_IDS, MPID, SDK_CUSTOMER_ID
+
+ExternalId = Literal["mpid", "customer_id"]  # heap_facts.names.EXTERNAL_IDS, as a type checker must have it spelled
 
 # Heap answers 400 to a non-numeric app_id (heap-api.md §3.2, "Bad Request" for "x"), so refuse it here.
 _APP_ID = re.compile(r"[0-9]+")
 # Spellings people type for the two documented choices ("MPID", "Customer ID", the Python SDK's "customerid").
-_EXTERNAL_ID_SPELLINGS: dict[str, ExternalId] = {"mpid": "mpid", "customer_id": "customer_id", "customerid": "customer_id"}
+_EXTERNAL_ID_SPELLINGS: dict[str, ExternalId] = {MPID: MPID, CUSTOMER_ID: CUSTOMER_ID, SDK_CUSTOMER_ID: CUSTOMER_ID}
 
 
-class SettingsError(ValueError):
-    """A setting with a value the integration cannot use; the message names the setting."""
+# A setting with a value the integration cannot use; the message names the setting and its rule.
+SettingsError = FieldError
+APP_ID_RULE = "the numeric Heap environment ID (digits only)"
 
 
 @dataclass(frozen=True)
@@ -29,7 +35,7 @@ class Settings:
     """How one mParticle-to-Heap connection is configured."""
 
     app_id: str
-    external_id: ExternalId = "mpid"
+    external_id: ExternalId = MPID
     forward_user_attributes: bool = False
     forward_web_requests_server_side: bool = True
 
@@ -37,22 +43,22 @@ class Settings:
         object.__setattr__(self, "app_id", _checked_app_id(self.app_id))
         object.__setattr__(self, "external_id", _checked_external_id(self.external_id))
         for name in ("forward_user_attributes", "forward_web_requests_server_side"):
-            if not isinstance(getattr(self, name), bool):
-                raise SettingsError(f"{name} must be true or false, got {getattr(self, name)!r}")
+            fields.flag(getattr(self, name), name)
 
 
 def _checked_app_id(value: object) -> str:
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return str(value)
-    if not isinstance(value, str) or value.strip() == "":
-        raise SettingsError(f"app_id is required: the numeric Heap environment ID, got {value!r}")
-    if not _APP_ID.fullmatch(value.strip()):
-        raise SettingsError(f"app_id must be the numeric Heap environment ID (digits only), got {value!r}")
-    return value.strip()
+    number = fields.whole(value)  # a Python caller's 3958016722 is its digits
+    if number is not None and number >= 0:
+        return str(number)
+    app_id = fields.text(value, "app_id", what=APP_ID_RULE).strip()
+    if not _APP_ID.fullmatch(app_id):
+        raise SettingsError("app_id", f"must be {APP_ID_RULE}", value)
+    return app_id
 
 
 def _checked_external_id(value: object) -> ExternalId:
-    key = re.sub(r"[\s\-]+", "_", value.strip().lower()) if isinstance(value, str) else None
-    if key is None or key not in _EXTERNAL_ID_SPELLINGS:
-        raise SettingsError(f"external_id must be one of {', '.join(EXTERNAL_IDS)}, got {value!r}")
+    rule = fields.choice_list(EXTERNAL_IDS)
+    key = re.sub(r"[\s\-]+", "_", fields.text(value, "external_id", what=rule).strip().lower())
+    if key not in _EXTERNAL_ID_SPELLINGS:
+        raise SettingsError("external_id", f"must be {rule}", value)
     return _EXTERNAL_ID_SPELLINGS[key]

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from heap_facts.paths import ADD_USER_PROPERTIES, TRACK
+
 
 class Scope(StrEnum):
     """What one window is kept for."""
@@ -44,14 +46,19 @@ class DocumentedLimit:
 DOCUMENTED_LIMITS: dict[str, DocumentedLimit] = {
     limit.name: limit
     for limit in (
-        DocumentedLimit("track", 30, 30.0, Unit.REQUESTS, Scope.IDENTITY, "/api/track (one event)", "seed Data Processing Notes; D-track"),
-        DocumentedLimit("user_properties", 30, 30.0, Unit.REQUESTS, Scope.IDENTITY, "/api/add_user_properties", "seed Data Processing Notes; D-aup"),
-        DocumentedLimit("bulk_identity", 1000, 60.0, Unit.EVENTS, Scope.IDENTITY, "/api/track (bulk)", "seed Data Processing Notes; D-btrack"),
-        DocumentedLimit("bulk_app", 15_000, 60.0, Unit.EVENTS, Scope.APP, "/api/track (bulk)", "seed Data Processing Notes; D-btrack"),
+        DocumentedLimit("track", 30, 30.0, Unit.REQUESTS, Scope.IDENTITY, f"{TRACK} (one event)", "seed Data Processing Notes; D-track"),
+        DocumentedLimit("user_properties", 30, 30.0, Unit.REQUESTS, Scope.IDENTITY, ADD_USER_PROPERTIES, "seed Data Processing Notes; D-aup"),
+        DocumentedLimit("bulk_identity", 1000, 60.0, Unit.EVENTS, Scope.IDENTITY, f"{TRACK} (bulk)", "seed Data Processing Notes; D-btrack"),
+        DocumentedLimit("bulk_app", 15_000, 60.0, Unit.EVENTS, Scope.APP, f"{TRACK} (bulk)", "seed Data Processing Notes; D-btrack"),
     )
 }
 
 LONGEST_WINDOW_S = max(spec.window_s for spec in DOCUMENTED_LIMITS.values())  # no documented wait is longer
+
+# D-ident: one identity per user_id, and at most 10 user_ids per identity "over a one-month period",
+# read as 30 days. Not a rate limit (identify answers 200 and ignores what is over the cap).
+IDENTIFY_MAX_USER_IDS = 10
+IDENTIFY_WINDOW_DAYS = 30.0
 
 
 def limits_table() -> dict[str, dict[str, float]]:

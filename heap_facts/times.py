@@ -11,6 +11,9 @@ from datetime import UTC, datetime
 EARLIEST = datetime(1, 1, 1, tzinfo=UTC).timestamp()
 LATEST = datetime(9999, 12, 31, 23, 59, 59, 999000, tzinfo=UTC).timestamp()
 MAX_EPOCH_MS = 253402300799999  # 9999-12-31T23:59:59.999Z, the last instant a 4-digit ISO year can say
+# heap-sim's own, not a source's: where the simulator's clock starts for each test (heap_mock's pytest
+# plugin) and each conformance fixture, so that every run sees the same times.
+SUITE_START = "2026-01-01T00:00:00Z"
 
 
 def iso_utc(epoch_ms: int) -> str:

@@ -83,9 +83,9 @@ def load_session_file(name: str) -> tuple[str, Session]:
     try:
         return str(path), read_session(path.read_bytes())
     except OSError as error:
-        raise ConfigError(f"cannot read the session file {name}: {error.strerror or error}") from None
+        raise ConfigError(f"session file {name}", f"cannot be read ({error.strerror or error})") from None
     except SessionError as error:
-        raise ConfigError(f"cannot load the session file {name}: {error}") from None
+        raise ConfigError(f"session file {name}", f"cannot be loaded: {error}") from None
 
 
 def with_allowed_hosts(config: Config, bind_host: str, extra: list[str]) -> Config:

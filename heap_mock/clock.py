@@ -18,6 +18,7 @@ from typing import Protocol
 from heap_facts.times import EARLIEST, LATEST, epoch_ms_of, iso_utc, parse_iso  # noqa: F401  (parse_iso: re-exported)
 
 MAX_RATE = 1_000_000.0  # a scaled clock this fast crosses a 30-day identify window in under 3 s
+MODES = ("real", "virtual", "scaled")
 
 
 class Clock(Protocol):

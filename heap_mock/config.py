@@ -1,28 +1,33 @@
 """Simulator settings: the documented limits by default, every assumption switchable.
 
 A config is a frozen dataclass built from a mapping (a dict in Python, a JSON file for
-`heap-mock serve --config FILE`). Unknown keys and wrong types are refused with a message that
-names the key, so a typo never silently leaves a default in force.
+`heap-mock serve --config FILE`). Each key is checked by its rule in `CHECKS` (heap_facts.fields, the
+one way settings and control input are checked): an unknown key or a wrong value is refused with a
+message that names the key's path, so a typo never silently leaves a default in force.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from heap_facts import fields
+from heap_facts.fields import FieldError
 from heap_facts.lengths import MAX_BULK_ITEMS, MAX_DELETION_USERS
-from heap_facts.limits import DOCUMENTED_LIMITS
+from heap_facts.limits import DOCUMENTED_LIMITS, IDENTIFY_MAX_USER_IDS, IDENTIFY_WINDOW_DAYS
 from heap_mock.fidelity import FIDELITIES, Fidelity
 
 
-class ConfigError(ValueError):
-    """A config key that does not exist or has a value of the wrong kind."""
+# A config the simulator cannot start with: a key that does not exist or holds a value its rule
+# refuses, or a file that cannot be read. The one error of checked input (heap_facts.fields).
+ConfigError = FieldError
+CONFIG = "config"  # the root of every key's path in a message: config.limits.track.limit
 
 
 @dataclass(frozen=True)
@@ -42,9 +47,9 @@ def _documented_limits() -> dict[str, LimitSpec]:
 class Config:
     limits_enabled: bool = True
     limits: dict[str, LimitSpec] = field(default_factory=_documented_limits)
-    # D-ident: at most 10 user_ids per identity over a one-month period.
-    identify_max_user_ids: int = 10
-    identify_window_days: float = 30.0
+    # D-ident: at most 10 user_ids per identity over a one-month period (heap_facts.limits).
+    identify_max_user_ids: int = IDENTIFY_MAX_USER_IDS
+    identify_window_days: float = IDENTIFY_WINDOW_DAYS
     max_bulk_items: int = MAX_BULK_ITEMS
     max_deletion_users: int = MAX_DELETION_USERS
     # Undocumented by Heap (heap-api.md §7.14); a generous default that still bounds memory.
@@ -91,27 +96,18 @@ class Config:
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any] | None) -> Config:
         """Build a config from plain values, refusing unknown keys and wrong types by name."""
-        if values is None:
-            return cls()
-        known = {f.name: f for f in dataclasses.fields(cls)}
-        kwargs: dict[str, Any] = {}
-        for key, value in values.items():
-            if key not in known:
-                raise ConfigError(f"unknown config key {key!r}; known keys: {', '.join(sorted(known))}")
-            kwargs[key] = _coerce(key, value)
-        return cls(**kwargs)
+        return cls() if values is None else cls(**_checked(values))
 
     @classmethod
     def from_file(cls, path: str | Path) -> Config:
+        where = f"config file {path}"
         try:
             values = orjson.loads(Path(path).read_bytes())
         except OSError as error:
-            raise ConfigError(f"cannot read config file {path}: {error.strerror}") from None
+            raise ConfigError(where, f"cannot be read ({error.strerror})") from None
         except orjson.JSONDecodeError as error:
-            raise ConfigError(f"config file {path} is not valid JSON: {error}") from None
-        if not isinstance(values, dict):
-            raise ConfigError(f"config file {path} must hold a JSON object")
-        return cls.from_mapping(values)
+            raise ConfigError(where, f"is not valid JSON ({error})") from None
+        return cls.from_mapping(fields.json_object(values, where))
 
     @property
     def truncates_long_values(self) -> bool:
@@ -128,74 +124,62 @@ class Config:
         return data
 
 
-_BOOLS = {"limits_enabled", "log_requests"}
-_POSITIVE_INTS = {"identify_max_user_ids", "max_bulk_items", "max_deletion_users", "max_body_bytes", "journal_limit", "journal_max_bytes", "max_events",
-                  "max_users", "max_accounts"}
 THROTTLE_STATUS_RANGE = (400, 599)  # any HTTP error status a client might be answered with
 CHOICES = {
     "fidelity": FIDELITIES,
     "throttle_retry_after": ("seconds", "milliseconds", "none"),
     "throttle_body": ("text", "json", "empty"),
     "success_body": ("{}", "OK", ""),
+    "long_values": ("reject", "truncate"),
 }
-_NUMBERS = {"identify_window_days", "deletion_token_ttl_s", "deletion_completes_after_s"}
-_POSITIVE_NUMBERS = {"body_idle_timeout_s"}
+LIMIT_FIELDS = ("limit", "window_s")
+Check = Callable[[Any, str], Any]
 
 
-def _coerce(key: str, value: Any) -> Any:
-    if key in _BOOLS:
-        return _expect(key, value, isinstance(value, bool), "true or false")
-    if key in _POSITIVE_INTS:
-        ok = isinstance(value, int) and not isinstance(value, bool) and value > 0
-        return _expect(key, value, ok, "a positive whole number")
-    if key in _NUMBERS:
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
-        return float(_expect(key, value, ok, "a number of seconds (or days) >= 0"))
-    if key in _POSITIVE_NUMBERS:
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
-        return float(_expect(key, value, ok, "a number of seconds > 0"))
-    if key == "long_values":
-        return _expect(key, value, value in ("reject", "truncate"), '"reject" or "truncate"')
-    if key in CHOICES:
-        choices = CHOICES[key]
-        return _expect(key, value, value in choices, " or ".join(f'"{choice}"' for choice in choices))
-    if key == "throttle_status":
-        low, high = THROTTLE_STATUS_RANGE
-        ok = isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
-        return _expect(key, value, ok, f"an HTTP error status from {low} to {high}")
-    if key == "allowed_hosts":
-        ok = isinstance(value, (list, tuple)) and all(isinstance(name, str) and name.strip() for name in value)
-        return tuple(_expect(key, value, ok, "a list of host names (\"*\" allows any)"))
-    if key == "session_file":
-        return _expect(key, value, value is None or (isinstance(value, str) and value.strip() != ""), "the path of a session file, or null")
-    if key == "deletion_api_key":
-        return _expect(key, value, value is None or (isinstance(value, str) and value != ""), "a non-empty string or null")
-    return _coerce_limits(value)
+def _choice(key: str) -> Check:
+    return lambda value, path: fields.one_of(value, path, CHOICES[key])
 
 
-def _expect(key: str, value: Any, ok: bool, wanted: str) -> Any:
-    if not ok:
-        raise ConfigError(f"config key {key!r} must be {wanted}, got {value!r}")
-    return value
+def _positive_whole(value: Any, path: str) -> int:
+    return fields.whole_number(value, path, low=1)
 
 
-def _coerce_limits(value: Any) -> dict[str, LimitSpec]:
+# How each key is checked (heap_facts.fields), and so what type it holds.
+CHECKS: dict[str, Check] = {
+    "limits_enabled": fields.flag,
+    "log_requests": fields.flag,
+    **dict.fromkeys(("identify_max_user_ids", "max_bulk_items", "max_deletion_users", "max_body_bytes", "journal_limit",
+                     "journal_max_bytes", "max_events", "max_users", "max_accounts"), _positive_whole),
+    "identify_window_days": lambda value, path: fields.number(value, path, low=0, unit="days"),
+    "deletion_token_ttl_s": fields.seconds,
+    "deletion_completes_after_s": fields.seconds,
+    "body_idle_timeout_s": lambda value, path: fields.seconds(value, path, positive=True),
+    **{key: _choice(key) for key in CHOICES},
+    "throttle_status": lambda value, path: fields.whole_number(value, path, *THROTTLE_STATUS_RANGE, what="an HTTP error status"),
+    "allowed_hosts": lambda value, path: fields.names(value, path, what='a list of host names ("*" allows any)'),
+    "session_file": lambda value, path: fields.optional_text(value, path, what="the path of a session file"),
+    "deletion_api_key": lambda value, path: fields.optional_text(value, path),
+    "limits": lambda value, path: _checked_limits(value, path),
+}  # fmt: skip
+
+
+def _checked(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Every key checked by its rule, refusing unknown keys by name."""
+    fields.known_fields(values, CONFIG, CHECKS)
+    return {key: CHECKS[key](value, fields.join(CONFIG, key)) for key, value in values.items()}
+
+
+def _checked_limits(value: Any, path: str) -> dict[str, LimitSpec]:
     """Merge given limits over the documented ones: `{"track": {"limit": 5, "window_s": 10}}`."""
-    if not isinstance(value, Mapping):
-        raise ConfigError("config key 'limits' must be an object of limit names to {limit, window_s}")
     limits = _documented_limits()
+    fields.known_fields(fields.json_object(value, path), path, limits)
     for name, spec in value.items():
-        if name not in limits:
-            raise ConfigError(f"unknown limit {name!r} in 'limits'; known: {', '.join(limits)}")
         if isinstance(spec, LimitSpec):
             limits[name] = spec
             continue
-        if not isinstance(spec, Mapping) or set(spec) - {"limit", "window_s"}:
-            raise ConfigError(f"limits.{name} must be an object with 'limit' and/or 'window_s'")
-        limit, window = spec.get("limit", limits[name].limit), spec.get("window_s", limits[name].window_s)
-        if not (isinstance(limit, int) and not isinstance(limit, bool) and limit > 0):
-            raise ConfigError(f"limits.{name}.limit must be a positive whole number, got {limit!r}")
-        if not (isinstance(window, (int, float)) and not isinstance(window, bool) and window > 0):
-            raise ConfigError(f"limits.{name}.window_s must be a positive number of seconds, got {window!r}")
+        where = fields.join(path, name)
+        fields.known_fields(fields.json_object(spec, where), where, LIMIT_FIELDS)
+        limit = fields.optional(spec, "limit", where, _positive_whole, limits[name].limit)
+        window = fields.optional(spec, "window_s", where, lambda value, at: fields.seconds(value, at, positive=True), limits[name].window_s)
         limits[name] = LimitSpec(limit, float(window))
     return limits

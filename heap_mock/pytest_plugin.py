@@ -2,7 +2,7 @@
 
 - `heap_mock_server`: one `HeapMockServer` per test session (so one per xdist worker) on a free port.
 - `heap_mock`: a `MockClient` for that server, reset before each test and with its clock in
-  virtual time at `HEAP_MOCK_EPOCH`, so every test starts from the same empty, still simulator.
+  virtual time at `HEAP_MOCK_EPOCH` (heap_facts.times.SUITE_START), so every test starts from the same empty, still simulator.
 
 Tests that need other settings start their own `HeapMockServer(config=...)`.
 """
@@ -13,10 +13,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from heap_facts.times import SUITE_START
 from heap_mock.server import HeapMockServer
 from heap_mock.testing import MockClient
 
-HEAP_MOCK_EPOCH = "2026-01-01T00:00:00Z"
+HEAP_MOCK_EPOCH = SUITE_START
 
 
 @pytest.fixture(scope="session")

@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import logging
 
-from heap_mock.errors import Throttled, error_answer
+from heap_facts.fields import FieldError
+from heap_mock.errors import ControlError, Throttled, error_answer
 from heap_mock.paths import is_simulator_path
 from heap_mock.routes import HEAP, ROUTES
 from heap_mock.simulator import Call, Simulator
 from heap_mock.store.faults import FaultRule
 from heap_mock.store.journal import Exchange
-from heap_mock.store.lineage import lineage_of
+from heap_mock.store.lineage import LINEAGE_HEADER, lineage_of
 from heap_mock.unknowns import throttle_answer
 from http_layer.answers import Answer, empty_answer, text_answer
 from http_layer.delays import DelayRoom
@@ -90,7 +91,7 @@ class HeapHandling:
         sim = site.sim
         self.site, self.sim = site, sim
         self.exchange = Exchange(sim.state.next_request_id(), request.method, request.path, sim.clock.now())
-        self.exchange.lineage = lineage_of(request.header("x-heap-sim-lineage"))
+        self.exchange.lineage = lineage_of(request.header(LINEAGE_HEADER))
         self.body_limit = sim.config.max_body_bytes
         self.answer: Answer | None = None  # Heap traffic is always read and journaled whole, even on a wrong path
         self.match: Match | None = None
@@ -180,6 +181,8 @@ class PageHandling:
             answer: Answer = self.match.route.view(Call(self.sim, request, self.match.params, self.exchange))
         except HttpError as error:
             return self.refuse(error)
+        except FieldError as error:  # a control body's field, checked by heap_facts.fields
+            return self.refuse(ControlError(str(error)))
         except Exception as error:
             error_log.exception("unexpected error on %s %s", request.method, request.path)
             return internal_error_answer(error, "the simulator")

@@ -178,7 +178,8 @@ class _Granian:
         try:
             self.granian = Server(
                 rsgi_app(self.owner.site, self.pool), address=self.owner.host, port=self.owner.port,
-                interface=Interfaces.RSGI, log_level=LogLevels.error, backlog=1024,
+                interface=Interfaces.RSGI, log_level=LogLevels.error,
+                backlog=1024,  # not a heap_facts value: the kernel's queue of connections (granian's CLI default)
             )  # fmt: skip
             self.granian.workers_kill_timeout = self.owner.grace_s  # in-flight requests get the grace period, then are cut
             self.loop.call_soon(self.started.set)

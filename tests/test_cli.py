@@ -135,12 +135,12 @@ def test_the_fidelity_flag_overrides_the_config_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "config", "message"),
     [
-        (["--config", "{config}"], {"limts": {}}, "unknown config key 'limts'"),
-        (["--config", "{config}"], {"journal_limit": -1}, "'journal_limit' must be a positive whole number"),
+        (["--config", "{config}"], {"limts": {}}, "config.limts is unknown; known: allowed_hosts,"),
+        (["--config", "{config}"], {"journal_limit": -1}, "config.journal_limit must be a positive whole number, got the number -1"),
         (["--config", "{config}"], "not json", "is not valid JSON"),
-        (["--config", "/nonexistent/heap.json"], None, "cannot read config file"),
+        (["--config", "/nonexistent/heap.json"], None, "config file /nonexistent/heap.json cannot be read"),
         (["--port", "70000"], None, "--port must be from 0 to 65535"),
-        (["--config", "{config}"], {"fidelity": "live"}, "'fidelity' must be \"observed\" or \"documented\""),
+        (["--config", "{config}"], {"fidelity": "live"}, "config.fidelity must be \"observed\" or \"documented\", got the text 'live'"),
     ],
 )
 def test_unusable_arguments_exit_2_with_a_clear_message(tmp_path: Path, args: list[str], config: object, message: str) -> None:

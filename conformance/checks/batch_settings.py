@@ -6,7 +6,7 @@ from conformance.checks.mapping import at, describe
 from conformance.context import Context
 from conformance.oracle import SourceBatch
 from conformance.results import Verdict
-from heap_facts.platforms import is_web
+from heap_facts.platforms import WEB, is_web
 
 
 def _expect_batch(v: Verdict, ctx: Context, batch: SourceBatch, forwarded: bool, why: str) -> None:
@@ -39,4 +39,4 @@ def check_web_server_side(ctx: Context, v: Verdict) -> None:
             continue
         web = is_web(batch.platform)
         setting = f"Forward Web Requests Server Side {'on' if web_on else 'off'}"
-        _expect_batch(v, ctx, batch, web_on or not web, f"{'web' if web else batch.platform or 'data feed'} batch, {setting}")
+        _expect_batch(v, ctx, batch, web_on or not web, f"{WEB if web else batch.platform or 'data feed'} batch, {setting}")

@@ -11,7 +11,7 @@ from conformance.context import Context, bears_name, documented_name
 from conformance.oracle import SourceBatch
 from conformance.received import ReceivedEvent, iso_ms
 from conformance.results import Verdict
-from heap_facts.paths import ADD_USER_PROPERTIES as USER_PROPERTIES_PATH
+from heap_facts.paths import ADD_USER_PROPERTIES
 
 
 def check_timestamp(ctx: Context, v: Verdict) -> None:
@@ -74,7 +74,7 @@ def _identities(got: tuple[ReceivedEvent, ...]) -> str:
 def check_user_attributes(ctx: Context, v: Verdict) -> None:
     settings = ctx.fixture.settings
     if not settings.forward_user_attributes:
-        sent = [entry for entry in ctx.heap.journal if entry.path == USER_PROPERTIES_PATH]
+        sent = [entry for entry in ctx.heap.journal if entry.path == ADD_USER_PROPERTIES]
         with_attributes = [batch for batch in ctx.batches if batch.user_attributes and batch.skip_reason is None]
         if with_attributes:
             v.expect(not sent, "Forward User Attributes off", "no add_user_properties request", f"{len(sent)} request(s)", [e.summary() for e in sent[:3]])
@@ -93,7 +93,7 @@ def accepted_user_updates(ctx: Context, identity: str | None) -> list[dict[str, 
     """The properties of every accepted add_user_properties update for `identity` (single or bulk `users[]`)."""
     updates = []
     for entry in ctx.heap.journal:
-        if entry.path != USER_PROPERTIES_PATH or entry.status != 200 or not isinstance(entry.body, dict):
+        if entry.path != ADD_USER_PROPERTIES or entry.status != 200 or not isinstance(entry.body, dict):
             continue
         bulk = entry.body.get("users")
         users: list[Any] = bulk if isinstance(bulk, list) else [entry.body]
@@ -115,7 +115,7 @@ def forwarded_batches_with_attributes(ctx: Context) -> Iterator[SourceBatch]:
 
 
 def _user_requests(ctx: Context, identity: str | None) -> list[str]:
-    entries = [entry for entry in ctx.heap.journal if entry.path == USER_PROPERTIES_PATH]
+    entries = [entry for entry in ctx.heap.journal if entry.path == ADD_USER_PROPERTIES]
     mine = [entry for entry in entries if isinstance(entry.body, dict) and entry.body.get("identity") == identity]
     return [entry.summary() for entry in (mine or entries)[:3]]
 

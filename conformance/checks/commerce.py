@@ -23,13 +23,14 @@ from conformance.oracle import ITEM_EVENT_NAME, LONGEST_WHOLE, CommerceShape, So
 from conformance.received import ReceivedEvent
 from conformance.results import Verdict
 from heap_facts.lengths import ARRAY_JOINER, MAX_BULK_ITEMS
+from heap_facts.names import COMMERCE_EVENT
 
 MAX_BULK = MAX_BULK_ITEMS  # D-btrack: "a max of 1000 events per request"
 
 
 def commerce_sources(ctx: Context) -> Iterator[tuple[SourceEvent, CommerceShape]]:
     """Forwarded commerce events of one kind each (the seed does not say how to fan out a mixed one)."""
-    for source in ctx.sources("commerce_event"):
+    for source in ctx.sources(COMMERCE_EVENT):
         if source.commerce is not None and not source.commerce.mixed:
             yield source, source.commerce
 

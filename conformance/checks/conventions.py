@@ -12,24 +12,25 @@ from conformance.checks.values import find_key, has_value, same_value
 from conformance.context import Context
 from conformance.results import Verdict
 from heap_facts.lengths import ARRAY_JOINER
-from heap_facts.names import SCREEN_VIEW_PREFIX, is_reserved_user_property
-
-SESSION_NAMES = {"session_start": "Session Start", "session_end": "Session End"}
+from heap_facts.names import (
+    CUSTOM_EVENT, DEFAULT_CUSTOM_EVENT_TYPE, EVENT_TYPE_PROPERTY, SCREEN_NAME_FIELD, SCREEN_NAME_PROPERTY, SCREEN_VIEW, SCREEN_VIEW_PREFIX,
+    SESSION_END, SESSION_EVENT_NAMES, SESSION_START, is_reserved_user_property,
+)  # fmt: skip
 
 
 def check_session_names(ctx: Context, v: Verdict) -> None:
-    for source in ctx.sources("session_start", "session_end"):
-        one_named(v, ctx, source, SESSION_NAMES[source.event_type])
+    for source in ctx.sources(SESSION_START, SESSION_END):
+        one_named(v, ctx, source, SESSION_EVENT_NAMES[source.event_type])
 
 
 def check_screen_fallback(ctx: Context, v: Verdict) -> None:
-    for source in ctx.sources("screen_view"):
-        if source.data.get("screen_name") or not source.data.get("event_name"):
+    for source in ctx.sources(SCREEN_VIEW):
+        if source.data.get(SCREEN_NAME_FIELD) or not source.data.get("event_name"):
             continue
         fallback = str(source.data["event_name"])
         event = one_named(v, ctx, source, f"{SCREEN_VIEW_PREFIX}{fallback}")
         if event is not None:
-            held = event.properties.get("screen_name")
+            held = event.properties.get(SCREEN_NAME_PROPERTY)
             v.expect(same_value(held, fallback), source.subject, f"properties.screen_name = {fallback!r}", f"{held!r}", [event.summary()])
 
 
@@ -95,12 +96,12 @@ def check_idempotency(ctx: Context, v: Verdict) -> None:
 
 
 def check_custom_type_default(ctx: Context, v: Verdict) -> None:
-    for source in ctx.sources("custom_event"):
+    for source in ctx.sources(CUSTOM_EVENT):
         if source.data.get("custom_event_type"):
             continue
         got = ctx.received(source)
-        values = [event.properties.get("event_type") for event in got]
-        v.expect(bool(got) and values == ["other"] * len(got), source.subject, "properties.event_type = 'other'", f"{values!r}", ctx.evidence(source))
+        values = [event.properties.get(EVENT_TYPE_PROPERTY) for event in got]
+        v.expect(bool(got) and values == [DEFAULT_CUSTOM_EVENT_TYPE] * len(got), source.subject, f"properties.event_type = {DEFAULT_CUSTOM_EVENT_TYPE!r}", f"{values!r}", ctx.evidence(source))
 
 
 def converted(value: object) -> object:

@@ -18,6 +18,7 @@ from conformance.context import Context, sent_ms
 from conformance.oracle import heap_values
 from conformance.received import JournalEntry
 from conformance.results import Verdict
+from heap_facts.paths import ADD_USER_PROPERTIES, TRACK
 
 TOLERANCE_S = 0.002  # the journal's arrival times are rounded to the millisecond
 
@@ -43,22 +44,22 @@ def _before(ctx: Context, entry: JournalEntry) -> list[str]:
 
 
 def _single_track(entry: JournalEntry) -> bool:
-    return entry.path == "/api/track" and not entry.is_bulk
+    return entry.path == TRACK and not entry.is_bulk
 
 
 def _bulk_track(entry: JournalEntry) -> bool:
-    return entry.path == "/api/track" and entry.is_bulk
+    return entry.path == TRACK and entry.is_bulk
 
 
 check_limit_track = _limit_check("limit.track", _single_track)
-check_limit_user_properties = _limit_check("limit.user_properties", lambda entry: entry.path == "/api/add_user_properties")
+check_limit_user_properties = _limit_check("limit.user_properties", lambda entry: entry.path == ADD_USER_PROPERTIES)
 check_limit_bulk_identity = _limit_check("limit.bulk_identity", _bulk_track)
 check_limit_bulk_app = _limit_check("limit.bulk_app", _bulk_track)
 
 
 def signatures(entry: JournalEntry) -> set[Signature]:
     """What a request carried, comparable across retries however the forwarder re-batches."""
-    if entry.path == "/api/track":
+    if entry.path == TRACK:
         return {(str(e.get("event")), str(sent_ms(e.get("timestamp"))), str(e.get("identity"))) for e in entry.events}
     body = entry.body if isinstance(entry.body, dict) else {}
     return {(entry.path, str(body.get("identity")), str(sorted((body.get("properties") or {}).items())))}

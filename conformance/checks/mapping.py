@@ -10,7 +10,16 @@ from conformance.context import Context, bears_name, documented_name
 from conformance.oracle import SourceEvent
 from conformance.received import ReceivedEvent, iso_ms
 from conformance.results import Verdict
-from heap_facts.names import SCREEN_VIEW_PREFIX
+from heap_facts.names import (
+    CUSTOM_EVENT,
+    EVENT_TYPE_PROPERTY,
+    SCREEN_NAME_FIELD,
+    SCREEN_NAME_PROPERTY,
+    SCREEN_VIEW,
+    SCREEN_VIEW_PREFIX,
+    SESSION_END,
+    SESSION_START,
+)  # fmt: skip
 
 
 def describe(events: tuple[ReceivedEvent, ...] | list[ReceivedEvent]) -> str:
@@ -43,7 +52,7 @@ def carries_attributes(v: Verdict, source: SourceEvent, event: ReceivedEvent) ->
 
 
 def check_custom_event(ctx: Context, v: Verdict) -> None:
-    for source in ctx.sources("custom_event"):
+    for source in ctx.sources(CUSTOM_EVENT):
         name = documented_name(source)
         if name is None:
             continue
@@ -53,11 +62,11 @@ def check_custom_event(ctx: Context, v: Verdict) -> None:
 
 
 def check_custom_event_type(ctx: Context, v: Verdict) -> None:
-    for source in ctx.sources("custom_event"):
+    for source in ctx.sources(CUSTOM_EVENT):
         wanted = source.data.get("custom_event_type")
         if not wanted:
             continue  # what to send when the type is missing is a convention
-        expect_property(ctx, v, source, "event_type", wanted)
+        expect_property(ctx, v, source, EVENT_TYPE_PROPERTY, wanted)
 
 
 def expect_property(ctx: Context, v: Verdict, source: SourceEvent, name: str, wanted: Any) -> None:
@@ -74,23 +83,23 @@ def expect_property(ctx: Context, v: Verdict, source: SourceEvent, name: str, wa
 
 
 def _screen_sources(ctx: Context) -> list[SourceEvent]:
-    return [source for source in ctx.sources("screen_view") if source.data.get("screen_name")]
+    return [source for source in ctx.sources(SCREEN_VIEW) if source.data.get(SCREEN_NAME_FIELD)]
 
 
 def check_screen_name(ctx: Context, v: Verdict) -> None:
     for source in _screen_sources(ctx):
-        event = one_named(v, ctx, source, f"{SCREEN_VIEW_PREFIX}{source.data['screen_name']}")
+        event = one_named(v, ctx, source, f"{SCREEN_VIEW_PREFIX}{source.data[SCREEN_NAME_FIELD]}")
         if event is not None:
             carries_attributes(v, source, event)
 
 
 def check_screen_property(ctx: Context, v: Verdict) -> None:
     for source in _screen_sources(ctx):
-        expect_property(ctx, v, source, "screen_name", str(source.data["screen_name"]))
+        expect_property(ctx, v, source, SCREEN_NAME_PROPERTY, str(source.data[SCREEN_NAME_FIELD]))
 
 
 def check_session(ctx: Context, v: Verdict) -> None:
-    for source in ctx.sources("session_start", "session_end"):
+    for source in ctx.sources(SESSION_START, SESSION_END):
         got = ctx.received(source)
         v.expect(len(got) == 1, source.subject, f"exactly 1 Heap event at {at(source)}", describe(got), ctx.evidence(source))
 

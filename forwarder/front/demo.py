@@ -18,11 +18,12 @@ import requests
 
 from forwarder.front.front import PIPELINE_PAGE
 from forwarder.settings import Settings
+from heap_facts.names import CUSTOMER_ID
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "demo_data"
 DEMO_APP_ID = "3958016722"
 # customer_id identities ("cust-20417") read better in the console than 19-digit MPIDs.
-DEMO_SETTINGS = Settings(app_id=DEMO_APP_ID, external_id="customer_id", forward_user_attributes=True)
+DEMO_SETTINGS = Settings(app_id=DEMO_APP_ID, external_id=CUSTOMER_ID, forward_user_attributes=True)
 DEMO_AUTH = ("demo-key", "demo-secret")
 TIMEOUT_S = 10.0
 

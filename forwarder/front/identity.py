@@ -19,11 +19,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from forwarder.front.errors import BadRequest
+from heap_facts.names import MPID, SDK_CUSTOMER_ID
 
 IDENTITY_METHODS = ("identify", "login", "logout")
 # Strongest first. Device identities identify a browser or device, not a person.
 USER_IDENTITY_ORDER = (
-    "customerid", "email", "other", "other2", "other3", "other4", "other5", "other6", "other7", "other8", "other9", "other10",
+    SDK_CUSTOMER_ID, "email", "other", "other2",  # not a heap_facts value: "other" is an identity type, not a custom event type
+    "other3", "other4", "other5", "other6", "other7", "other8", "other9", "other10",
     "mobile_number", "phone_number_2", "phone_number_3", "facebook", "facebookcustomaudienceid", "google", "twitter",
     "microsoft", "yahoo",
 )  # fmt: skip
@@ -96,13 +98,13 @@ def identity_answer(body: Any) -> dict[str, Any]:
         "is_ephemeral": False,
         "is_logged_in": logged_in,
         "matched_identities": dict(known),
-        "mpid": mpid_of(strongest),
+        MPID: mpid_of(strongest),
     }
 
 
 def modify_answer(mpid: str, body: Any) -> dict[str, Any]:
     """The answer to `<mpid>/modify`: each change applied to the same MPID."""
     if not mpid.lstrip("-").isdigit():
-        raise BadRequest(f"the MPID in the path must be a whole number, got {mpid[:40]!r}", path="mpid")
+        raise BadRequest(f"the MPID in the path must be a whole number, got {mpid[:40]!r}", path=MPID)
     changes = identity_changes(body)
     return {"change_results": [{"identity_type": change["identity_type"], "modified_mpid": mpid} for change in changes]}

@@ -25,7 +25,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from forwarder.model import USER_PROPERTIES_PATH, HeapRequest, MappingResult
+from forwarder.model import HeapRequest, MappingResult
+from heap_facts.names import EVENT_TYPE_FIELD, SCREEN_NAME_FIELD
+from heap_facts.paths import ADD_USER_PROPERTIES
 
 DEFAULT_MAX_BATCHES = 1000
 DEFAULT_MAX_EVENTS = 50_000
@@ -305,7 +307,7 @@ def _request_trace(request: HeapRequest) -> RequestTrace:
 
 
 def _heap_names(request: HeapRequest) -> list[str]:
-    if request.path == USER_PROPERTIES_PATH:
+    if request.path == ADD_USER_PROPERTIES:
         properties = request.body.get("properties") or {}
         return [_short(f"user properties: {', '.join(list(properties)[:NAMES_SHOWN])}") or ""]
     events = request.body.get("events")
@@ -323,14 +325,14 @@ def _event_rows(batch: Mapping[str, Any], mapped: MappingResult) -> list[dict[st
     rows = [
         {
             "index": index,
-            "event_type": _short(str(event.get("event_type"))),
+            EVENT_TYPE_FIELD: _short(str(event.get(EVENT_TYPE_FIELD))),
             "name": _short(_event_name(event)),
             "skip_reason": _short(reasons.get(index)),
         }
         for index, event in enumerate(events)
     ]
     if None in reasons or any(request.event_index is None for request in mapped.requests):
-        rows.append({"index": None, "event_type": "user_attributes", "name": None, "skip_reason": _short(reasons.get(None))})
+        rows.append({"index": None, EVENT_TYPE_FIELD: "user_attributes", "name": None, "skip_reason": _short(reasons.get(None))})
     return rows
 
 
@@ -338,7 +340,7 @@ def _event_name(event: Mapping[str, Any]) -> str | None:
     data = event.get("data")
     if not isinstance(data, Mapping):
         return None
-    for key in ("event_name", "screen_name"):
+    for key in ("event_name", SCREEN_NAME_FIELD):
         value = data.get(key)
         if isinstance(value, str) and value.strip():
             return value

@@ -20,11 +20,12 @@ import orjson
 
 from forwarder.batch import identity_field
 from forwarder.mapping import map_batch
-from forwarder.model import USER_PROPERTIES_PATH, AttributeChange, EventExplanation, HeapRequest, MappingResult, SkippedEvent
+from forwarder.model import AttributeChange, EventExplanation, HeapRequest, MappingResult, SkippedEvent
 from forwarder.sections import TITLES
 from forwarder.settings import Settings
 from forwarder.values import non_finite_text
 from heap_facts.lengths import MAX_SAFE_INTEGER
+from heap_facts.paths import ADD_USER_PROPERTIES
 
 TEXT_SHOWN = 300  # characters of any received text the view shows
 CHANGES_SHOWN = 300  # field notes per mParticle event (a commerce event of 1000 products has thousands)
@@ -90,7 +91,7 @@ def _paired(traces: list[dict[str, Any]], requests: list[HeapRequest]) -> list[t
 def _heap_request(trace: dict[str, Any], request: HeapRequest | None) -> dict[str, Any]:
     if request is None:
         return trace
-    if request.path == USER_PROPERTIES_PATH:
+    if request.path == ADD_USER_PROPERTIES:
         body = request.body
         return {**trace, "identity": body.get("identity"), "properties": _shown(body.get("properties") or {})}
     bodies = request.body.get("events", [request.body])

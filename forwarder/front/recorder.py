@@ -35,11 +35,12 @@ from typing import Any
 import orjson
 
 from forwarder.settings import Settings
+from heap_facts.names import MPID
 
 MAX_BATCHES_PER_FILE = 200
 DERIVED_RULES = "derived"  # the fixture schema's word for "judge every rule these batches exercise"
 # Fields the fixture schema types strictly; null means the same as absent to the mapping.
-_NULL_MEANS_ABSENT = ("mpid", "timestamp_unixtime_ms")
+_NULL_MEANS_ABSENT = (MPID, "timestamp_unixtime_ms")
 
 
 class Recorder:

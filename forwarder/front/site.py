@@ -29,6 +29,9 @@ from forwarder.front.admission import Reservation
 from forwarder.front.errors import BadRequest, from_http_error
 from forwarder.front.front import LINEAGE_PAGE, PIPELINE_PAGE, Front
 from forwarder.front.pipeline_view import settings_json
+from heap_facts import fields
+from heap_facts.fields import FieldError
+from heap_facts.names import MPID
 from heap_facts.wire import LINEAGE_HEADER
 from http_layer.access_log import AccessLog
 from http_layer.answers import Answer, empty_answer, file_answer, json_answer
@@ -106,7 +109,7 @@ def web_identity(call: FrontCall) -> Answer:
 
 def web_modify(call: FrontCall) -> Answer:
     payloads.check_key(call.request.header("x-mp-key"), call.front.options.api_key, where="the x-mp-key header")
-    return json_answer(identity.modify_answer(call.params["mpid"], _json(call)))
+    return json_answer(identity.modify_answer(call.params[MPID], _json(call)))
 
 
 # --- the front's own pages and API ----------------------------------------------------------------
@@ -166,11 +169,11 @@ def batch(call: FrontCall) -> Answer:
 
 
 def recording(call: FrontCall) -> Answer:
-    body = parse_json(call.request.body) if call.request.body.strip() else None
-    if not isinstance(body, dict) or not isinstance(body.get("recording"), bool):
-        raise BadRequest('send JSON {"recording": true|false}', path="$.recording")
+    """Start or stop recording: a JSON body `{"recording": true|false}`, checked by heap_facts.fields."""
+    body = fields.json_object(parse_json(call.request.body) if call.request.body.strip() else None, "body")
+    fields.known_fields(body, "body", ("recording",))
     front = call.front
-    wrote = front.recorder.set_recording(body["recording"])
+    wrote = front.recorder.set_recording(fields.flag(body.get("recording"), "recording"))
     return json_answer({**front.recorder.status(), "wrote": [str(path) for path in wrote]})
 
 
@@ -269,6 +272,8 @@ class FrontHandling:
             answer: Answer = self.match.route.view(FrontCall(self.front, request, self.match.params, self.held))
         except HttpError as error:
             return self.refuse(error)
+        except FieldError as error:  # a /_front/ body's field, checked by heap_facts.fields
+            return self.refuse(BadRequest(str(error), path=error.path))
         except Exception as error:
             error_log.exception("unexpected error on %s %s", request.method, request.path)  # a bug: the traceback is for us
             return self._decorated(internal_error_answer(error, "heap-forward serve"))

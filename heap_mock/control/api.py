@@ -1,7 +1,9 @@
 """The inspection and control API under the reserved prefix `/_mock/`, beside Heap's paths.
 
 Views are plain functions of a `Call` returning an `Answer`, routed by `heap_mock.routes`; the HTTP
-layer has read and bounded the body and checked the origin before they run. Query parameters are
+layer has read and bounded the body and checked the origin before they run. Bodies are checked
+field by field with heap_facts.fields; a FieldError answers 400 `control.invalid` naming the field
+(heap_mock.site turns it into a ControlError, in one place). Query parameters are
 read strictly (`http_layer.params`). Lists are paged by the stores themselves: a page costs what
 it shows, not what is stored.
 """
@@ -10,8 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from heap_mock.clock import LATEST, MAX_RATE, parse_iso, to_iso
-from heap_mock.errors import ControlConflict, ControlError, ControlNotFound
+from heap_facts import fields
+from heap_facts.fields import FieldError
+from heap_mock.clock import LATEST, MAX_RATE, MODES, to_iso
+from heap_mock.errors import ControlConflict, ControlNotFound
 from heap_mock.fidelity import rule_json
 from heap_mock.rules import RULES
 from heap_mock.simulator import Call, Simulator
@@ -31,10 +35,8 @@ def _control_body(call: Call) -> dict[str, Any]:
     except NotJSON as why:
         if why.empty:
             return {}
-        raise ControlError(f"body is not valid JSON ({why.detail})") from None
-    if not isinstance(body, dict):
-        raise ControlError("body should be a JSON object")
-    return body
+        raise FieldError("body", f"is not valid JSON ({why.detail})") from None
+    return fields.json_object(body, "body")
 
 
 def _paging(call: Call) -> dict[str, Any]:
@@ -52,7 +54,9 @@ def health(call: Call) -> Answer:
     return json_answer({"status": "ok", "version": VERSION, "counts": sim.state.counts()})
 
 
-CLOCK_FIELDS = frozenset({"set", "advance", "mode", "rate"})
+CLOCK_FIELDS = ("set", "advance", "mode", "rate")
+CLOCK_ACTIONS = ("set", "advance", "mode")
+CLOCK = "clock"  # the root of each field's path in a message: clock.advance
 
 
 def get_clock(call: Call) -> Answer:
@@ -67,12 +71,10 @@ def _clock_json(sim: Simulator) -> dict[str, Any]:
 def set_clock(call: Call) -> Answer:
     sim = call.sim
     body = _control_body(call)
-    unknown = set(body) - CLOCK_FIELDS  # a typo must not pass silently, as in fault rules
-    if unknown:
-        raise ControlError(f"unknown clock field(s): {', '.join(sorted(unknown))}; known: {', '.join(sorted(CLOCK_FIELDS))}")
-    actions = [key for key in ("set", "advance", "mode") if key in body]
+    fields.known_fields(body, CLOCK, CLOCK_FIELDS)  # a typo must not pass silently, as in fault rules
+    actions = [key for key in CLOCK_ACTIONS if key in body]
     if len(actions) != 1:
-        raise ControlError('clock body should have exactly one of "set" (ISO 8601), "advance" (seconds) or "mode"')
+        raise FieldError(CLOCK, 'must have exactly one of "set" (ISO 8601), "advance" (seconds) or "mode"')
     getattr(_ClockCommands, actions[0])(sim, body)
     return json_answer(_clock_json(sim))
 
@@ -80,35 +82,24 @@ def set_clock(call: Call) -> Answer:
 class _ClockCommands:
     @staticmethod
     def set(sim: Simulator, body: dict[str, Any]) -> None:
-        value = body["set"]
-        try:
-            instant = parse_iso(value) if isinstance(value, str) else None
-        except ValueError:
-            instant = None
-        if instant is None:
-            raise ControlError('"set" should be an ISO 8601 date-time from year 1 to 9999 (UTC), such as 2026-01-01T00:00:00Z')
-        sim.clock.set(instant)
+        sim.clock.set(fields.instant(body["set"], f"{CLOCK}.set"))
 
     @staticmethod
     def advance(sim: Simulator, body: dict[str, Any]) -> None:
-        value = body["advance"]
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
-            raise ControlError('"advance" should be a number of seconds >= 0')
+        value = fields.seconds(body["advance"], f"{CLOCK}.advance")
         if sim.clock.now() + value > LATEST:
-            raise ControlConflict(f'"advance" of {value} s would move the clock past the year 9999')
-        sim.clock.advance(float(value))
+            raise ControlConflict(f"{CLOCK}.advance of {value:g} s would move the clock past the year 9999")
+        sim.clock.advance(value)
 
     @staticmethod
     def mode(sim: Simulator, body: dict[str, Any]) -> None:
-        mode, rate = body["mode"], body.get("rate")
+        mode = fields.one_of(body["mode"], f"{CLOCK}.mode", MODES)
         if mode == "real":
             sim.clock.use_real_time()
         elif mode == "virtual":
             sim.clock.advance(0.0)
-        elif mode == "scaled" and isinstance(rate, (int, float)) and not isinstance(rate, bool) and 0 < rate <= MAX_RATE:
-            sim.clock.scale(float(rate))
         else:
-            raise ControlError(f'"mode" should be "real", "virtual", or "scaled" with a "rate" > 0 and <= {MAX_RATE:.0f}')
+            sim.clock.scale(fields.number(body.get("rate"), f"{CLOCK}.rate", above=0, high=MAX_RATE))
 
 
 def events(call: Call) -> Answer:

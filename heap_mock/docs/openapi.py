@@ -12,6 +12,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from heap_facts.paths import (
+    ADD_ACCOUNT_PROPERTIES, ADD_USER_PROPERTIES, AUTH_TOKEN, DELETION_STATUS, IDENTIFY, INTEGRATIONS_ADD_USER_PROPERTIES, INTEGRATIONS_TRACK,
+    TRACK, USER_DELETION,
+)  # fmt: skip
 from heap_facts.times import MAX_EPOCH_MS
 from heap_mock.clock import MAX_RATE
 from heap_mock.config import CHOICES, THROTTLE_STATUS_RANGE, Config
@@ -143,23 +147,23 @@ def heap_paths() -> dict[str, Any]:
     empty = {"description": "Accepted; the body is `success_body` (default `{}`; Heap's is undocumented).", "content": {
         "application/json": {"schema": ref("Empty")}, "text/plain": {"schema": {"type": "string", "enum": ["OK", ""]}}}}
     return {
-        "/api/track": {"post": operation(
+        TRACK: {"post": operation(
             "track", HEAP_TAG, "Track one event, or up to 1000 in `events` (bulk track)",
             heap_responses(empty, limited=True), requestBody={"required": True, **json_body(ref("TrackRequest"), "")})},
-        "/api/add_user_properties": {"post": operation(
+        ADD_USER_PROPERTIES: {"post": operation(
             "addUserProperties", HEAP_TAG, "Set properties of one identity, or of up to 1000 in `users`",
             heap_responses(empty, limited=True), requestBody={"required": True, **json_body(ref("UserPropertiesRequest"), "")})},
-        "/api/add_account_properties": {"post": operation(
+        ADD_ACCOUNT_PROPERTIES: {"post": operation(
             "addAccountProperties", HEAP_TAG, "Set properties of one account, or of up to 1000 in `accounts`",
             heap_responses(text_body("Accepted; the body is `OK`."), limited=False),
             requestBody={"required": True, **json_body(ref("AccountPropertiesRequest"), "")})},
-        "/api/v1/identify": {"post": operation(
+        IDENTIFY: {"post": operation(
             "identify", HEAP_TAG, "Tie a Heap SDK user_id to an identity (over the documented caps: 200, ignored)",
             heap_responses(empty, limited=False), requestBody={"required": True, **json_body(ref("IdentifyRequest"), "")})},
-        "/api/integrations/track": {"post": operation(
+        INTEGRATIONS_TRACK: {"post": operation(
             "integrationsTrack", HEAP_TAG, "Heap's partner track (as Segment's destination sends it): up to 1000 events, limited as bulk track",
             heap_responses(empty, limited=True), requestBody={"required": True, **json_body(ref("IntegrationsTrackRequest"), "")})},
-        "/api/integrations/add_user_properties": {"post": operation(
+        INTEGRATIONS_ADD_USER_PROPERTIES: {"post": operation(
             "integrationsAddUserProperties", HEAP_TAG, "Heap's partner add_user_properties: up to 1000 users, limited as add_user_properties",
             heap_responses(empty, limited=True), requestBody={"required": True, **json_body(ref("IntegrationsUserPropertiesRequest"), "")})},
         **deletion_paths(),
@@ -170,16 +174,16 @@ def deletion_paths() -> dict[str, Any]:
     unauthorized = json_body(ref("Unauthorized"), "Missing, malformed, unknown or expired credentials.")
     bearer = [{"name": "Authorization", "in": "header", "required": True, "schema": {"type": "string"}, "description": "Bearer <access_token>"}]
     return {
-        "/api/public/v0/auth_token": {"post": operation(
+        AUTH_TOKEN: {"post": operation(
             "authToken", HEAP_TAG, "Exchange Basic base64(app_id:api_key) for a 5-minute access token",
             {"200": json_body(ref("AuthToken"), "A token."), "401": unauthorized, "default": FAULT_RESPONSE},
             parameters=[{"name": "Authorization", "in": "header", "required": True, "schema": {"type": "string"}, "description": "Basic base64(app_id:api_key)"}])},
-        "/api/public/v0/user_deletion": {"post": operation(
+        USER_DELETION: {"post": operation(
             "userDeletion", HEAP_TAG, "Delete users' data at once; the request reports complete later",
             {"201": json_body(ref("DeletionCreated"), "Accepted."), "400": text_body("Bad body."), "401": unauthorized,
              "default": FAULT_RESPONSE},
             parameters=bearer, requestBody={"required": True, **json_body(ref("UserDeletionRequest"), "")})},
-        "/api/public/v0/deletion_status/{deletion_id}": {"get": operation(
+        DELETION_STATUS: {"get": operation(
             "deletionStatus", HEAP_TAG, "The status of a deletion request",
             {"200": json_body(ref("DeletionStatus"), "Its status."), "401": unauthorized,
              "404": json_body(ref("Error"), "No such deletion request for this environment."), "default": FAULT_RESPONSE},

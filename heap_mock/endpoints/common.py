@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from heap_facts.fields import is_number  # a JSON number, never a boolean: the one definition
 from heap_facts.lengths import ARRAY_JOINER, KIT_CUT, MAX_IDENTITY, MAX_USER_ID, MAX_VALUE
 from heap_facts.names import is_reserved_user_property
 from heap_facts.times import MAX_EPOCH_MS
@@ -72,10 +73,6 @@ def child(path: str, key: str) -> str:
 def _quote(key: str) -> str:
     shown = one_line(key if len(key) <= 40 else key[:40] + "…")  # a line break in a name must not split its violation
     return "'" + shown.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
-def is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def require_object(body: Any, findings: Findings) -> dict[str, Any]:

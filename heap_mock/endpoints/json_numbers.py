@@ -10,20 +10,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from heap_facts.lengths import MAX_SAFE_INTEGER
+from heap_facts.fields import whole
 
 # orjson reads integers in this range as ints; one outside it arrives as a float.
 MIN_JSON_INT, MAX_JSON_INT = -(2**63), 2**64 - 1
-# Beyond this a float no longer holds every whole number, so `-9223372036854775809` would be read
-# as the different number -2^63: only exact ints are taken past it.
-MAX_EXACT_FLOAT = MAX_SAFE_INTEGER + 1
 
 
 def whole_number(value: Any, low: int, high: int) -> int | None:
-    """`value` as an int if it is a JSON number with no fractional part in low..high, else None."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    if isinstance(value, float) and not (value.is_integer() and abs(value) <= MAX_EXACT_FLOAT):  # NaN, infinities too
-        return None
-    number = int(value)
-    return number if low <= number <= high else None
+    """`value` as an int if it is a JSON number with no fractional part in low..high, else None.
+
+    The reading is heap_facts.fields.whole, the one every setting and control body is read by too:
+    past 2^53 a float no longer holds every whole number, so `-9223372036854775809` (read as the
+    different number -2^63) is refused, and only exact ints are taken there."""
+    number = whole(value)
+    return number if number is not None and low <= number <= high else None

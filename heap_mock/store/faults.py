@@ -10,11 +10,12 @@ from __future__ import annotations
 import fnmatch
 import random
 import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from heap_mock.endpoints.json_numbers import whole_number
-from heap_mock.errors import ControlError
+from heap_facts import fields
+from heap_facts.fields import FieldError
 from heap_mock.paths import HEAP_PREFIX, is_simulator_path
 
 # The ranges parse_fault accepts, which the OpenAPI description also states (one place for each).
@@ -25,7 +26,9 @@ DELAY_MS_RANGE = (0, 60_000)
 TIMES_RANGE = (1, 10**9)
 SEED_RANGE = (-(2**63), 2**63)
 
-_FIELDS = {"path", "method", "status", "retry_after", "delay_ms", "drop_connection", "times", "probability", "seed", "body", "after_processing"}
+FAULT_FIELDS = ("path", "method", "status", "retry_after", "delay_ms", "drop_connection", "times", "probability", "seed", "body", "after_processing")
+FAULT = "fault"  # the root of each field's path in a message: fault.status
+PATH_RULE = "a path such as /api/track (patterns like /api/* allowed; not /_mock/)"
 
 
 @dataclass
@@ -60,55 +63,41 @@ class FaultRule:
 
 
 def parse_fault(spec: Any, rule_id: int) -> FaultRule:
-    """Build a rule from a JSON body, naming the field at fault if it is malformed."""
-    if not isinstance(spec, dict):
-        raise ControlError("fault should be a JSON object")
-    unknown = set(spec) - _FIELDS
-    if unknown:
-        raise ControlError(f"unknown fault field(s): {', '.join(sorted(unknown))}; known: {', '.join(sorted(_FIELDS))}")
-    path = spec.get("path")
-    if not isinstance(path, str) or not path.startswith("/") or is_simulator_path(path):
-        raise ControlError("fault.path should be a path such as /api/track (patterns like /api/* allowed; not /_mock/)")
-    rule = FaultRule(id=rule_id, path=path)
-    rule.method = _optional(spec, "method", str, "an HTTP method such as POST")
-    rule.status = _checked_int(spec, "status", *STATUS_RANGE)
-    rule.retry_after = _checked_int(spec, "retry_after", *RETRY_AFTER_RANGE)
-    rule.delay_ms = _checked_int(spec, "delay_ms", *DELAY_MS_RANGE) or 0
-    rule.times = _checked_int(spec, "times", *TIMES_RANGE)
-    rule.seed = _checked_int(spec, "seed", *SEED_RANGE)
-    rule.drop_connection = bool(_optional(spec, "drop_connection", bool, "true or false"))
-    rule.after_processing = bool(_optional(spec, "after_processing", bool, "true or false"))
-    rule.body = _optional(spec, "body", str, "a string")
-    rule.probability = _probability(spec)
+    """Build a rule from a JSON body; FieldError names the field at fault if it is malformed."""
+    fields.known_fields(fields.json_object(spec, FAULT), FAULT, FAULT_FIELDS)
+    rule = FaultRule(id=rule_id, path=_fault_path(spec.get("path")))
+    rule.method = fields.optional(spec, "method", FAULT, _http_method)
+    rule.status = fields.optional(spec, "status", FAULT, _within(STATUS_RANGE, "an HTTP status"))
+    rule.retry_after = fields.optional(spec, "retry_after", FAULT, _within(RETRY_AFTER_RANGE))
+    rule.delay_ms = fields.optional(spec, "delay_ms", FAULT, _within(DELAY_MS_RANGE), 0)
+    rule.times = fields.optional(spec, "times", FAULT, _within(TIMES_RANGE))
+    rule.seed = fields.optional(spec, "seed", FAULT, _within(SEED_RANGE))
+    rule.drop_connection = fields.optional(spec, "drop_connection", FAULT, fields.flag, False)
+    rule.after_processing = fields.optional(spec, "after_processing", FAULT, fields.flag, False)
+    rule.body = fields.optional(spec, "body", FAULT, lambda value, path: fields.text(value, path, what="a string", empty=True))
+    rule.probability = fields.number(spec.get("probability", 1.0), f"{FAULT}.probability", low=0, high=1)  # null is no probability
     if not (rule.answers or rule.delay_ms):
-        raise ControlError("fault should set status, drop_connection or delay_ms")
-    rule.method = rule.method.upper() if rule.method else None
+        raise FieldError(FAULT, "must set status, drop_connection or delay_ms")
     rule._random = random.Random(rule.seed)
     return rule
 
 
-def _optional(spec: dict[str, Any], key: str, kind: type, wanted: str) -> Any:
-    value = spec.get(key)
-    if value is not None and not isinstance(value, kind):
-        raise ControlError(f"fault.{key} should be {wanted}")
-    return value
+def _fault_path(value: Any) -> str:
+    """A path of Heap's (patterns allowed), never the simulator's own, which faults never touch."""
+    path = fields.text(value, f"{FAULT}.path", what=PATH_RULE)
+    if not path.startswith("/") or is_simulator_path(path):
+        raise FieldError(f"{FAULT}.path", f"must be {PATH_RULE}", value)
+    return path
 
 
-def _checked_int(spec: dict[str, Any], key: str, low: int, high: int) -> int | None:
-    value = spec.get(key)
-    if value is None:
-        return None
-    number = whole_number(value, low, high)  # 503.0 is 503, as JSON Schema's integer says
-    if number is None:
-        raise ControlError(f"fault.{key} should be a whole number from {low} to {high}")
-    return number
+def _http_method(value: Any, path: str) -> str | None:
+    """An HTTP method such as POST; empty, like absent, matches any."""
+    return fields.text(value, path, what="an HTTP method such as POST", empty=True).upper() or None
 
 
-def _probability(spec: dict[str, Any]) -> float:
-    value = spec.get("probability", 1.0)
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0.0 <= value <= 1.0:
-        raise ControlError("fault.probability should be a number from 0 to 1")
-    return float(value)
+def _within(bounds: tuple[int, int], what: str = "a whole number") -> Callable[[Any, str], int]:
+    """A whole number in `bounds` (503.0 is 503, as JSON Schema's integer says)."""
+    return lambda value, path: fields.whole_number(value, path, *bounds, what=what)
 
 
 class FaultInjector:

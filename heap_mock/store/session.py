@@ -28,7 +28,9 @@ from typing import Any
 
 import orjson
 
-from heap_mock.clock import MAX_RATE, parse_iso, to_iso
+from heap_facts import fields
+from heap_facts.fields import FieldError
+from heap_mock.clock import MAX_RATE, MODES, to_iso
 from heap_mock.endpoints.track import TrackEvent
 from heap_mock.fidelity import LENIENT_RULES, RequestWarning, freeze_warnings, thaw_warnings
 from heap_mock.store.events import STORED_ENDPOINTS, StoredEvent
@@ -53,20 +55,19 @@ from heap_mock.store.lineage import MAX_LINEAGE_CHARS
 
 FORMAT = "heap-sim session"
 FORMAT_VERSION = 1
-CLOCK_MODES = ("real", "virtual", "scaled")
 CHUNK = 1000  # items rendered per piece of the streamed file
-# The small details a journal entry may carry (heap_mock.store.journal: Exchange._details), by kind.
-DETAIL_KINDS: dict[str, type | tuple[type, ...]] = {
-    "violation_count": int, "limit": str, "retry_after": int, "fault_id": int, "warning_count": int, "warned_rules": list,
-}  # fmt: skip
+TEXT = "non-empty text"
+# The small details a journal entry may carry (heap_mock.store.journal: Exchange._details), each by its check.
+DETAIL_CHECKS: dict[str, Callable[[Any, str], Any]] = {
+    **dict.fromkeys(("violation_count", "retry_after", "fault_id", "warning_count"), fields.whole_number),
+    "limit": lambda value, path: fields.text(value, path, what="text", empty=True),
+    "warned_rules": lambda value, path: fields.names(value, path, what="a list of rule IDs"),
+}
 
 
-class SessionError(ValueError):
-    """A session file that cannot be loaded; `path` is the JSON path of the first wrong field."""
-
-    def __init__(self, path: str, rule: str) -> None:
-        self.path, self.rule = path, rule
-        super().__init__(f"{path} {rule}")
+# A session file that cannot be loaded; `path` is the JSON path of the first wrong field. The one
+# error of checked input (heap_facts.fields), whose checks read every field here.
+SessionError = FieldError
 
 
 @dataclass(frozen=True)
@@ -176,10 +177,10 @@ def read_session(data: bytes) -> Session:
         document = orjson.loads(data)
     except orjson.JSONDecodeError as error:
         raise SessionError("$", f"is not JSON ({error})") from None
-    top = _object(document, "$")
+    top = fields.json_object(document, "$")
     _header(top)
     return Session(
-        clock=_clock(_object(_field(top, "clock", "$"), "$.clock")),
+        clock=_clock(fields.json_object(_field(top, "clock", "$"), "$.clock")),
         events=[_event(item, f"$.events[{i}]") for i, item in enumerate(_array(top, "events", "$"))],
         users=[_user(item, f"$.users[{i}]") for i, item in enumerate(_array(top, "users", "$"))],
         accounts=[_account(item, f"$.accounts[{i}]") for i, item in enumerate(_array(top, "accounts", "$"))],
@@ -189,24 +190,23 @@ def read_session(data: bytes) -> Session:
 
 def _header(top: Mapping[str, Any]) -> None:
     if top.get("format") != FORMAT:
-        raise SessionError("$.format", f'must be "{FORMAT}" (a file written by GET /_mock/export), got {top.get("format")!r}')
-    version = top.get("version")
-    if _is_int(version) and version > FORMAT_VERSION:
+        raise SessionError("$.format", f'must be "{FORMAT}" (a file written by GET /_mock/export)', top.get("format"))
+    version = fields.whole(top.get("version"))
+    if version is not None and version > FORMAT_VERSION:
         raise SessionError("$.version", f"is {version}: a newer heap-sim wrote it; this one reads format versions 1 to {FORMAT_VERSION}")
-    if not _is_int(version) or version < 1:
-        raise SessionError("$.version", f"must be a format version from 1 to {FORMAT_VERSION}, got {version!r}")
+    fields.whole_number(top.get("version"), "$.version", 1, FORMAT_VERSION)
 
 
 def _clock(raw: Mapping[str, Any]) -> ClockState:
-    mode = _choice(raw, "mode", "$.clock", CLOCK_MODES)
-    rate = _number(raw, "rate", "$.clock")
-    if mode == "scaled" and not 0 < rate <= MAX_RATE:
-        raise SessionError("$.clock.rate", f"must be above 0 and at most {MAX_RATE:.0f} for a scaled clock, got {rate!r}")
-    return ClockState(_instant(raw, "now", "$.clock"), mode, rate)
+    mode = fields.one_of(raw.get("mode"), "$.clock.mode", MODES)
+    rate = fields.number(raw.get("rate"), "$.clock.rate")
+    if mode == "scaled":
+        fields.number(rate, "$.clock.rate", above=0, high=MAX_RATE)
+    return ClockState(fields.instant(raw.get("now"), "$.clock.now"), mode, rate)
 
 
 def _event(item: Any, path: str) -> list[Any]:
-    raw = _object(item, path)
+    raw = fields.json_object(item, path)
     identity, user_id = _text(raw, "identity", path, optional=True), _text(raw, "user_id", path, optional=True)
     if identity is None and user_id is None:
         raise SessionError(f"{path}.identity", "or user_id is required: every stored event is about someone")
@@ -215,13 +215,13 @@ def _event(item: Any, path: str) -> list[Any]:
         _properties(raw, path), _text(raw, "session_id", path, optional=True), _text(raw, "idempotency_key", path, optional=True),
         _warnings(raw, path),
     )  # fmt: skip
-    endpoint = _choice(raw, "endpoint", path, STORED_ENDPOINTS)
+    endpoint = fields.one_of(raw.get("endpoint"), f"{path}.endpoint", STORED_ENDPOINTS)
     return StoredEvent.freeze(event, endpoint, _text(raw, "request_id", path), _lineage(raw, path))
 
 
 def _user(item: Any, path: str) -> IdentityRecord:
-    raw = _object(item, path)
-    user_ids = tuple(_text_item(value, f"{path}.user_ids[{i}]") for i, value in enumerate(_array(raw, "user_ids", path)))
+    raw = fields.json_object(item, path)
+    user_ids = tuple(fields.text(value, f"{path}.user_ids[{i}]", what=TEXT) for i, value in enumerate(_array(raw, "user_ids", path)))
     links = tuple(_link(value, f"{path}.recent_links[{i}]") for i, value in enumerate(_array(raw, "recent_links", path)))
     unknown = sorted({user_id for _, user_id in links} - set(user_ids))
     if unknown:
@@ -230,27 +230,23 @@ def _user(item: Any, path: str) -> IdentityRecord:
 
 
 def _account(item: Any, path: str) -> IdentityRecord:
-    raw = _object(item, path)
+    raw = fields.json_object(item, path)
     return IdentityRecord(_text(raw, "app_id", path), _text(raw, "account_id", path), _properties(raw, path))
 
 
 def _link(item: Any, path: str) -> tuple[float, str]:
-    raw = _object(item, path)
+    raw = fields.json_object(item, path)
     return _instant(raw, "at", path), _text(raw, "user_id", path)
 
 
 def _entry(item: Any, path: str) -> list[Any]:
-    raw = _object(item, path)
-    status, duration = _int(raw, "status", path), _number(raw, "duration_ms", path)
-    if not 0 <= status <= 999 or duration < 0:
-        where, rule = (f"{path}.status", "must be from 0 to 999") if not 0 <= status <= 999 else (f"{path}.duration_ms", "must be 0 or more")
-        raise SessionError(where, rule)
+    raw = fields.json_object(item, path)
+    status = fields.whole_number(raw.get("status"), f"{path}.status", 0, 999)
+    duration = fields.number(raw.get("duration_ms"), f"{path}.duration_ms", low=0)
     warnings = _warnings(raw, path)
-    stored = raw.get("stored_events")
-    if stored is not None and not (_is_int(stored) and stored >= 0):
-        raise SessionError(f"{path}.stored_events", f"must be a whole number >= 0 or null, got {stored!r}")
+    stored = fields.optional(raw, "stored_events", path, lambda value, at: fields.whole_number(value, at, low=0))
     return [
-        _text(raw, "id", path), _text(raw, "method", path), _text(raw, "path", path), _instant(raw, "received_at", path), status, float(duration),
+        _text(raw, "id", path), _text(raw, "method", path), _text(raw, "path", path), _instant(raw, "received_at", path), status, duration,
         _body(raw, path), _text(raw, "rule_id", path, optional=True), _text(raw, "message", path, optional=True), stored,
         _details(raw, path), freeze_warnings(warnings), bool(warnings), _lineage(raw, path), _violations(raw, path),
     ]  # fmt: skip
@@ -268,13 +264,10 @@ def _body(raw: Mapping[str, Any], path: str) -> bytes | None:
 
 
 def _details(raw: Mapping[str, Any], path: str) -> bytes | None:
-    details = _object(raw.get("details", {}), f"{path}.details")
+    details = fields.json_object(raw.get("details", {}), f"{path}.details")
+    fields.known_fields(details, f"{path}.details", DETAIL_CHECKS)
     for key, value in details.items():
-        kind = DETAIL_KINDS.get(key)
-        if kind is None:
-            raise SessionError(f"{path}.details.{key}", f"is not a detail a journal entry has; known: {', '.join(DETAIL_KINDS)}")
-        if not isinstance(value, kind) or isinstance(value, bool):
-            raise SessionError(f"{path}.details.{key}", f"must be {'text' if kind is str else 'a list' if kind is list else 'a whole number'}, got {value!r}")
+        DETAIL_CHECKS[key](value, f"{path}.details.{key}")
     return orjson.dumps(details) if details else None
 
 
@@ -283,7 +276,7 @@ def _violations(raw: Mapping[str, Any], path: str) -> bytes | None:
         return None
     checked = []
     for i, item in enumerate(_array(raw, "violations", path)):
-        violation = _object(item, f"{path}.violations[{i}]")
+        violation = fields.json_object(item, f"{path}.violations[{i}]")
         checked.append({key: _text(violation, key, f"{path}.violations[{i}]") for key in ("rule_id", "path", "message")})
     return orjson.dumps(checked)
 
@@ -292,19 +285,16 @@ def _warnings(raw: Mapping[str, Any], path: str) -> tuple[RequestWarning, ...]:
     warnings = []
     for i, item in enumerate(_array(raw, "warnings", path)):
         where = f"{path}.warnings[{i}]"
-        warning = _object(item, where)
-        rule_id = _text(warning, "rule_id", where)
-        if rule_id not in LENIENT_RULES:
-            raise SessionError(f"{where}.rule_id", f"must be one of {', '.join(LENIENT_RULES)}, got {rule_id!r}")
+        warning = fields.json_object(item, where)
+        rule_id = fields.one_of(warning.get("rule_id"), f"{where}.rule_id", LENIENT_RULES)
         warnings.append(RequestWarning(rule_id, _text(warning, "path", where), _text(warning, "fact", where)))
     return tuple(warnings)
 
 
 def _properties(raw: Mapping[str, Any], path: str) -> dict[str, str | int | float]:
-    properties = _object(_field(raw, "properties", path), f"{path}.properties")
+    properties = fields.json_object(_field(raw, "properties", path), f"{path}.properties")
     for name, value in properties.items():
-        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-            raise SessionError(f"{path}.properties.{name}", f"must be a string or a number (what Heap stores), got {_kind(value)}")
+        fields.string_or_number(value, f"{path}.properties.{name}", what="a string or a number (what Heap stores)")
     return properties
 
 
@@ -315,7 +305,7 @@ def _lineage(raw: Mapping[str, Any], path: str) -> str | None:
     return text
 
 
-# --- field readers: each names the field and the rule it breaks -----------------------------------
+# --- field readers over heap_facts.fields: each names the field and the rule it breaks -----------
 
 
 def _field(raw: Mapping[str, Any], key: str, path: str) -> Any:
@@ -324,80 +314,17 @@ def _field(raw: Mapping[str, Any], key: str, path: str) -> Any:
     return raw[key]
 
 
-def _object(value: Any, path: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise SessionError(path, f"must be an object, got {_kind(value)}")
-    return value
-
-
 def _array(raw: Mapping[str, Any], key: str, path: str) -> list[Any]:
-    value = raw.get(key, [])
-    if not isinstance(value, list):
-        raise SessionError(f"{path}.{key}", f"must be a list, got {_kind(value)}")
-    return value
+    return fields.json_list(raw.get(key, []), f"{path}.{key}")
 
 
 def _text(raw: Mapping[str, Any], key: str, path: str, *, optional: bool = False) -> Any:
+    """Non-empty text, or with `optional` any text or null (a stored message may be empty)."""
     value = raw.get(key)
-    if value is None and optional:
-        return None
-    if not isinstance(value, str) or (value == "" and not optional):
-        raise SessionError(f"{path}.{key}", f"must be {'text or null' if optional else 'non-empty text'}, got {_kind(value)}")
-    return value
-
-
-def _text_item(value: Any, path: str) -> str:
-    if not isinstance(value, str) or value == "":
-        raise SessionError(path, f"must be non-empty text, got {_kind(value)}")
-    return value
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _int(raw: Mapping[str, Any], key: str, path: str) -> int:
-    value = raw.get(key)
-    if not _is_int(value):
-        raise SessionError(f"{path}.{key}", f"must be a whole number, got {_kind(value)}")
-    result: int = value
-    return result
-
-
-def _number(raw: Mapping[str, Any], key: str, path: str) -> float:
-    value = raw.get(key)
-    if not isinstance(value, (int, float)) or isinstance(value, bool):
-        raise SessionError(f"{path}.{key}", f"must be a number, got {_kind(value)}")
-    return float(value)
-
-
-def _choice(raw: Mapping[str, Any], key: str, path: str, choices: tuple[str, ...]) -> str:
-    value = raw.get(key)
-    if value not in choices:
-        raise SessionError(f"{path}.{key}", f"must be one of {', '.join(choices)}, got {value!r}")
-    result: str = value
-    return result
+    if optional:
+        return None if value is None else fields.text(value, f"{path}.{key}", what="text or null", empty=True)
+    return fields.text(value, f"{path}.{key}", what=TEXT)
 
 
 def _instant(raw: Mapping[str, Any], key: str, path: str) -> float:
-    value = raw.get(key)
-    try:
-        return parse_iso(value) if isinstance(value, str) else _not_a_time(value)
-    except ValueError:
-        raise SessionError(f"{path}.{key}", f"must be an ISO 8601 date-time from year 1 to 9999, such as 2026-01-01T00:00:00.000Z, got {value!r}") from None
-
-
-def _not_a_time(value: Any) -> float:
-    raise ValueError(value)
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return f"the boolean {'true' if value else 'false'}"
-    if isinstance(value, (int, float)):
-        return f"the number {value}"
-    if isinstance(value, str):
-        return f"the text {value[:40]!r}" if value else "empty text"
-    return "a list" if isinstance(value, list) else "an object"
+    return fields.instant(raw.get(key), f"{path}.{key}")

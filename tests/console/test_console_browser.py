@@ -111,7 +111,7 @@ def test_a_bad_fault_shows_the_simulators_message(console: ConsolePage) -> None:
     page = console.open("faults")
     page.fill("#fault-form [name=path]", "/_mock/events")
     page.click("#fault-form [type=submit]")
-    expect(page.locator("#fault-error")).to_contain_text("fault.path should be a path")
+    expect(page.locator("#fault-error")).to_contain_text("fault.path must be a path")
 
 
 def test_reset_empties_the_console(console: ConsolePage, heap_mock: MockClient) -> None:

@@ -110,9 +110,10 @@ def test_unreadable_input_exits_2(tmp_path: Path, content: str | bytes | None, m
         (["--heap-url", "http://h", "--app-id", "abc", "x.json"], "app_id must be the numeric Heap environment ID"),
         (["--heap-url", "http://h", "--app-id", "11", "--external-id", "email", "x.json"], "invalid choice: 'email'"),
         (["--heap-url", "heap.example", "--app-id", "11", "x.json"], "--heap-url must be an http:// or https:// URL"),
-        (["--heap-url", "http://h", "--app-id", "11", "--max-attempts", "0", "x.json"], "must be at least 1"),
-        (["--heap-url", "http://h", "--app-id", "11", "--time-scale", "0", "x.json"], "must be above 0"),
-        (["--heap-url", "http://h", "--app-id", "11", "--time-scale", "fast", "x.json"], "must be a number"),
+        (["--heap-url", "http://h", "--app-id", "11", "--max-attempts", "0", "x.json"], "argument --max-attempts: must be a positive whole number, got the number 0"),
+        (["--heap-url", "http://h", "--app-id", "11", "--time-scale", "0", "x.json"], "argument --time-scale: must be a number > 0, got the number 0"),
+        (["--heap-url", "http://h", "--app-id", "11", "--time-scale", "fast", "x.json"], "argument --time-scale: must be a number > 0, got the text 'fast'"),
+        (["--heap-url", "http://h", "--app-id", "11", "--time-scale", "inf", "x.json"], "argument --time-scale: must be a number > 0, got the number inf"),
     ],
 )
 def test_unusable_arguments_exit_2_with_a_clear_message(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:

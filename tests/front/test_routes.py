@@ -222,6 +222,22 @@ def test_the_own_pages_refuse_other_hosts_and_cross_site_writes(front: FrontUnde
     )
 
 
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"recording": "yes"}, "recording must be true or false, got the text 'yes'"),
+        ({}, "recording must be true or false, got null"),
+        ({"recording": True, "dir": "/tmp"}, "body.dir is unknown; known: recording"),
+        ([True], "body must be an object, got a list"),
+    ],
+)
+def test_a_bad_recording_switch_is_a_400_naming_the_field(front: FrontUnderTest, body: Any, message: str) -> None:
+    # The front's one control write is checked as the simulator's are (heap_facts.fields), naming the field and what came.
+    answer = front.http.post(front.url + "/_front/api/recording", json=body, headers={"Origin": front.url}, timeout=10)
+    assert (answer.status_code, answer.json()["message"]) == (400, message)
+    assert front.http.get(front.url + "/_front/api/status", timeout=10).json()["recording"]["recording"] is False
+
+
 @pytest.mark.parametrize("limit", ["²", "①", "1" * 5000, "-1", "1001"])
 def test_a_batches_limit_that_is_not_a_small_whole_number_is_a_400_naming_it(front: FrontUnderTest, limit: str) -> None:
     # Issue 18: str.isdigit() passed "²" and "①", and int() then raised: a 500.

@@ -22,12 +22,25 @@ def test_clock_is_virtual_and_still_between_calls(heap_mock: MockClient) -> None
 
 
 @pytest.mark.parametrize(
-    "body", [{}, {"advance": -1}, {"advance": "5"}, {"set": "tomorrow"}, {"set": 5}, {"mode": "fast"}, {"set": "2026-01-01T00:00:00Z", "advance": 1}]
+    ("body", "message"),
+    [
+        ({}, 'clock must have exactly one of "set" (ISO 8601), "advance" (seconds) or "mode"'),
+        ({"advance": -1}, "clock.advance must be a number of seconds >= 0, got the number -1"),
+        ({"advance": "5"}, "clock.advance must be a number of seconds >= 0, got the text '5'"),
+        ({"advance": True}, "clock.advance must be a number of seconds >= 0, got the boolean true"),
+        ({"set": "tomorrow"}, "clock.set must be an ISO 8601 date-time from year 1 to 9999, such as 2026-01-01T00:00:00Z, got the text 'tomorrow'"),
+        ({"set": 5}, "clock.set must be an ISO 8601 date-time from year 1 to 9999, such as 2026-01-01T00:00:00Z, got the number 5"),
+        ({"mode": "fast"}, """clock.mode must be "real", "virtual" or "scaled", got the text 'fast'"""),
+        ({"mode": "scaled"}, "clock.rate must be a number > 0 and <= 1000000, got null"),
+        ({"set": "2026-01-01T00:00:00Z", "advance": 1}, 'clock must have exactly one of "set"'),
+        ({"advance": 1, "speed": 2}, "clock.speed is unknown; known: advance, mode, rate, set"),
+        ([1], "body must be an object, got a list"),
+    ],
 )
-def test_bad_clock_commands_are_400_with_a_message(heap_mock: MockClient, body: dict[str, object]) -> None:
+def test_bad_clock_commands_are_400_naming_the_field_and_what_came(heap_mock: MockClient, body: object, message: str) -> None:
     response = requests.post(f"{heap_mock.url}/_mock/clock", json=body)
-    assert response.status_code == 400
-    assert response.json()["rule_id"] == "control.invalid"
+    assert (response.status_code, response.json()["rule_id"]) == (400, "control.invalid")
+    assert response.json()["message"].startswith(message)
     assert heap_mock.clock()["now"] == "2026-01-01T00:00:00.000Z"
 
 
@@ -141,10 +154,10 @@ def test_delay_fault_slows_the_answer_enough_to_time_out() -> None:
     [
         ({"status": 503}, "fault.path"),
         ({"path": "/_mock/reset", "status": 503}, "fault.path"),
-        ({"path": "/api/track"}, "should set status"),
-        ({"path": "/api/track", "status": 999}, "fault.status"),
-        ({"path": "/api/track", "status": 503, "probability": 2}, "fault.probability"),
-        ({"path": "/api/track", "status": 503, "colour": "red"}, "unknown fault field(s): colour"),
+        ({"path": "/api/track"}, "fault must set status, drop_connection or delay_ms"),
+        ({"path": "/api/track", "status": 999}, "fault.status must be an HTTP status from 200 to 599, got the number 999"),
+        ({"path": "/api/track", "status": 503, "probability": 2}, "fault.probability must be a number from 0 to 1, got the number 2"),
+        ({"path": "/api/track", "status": 503, "colour": "red"}, "fault.colour is unknown; known: after_processing, body,"),
     ],
 )
 def test_malformed_fault_rules_are_refused_by_field(heap_mock: MockClient, spec: dict[str, object], message: str) -> None:

@@ -114,12 +114,12 @@ BAD_FILES = [
     (broken(lambda s: s.update(format="something else")), "$.format", 'must be "heap-sim session"'),
     (broken(lambda s: s.update(version=2)), "$.version", "a newer heap-sim wrote it"),
     (broken(lambda s: s.pop("clock")), "$.clock", "is required"),
-    (broken(lambda s: s["clock"].update(mode="fast")), "$.clock.mode", "must be one of real, virtual, scaled"),
+    (broken(lambda s: s["clock"].update(mode="fast")), "$.clock.mode", 'must be "real", "virtual" or "scaled", got the text \'fast\''),
     (broken(lambda s: s["events"][0].update(timestamp="soon")), "$.events[0].timestamp", "must be an ISO 8601 date-time"),
     (broken(lambda s: s["events"][0].update(identity=None)), "$.events[0].identity", "or user_id is required"),
     (broken(lambda s: s["events"][0]["properties"].update(n=[1])), "$.events[0].properties.n", "must be a string or a number"),
-    (broken(lambda s: s["events"][0].update(endpoint="web")), "$.events[0].endpoint", "must be one of track, bulk_track"),
-    (broken(lambda s: s["events"][0].update(warnings=[{"rule_id": "x", "path": "p", "fact": "f"}])), "$.events[0].warnings[0].rule_id", "must be one of"),
+    (broken(lambda s: s["events"][0].update(endpoint="web")), "$.events[0].endpoint", 'must be "track", "bulk_track"'),
+    (broken(lambda s: s["events"][0].update(warnings=[{"rule_id": "x", "path": "p", "fact": "f"}])), "$.events[0].warnings[0].rule_id", 'must be "'),
     (broken(lambda s: s["users"][0].update(recent_links=[{"at": "2026-01-01T00:00:00Z", "user_id": "9"}])), "$.users[0].recent_links", "not in user_ids"),
     (broken(lambda s: s["journal"][0].update(status="200")), "$.journal[0].status", "must be a whole number"),
     (broken(lambda s: s["journal"][0].update(details={"limit": 3})), "$.journal[0].details.limit", "must be text"),
@@ -131,7 +131,7 @@ BAD_FILES = [
 def test_a_bad_session_file_is_refused_naming_the_field_and_the_rule(data: bytes, path: str, rule: str) -> None:
     with pytest.raises(SessionError) as refused:
         read_session(data)
-    assert refused.value.path == path and rule in refused.value.rule, str(refused.value)
+    assert refused.value.path == path and rule in str(refused.value), str(refused.value)
 
 
 def test_the_model_session_loads() -> None:
@@ -175,4 +175,4 @@ def test_export_then_load_over_real_processes(tmp_path: Path) -> None:
     refused = subprocess.run([*SERVE, "--load", str(saved)], capture_output=True, text=True, timeout=30)
     assert refused.returncode == 2 and refused.stdout == ""
     assert refused.stderr.strip().count("\n") == 0 and "Traceback" not in refused.stderr
-    assert "$.events[1].endpoint must be one of track, bulk_track, integrations_track, got 'bulk'" in refused.stderr
+    assert """$.events[1].endpoint must be "track", "bulk_track" or "integrations_track", got the text 'bulk'""" in refused.stderr

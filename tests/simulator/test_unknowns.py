@@ -69,12 +69,13 @@ def test_the_success_body_of_the_undocumented_endpoints_is_configurable(server: 
 @pytest.mark.parametrize(
     ("values", "message"),
     [
-        ({"throttle_status": 200}, "'throttle_status' must be an HTTP error status"),
-        ({"throttle_retry_after": "minutes"}, "'throttle_retry_after' must be \"seconds\" or \"milliseconds\" or \"none\""),
-        ({"throttle_body": "xml"}, "'throttle_body'"),
-        ({"success_body": "{ }"}, "'success_body'"),
+        ({"throttle_status": 200}, "config.throttle_status must be an HTTP error status from 400 to 599, got the number 200"),
+        ({"throttle_retry_after": "minutes"}, 'config.throttle_retry_after must be "seconds", "milliseconds" or "none", got the text \'minutes\''),
+        ({"throttle_body": "xml"}, "config.throttle_body must be"),
+        ({"success_body": "{ }"}, "config.success_body must be"),
     ],
 )
 def test_a_wrong_setting_is_refused_by_name(values: dict[str, Any], message: str) -> None:
-    with pytest.raises(ConfigError, match=message):
+    with pytest.raises(ConfigError) as refused:
         Config.from_mapping(values)
+    assert str(refused.value).startswith(message)
