@@ -17,7 +17,14 @@ from conformance.inputs import as_epoch_ms
 from conformance.results import Subject
 from heap_facts.lengths import KIT_CUT
 from heap_facts.names import (
-    COMMERCE_EVENT, CUSTOMER_ID_KEYS, CUSTOMER_ID_TYPE, EVENT_TYPE_FIELD, ITEM_EVENT, MAIN_EVENT_NAMES, MPID, SCREEN_NAME_FIELD,
+    COMMERCE_EVENT,
+    CUSTOMER_ID_KEYS,
+    CUSTOMER_ID_TYPE,
+    EVENT_TYPE_FIELD,
+    ITEM_EVENT,
+    MAIN_EVENT_NAMES,
+    MPID,
+    SCREEN_NAME_FIELD,
     SUPPORTED_EVENT_TYPES,
 )  # fmt: skip
 from heap_facts.platforms import is_supported_platform, is_web
@@ -190,6 +197,7 @@ def _source_event(
 def chosen_identity(batch: dict[str, Any], external_id: str) -> tuple[str | None, str | None]:
     """The identity External ID selects, and where it was read: the MPID, or the Customer ID in
     either `user_identities` form (heap_facts.names.CUSTOMER_ID_KEYS)."""
+    path: str | None
     if external_id == MPID:
         value, path = batch.get(MPID), MPID
     else:

@@ -31,8 +31,8 @@ from conformance.rules import CATALOGUE, Kind, Rule, select_rules
 from heap_facts.limits import limits_table
 from heap_facts.times import SUITE_START
 from heap_mock.server import HeapMockServer
-from http_layer.servers import ServerName
 from heap_mock.testing import MockClient
+from http_layer.servers import ServerName
 
 EPOCH = SUITE_START  # the same start as the heap_mock pytest plugin's clock
 DOCUMENTED_LIMITS = limits_table()

@@ -16,8 +16,14 @@ import orjson
 from forwarder import sections
 from forwarder.model import BatchRejected, SkipCause
 from forwarder.settings import Settings
-from forwarder.values import MAX_IDENTITY, id_text
-from heap_facts.names import CUSTOMER_ID, CUSTOMER_ID_KEYS, EVENT_TYPE_FIELD, MPID  # CUSTOMER_ID_KEYS: the documented key and the Python SDK's (S6)
+from forwarder.values import id_text
+from heap_facts.lengths import MAX_IDENTITY
+from heap_facts.names import (  # CUSTOMER_ID_KEYS: the documented key and the Python SDK's (S6)
+    CUSTOMER_ID,
+    CUSTOMER_ID_KEYS,
+    EVENT_TYPE_FIELD,
+    MPID,
+)
 from heap_facts.platforms import is_supported_platform, is_web
 
 # orjson writes no deeper than this, and the stdlib writer would run out of Python's stack not far

@@ -16,7 +16,8 @@ from typing import Any, NamedTuple
 from forwarder import sections
 from forwarder.explain import Notes
 from forwarder.model import ADDED, CONVERTED, KEPT, RENAMED
-from forwarder.values import ARRAY_JOINER, HeapValue, convert, cut, decimal_number, describe, heap_properties, heap_value, id_text
+from forwarder.values import HeapValue, convert, cut, decimal_number, describe, heap_properties, heap_value, id_text
+from heap_facts.lengths import ARRAY_JOINER
 from heap_facts.names import IMPRESSION_EVENT, ITEM_EVENT, PRODUCT_ACTION_EVENT, PROMOTION_EVENT
 
 # The web SDK's numeric ProductActionType and PromotionActionType (S8), which web batches may carry.

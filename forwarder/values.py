@@ -28,7 +28,7 @@ from typing import Any
 from forwarder import sections
 from forwarder.explain import Notes
 from forwarder.model import CONVERTED, CUT, DROPPED, KEPT
-from heap_facts.lengths import ARRAY_JOINER, KIT_CUT, MAX_IDENTITY, MAX_SAFE_INTEGER
+from heap_facts.lengths import ARRAY_JOINER, KIT_CUT, MAX_SAFE_INTEGER
 from heap_facts.times import MAX_EPOCH_MS
 
 MAX_LENGTH = KIT_CUT  # where names and values are cut: 1023 satisfies the seed, D-track and the kit alike

@@ -23,7 +23,6 @@ from heap_facts.lengths import MAX_BULK_ITEMS, MAX_DELETION_USERS
 from heap_facts.limits import DOCUMENTED_LIMITS, IDENTIFY_MAX_USER_IDS, IDENTIFY_WINDOW_DAYS
 from heap_mock.fidelity import FIDELITIES, Fidelity
 
-
 # A config the simulator cannot start with: a key that does not exist or holds a value its rule
 # refuses, or a file that cannot be read. The one error of checked input (heap_facts.fields).
 ConfigError = FieldError
@@ -158,8 +157,8 @@ CHECKS: dict[str, Check] = {
     "throttle_status": lambda value, path: fields.whole_number(value, path, *THROTTLE_STATUS_RANGE, what="an HTTP error status"),
     "allowed_hosts": lambda value, path: fields.names(value, path, what='a list of host names ("*" allows any)'),
     "session_file": lambda value, path: fields.optional_text(value, path, what="the path of a session file"),
-    "deletion_api_key": lambda value, path: fields.optional_text(value, path),
-    "limits": lambda value, path: _checked_limits(value, path),
+    "deletion_api_key": fields.optional_text,
+    "limits": lambda value, path: _checked_limits(value, path),  # noqa: PLW0108 - defined below, looked up when called
 }  # fmt: skip
 
 

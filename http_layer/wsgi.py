@@ -19,6 +19,8 @@ from http_layer.errors import HttpError
 from http_layer.request import Request, from_latin1, normal_path
 from http_layer.site import Site
 
+__all__ = ["StartResponse", "TestClient", "WSGIApp", "request_of", "send", "shut_socket", "test_client", "wsgi_app"]
+
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 

@@ -13,8 +13,17 @@ from conformance.context import Context
 from conformance.results import Verdict
 from heap_facts.lengths import ARRAY_JOINER
 from heap_facts.names import (
-    CUSTOM_EVENT, DEFAULT_CUSTOM_EVENT_TYPE, EVENT_TYPE_PROPERTY, SCREEN_NAME_FIELD, SCREEN_NAME_PROPERTY, SCREEN_VIEW, SCREEN_VIEW_PREFIX,
-    SESSION_END, SESSION_EVENT_NAMES, SESSION_START, is_reserved_user_property,
+    CUSTOM_EVENT,
+    DEFAULT_CUSTOM_EVENT_TYPE,
+    EVENT_TYPE_PROPERTY,
+    SCREEN_NAME_FIELD,
+    SCREEN_NAME_PROPERTY,
+    SCREEN_VIEW,
+    SCREEN_VIEW_PREFIX,
+    SESSION_END,
+    SESSION_EVENT_NAMES,
+    SESSION_START,
+    is_reserved_user_property,
 )  # fmt: skip
 
 

@@ -36,8 +36,9 @@ from forwarder.front.malloc import share_malloc_arenas
 from forwarder.front.serve import how_to_point, settings_lines
 from forwarder.front.server import FrontServer
 from forwarder.options import truth
-from forwarder.settings import EXTERNAL_IDS, Settings, SettingsError
+from forwarder.settings import Settings, SettingsError
 from heap_facts.entry import stop_on_signals
+from heap_facts.names import EXTERNAL_IDS
 
 DRAIN_S = 2.0
 GRACE_S = 3.0

@@ -14,7 +14,8 @@ from typing import Any
 
 from heap_facts import fields
 from heap_facts.fields import FieldError
-from heap_mock.clock import LATEST, MAX_RATE, MODES, to_iso
+from heap_facts.times import LATEST
+from heap_mock.clock import MAX_RATE, MODES, to_iso
 from heap_mock.errors import ControlConflict, ControlNotFound
 from heap_mock.fidelity import rule_json
 from heap_mock.rules import RULES

@@ -12,14 +12,22 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from heap_facts.lengths import MAX_IDENTITY, MAX_USER_ID
 from heap_facts.paths import (
-    ADD_ACCOUNT_PROPERTIES, ADD_USER_PROPERTIES, AUTH_TOKEN, DELETION_STATUS, IDENTIFY, INTEGRATIONS_ADD_USER_PROPERTIES, INTEGRATIONS_TRACK,
-    TRACK, USER_DELETION,
+    ADD_ACCOUNT_PROPERTIES,
+    ADD_USER_PROPERTIES,
+    AUTH_TOKEN,
+    DELETION_STATUS,
+    IDENTIFY,
+    INTEGRATIONS_ADD_USER_PROPERTIES,
+    INTEGRATIONS_TRACK,
+    TRACK,
+    USER_DELETION,
 )  # fmt: skip
 from heap_facts.times import MAX_EPOCH_MS
 from heap_mock.clock import MAX_RATE
 from heap_mock.config import CHOICES, THROTTLE_STATUS_RANGE, Config
-from heap_mock.endpoints.common import MAX_IDENTITY, MAX_NAME, MAX_USER_ID
+from heap_mock.endpoints.common import MAX_NAME
 from heap_mock.endpoints.json_numbers import MAX_JSON_INT, MIN_JSON_INT
 from heap_mock.fidelity import Fidelity
 from heap_mock.paths import CONTROL_PREFIX, SIMULATOR_PAGES

@@ -14,8 +14,7 @@ from typing import Any
 from heap_facts.fields import is_number  # a JSON number, never a boolean: the one definition
 from heap_facts.lengths import ARRAY_JOINER, KIT_CUT, MAX_IDENTITY, MAX_USER_ID, MAX_VALUE
 from heap_facts.names import is_reserved_user_property
-from heap_facts.times import MAX_EPOCH_MS
-from heap_mock.clock import parse_iso
+from heap_facts.times import MAX_EPOCH_MS, parse_iso
 from heap_mock.endpoints.json_numbers import MAX_JSON_INT, whole_number
 from heap_mock.errors import PayloadRejected, Violation
 from heap_mock.fidelity import BOOLEAN_TEXT, Fidelity, RequestWarning, summarise

@@ -8,9 +8,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from heap_facts.lengths import MAX_IDENTITY
 from heap_mock.endpoints.common import (
     ABSENT,
-    MAX_IDENTITY,
     MAX_NAME,
     Findings,
     check_app_id,

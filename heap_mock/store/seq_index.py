@@ -243,7 +243,7 @@ class IndexedLog:
             items, base = self.items, self.base
             fields = itemgetter(*(self.fields[name] for name in exact))
             wanted = tuple(exact.values()) if len(exact) > 1 else next(iter(exact.values()))
-            seqs = [seq for seq in seqs if fields(items[seq - base]) == wanted]
+            seqs = [seq for seq in seqs if fields(items[seq - base]) == wanted]  # type: ignore[arg-type]  # a live seq's slot holds an entry
         total = len(seqs)
         end = total if limit is None else min(total, offset + limit)
         chosen = [seqs[total - 1 - i] for i in range(offset, end)] if newest_first else seqs[offset:end]

@@ -299,7 +299,7 @@ def _properties(raw: Mapping[str, Any], path: str) -> dict[str, str | int | floa
 
 
 def _lineage(raw: Mapping[str, Any], path: str) -> str | None:
-    text = _text(raw, "lineage", path, optional=True)
+    text: str | None = _text(raw, "lineage", path, optional=True)
     if text is not None and (len(text) > MAX_LINEAGE_CHARS or not text.isprintable()):
         raise SessionError(f"{path}.lineage", f"must be printable text of at most {MAX_LINEAGE_CHARS} characters (heap_mock.store.lineage)")
     return text
