@@ -17,7 +17,7 @@ from heap_mock.simulator import Simulator
 from heap_mock.site import SimulatorSite
 from heap_mock.store.session import Session, read_session
 from heap_mock.store.state import SimulatorState
-from http_layer.access_log import AccessLog
+from http_layer.access_log import SERVER_FLUSH_EVERY_S, AccessLog
 
 
 def create_app(
@@ -28,7 +28,7 @@ def create_app(
     what it starts holding, else the file the `session_file` setting names, if any."""
     settings = config if isinstance(config, Config) else Config.from_mapping(config)
     switchable = clock if isinstance(clock, SwitchableClock) else SwitchableClock(clock)
-    simulator = Simulator(settings, switchable, SimulatorState(settings), AccessLog(enabled=settings.log_requests))
+    simulator = Simulator(settings, switchable, SimulatorState(settings), AccessLog(enabled=settings.log_requests, flush_every_s=SERVER_FLUSH_EVERY_S))
     if session is None and settings.session_file is not None:
         session = read_session(Path(settings.session_file).read_bytes())
     if session is not None:

@@ -40,6 +40,7 @@ from http_layer.routing import Match, Router, allowed_methods
 from http_layer.wsgi import TestClient, WSGIApp, test_client, wsgi_app
 
 error_log = logging.getLogger("heap_mock.errors")
+LINEAGE_KEY = LINEAGE_HEADER.lower()  # header names arrive lower-cased (http_layer.request)
 ALLOW_HOST_SETTING = "`heap-mock serve --allow-host NAME` or the allowed_hosts setting"
 
 
@@ -91,13 +92,15 @@ class HeapHandling:
         sim = site.sim
         self.site, self.sim = site, sim
         self.exchange = Exchange(sim.state.next_request_id(), request.method, request.path, sim.clock.now())
-        self.exchange.lineage = lineage_of(request.header(LINEAGE_HEADER))
+        lineage = request.headers.get(LINEAGE_KEY)
+        if lineage:
+            self.exchange.lineage = lineage_of(lineage)
         self.body_limit = sim.config.max_body_bytes
         self.answer: Answer | None = None  # Heap traffic is always read and journaled whole, even on a wrong path
         self.match: Match | None = None
         self.unrouted: HttpError | None = None
         try:
-            self.match = site.route(request)
+            self.match = site.router.match(request.method, request.path)
         except HttpError as error:
             self.unrouted = error
 

@@ -104,16 +104,21 @@ class StallWatch:
         self._deadlines: dict[asyncio.Task[Any], float] = {}
         self._expired: set[asyncio.Task[Any]] = set()
         self._ticking = False
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def begin(self) -> asyncio.Task[Any]:
-        task = asyncio.current_task()
+        loop = self._loop or self._first_loop()
+        task = asyncio.current_task(loop)
         assert task is not None
-        loop = task.get_loop()
         self._deadlines[task] = loop.time() + self.idle_timeout_s
         if not self._ticking:
             self._ticking = True
             loop.call_later(self._tick_s(), self._tick, loop)
         return task
+
+    def _first_loop(self) -> asyncio.AbstractEventLoop:
+        self._loop = asyncio.get_running_loop()  # one watch serves one site on one loop
+        return self._loop
 
     def end(self, task: asyncio.Task[Any]) -> None:
         self._deadlines.pop(task, None)
@@ -150,6 +155,9 @@ async def read_rsgi_body(protocol: Any, headers: Mapping[str, str], limit: int, 
     an empty chunk that is *not* followed by the stop: the break is turned into empty bytes. So an
     empty chunk is checked by asking for one more: the stop means whole, anything else means cut.
     """
+    declared = headers.get("content-length")
+    if declared is not None and declared.isascii() and declared.isdigit() and len(declared) < 6 and (length := int(declared)) <= min(limit, WHOLE_READ_BYTES):
+        return await _read_whole(protocol, length, watch) if length else b""  # the common case, checked in one line
     length = check_declared(headers, limit)
     if length == 0 or (length is None and not is_chunked(headers)):
         return b""

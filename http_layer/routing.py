@@ -45,6 +45,9 @@ def _compiled(template: str) -> re.Pattern[str]:
     return re.compile("^" + "".join(parts) + re.escape(template[end:]) + "$")
 
 
+_NO_PARAMS: dict[str, str] = {}  # shared by every static match; views only read it
+
+
 @dataclass(frozen=True)
 class Match:
     route: Route
@@ -81,7 +84,10 @@ class Router:
 
     def match(self, method: str, path: str) -> Match:
         """The route for `method` on `path`; RouteNotFound, or MethodNotAllowed naming the methods that are."""
-        routes, params = self.candidates(path)
+        routes = self._static.get(path)
+        params: dict[str, str] = _NO_PARAMS
+        if routes is None:
+            routes, params = self.candidates(path)
         if not routes:
             raise RouteNotFound(f"no such endpoint: {method} {path}")
         for route in routes:

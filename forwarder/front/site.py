@@ -33,7 +33,7 @@ from heap_facts import fields
 from heap_facts.fields import FieldError
 from heap_facts.names import MPID
 from heap_facts.wire import LINEAGE_HEADER
-from http_layer.access_log import AccessLog
+from http_layer.access_log import SERVER_FLUSH_EVERY_S, AccessLog
 from http_layer.answers import Answer, empty_answer, file_answer, json_answer
 from http_layer.bodies import declared_length
 from http_layer.delays import DelayRoom
@@ -212,7 +212,7 @@ class FrontSite:
         self.hosts = HostAllowList.of([] if is_ip_address(bound_host.strip("[]")) else [bound_host])
         self.delays = DelayRoom()
         self.idle_timeout_s = 10.0
-        self.access_log = access_log or AccessLog()
+        self.access_log = access_log or AccessLog(flush_every_s=SERVER_FLUSH_EVERY_S)
 
     def begin(self, request: Request) -> FrontHandling:
         return FrontHandling(self, request)
