@@ -4,7 +4,10 @@
 
 `browser`: one headless Chromium per test session (so per xdist worker), for the console's tests,
 the front's (tests/front) and the cross-site tests: a process can run only one sync Playwright, so
-they must share it.
+they must share it. Every test that uses it is in the xdist group `browser`, and every test that
+uses the built wheel (`installed`, tests/packaging) in the group `packaging`: under `make test`'s
+`--dist loadgroup` each group runs on one worker, so Chromium starts once and the wheel is built
+while the browser tests run, rather than one worker waiting on the other's build lock.
 
 How long the generated (property-based) tests run: `make test` runs the bounded profile, few
 examples, derandomized so every run and every xdist worker tries the same inputs, no example
@@ -19,6 +22,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from _pytest.nodeid import NodeId
 from hypothesis import HealthCheck, settings
 
 from heap_mock.server import HeapMockServer
@@ -40,6 +44,41 @@ EXAMPLES_IN_LONG_RUN = int(os.environ.get("HEAP_SIM_FUZZ_EXAMPLES", str(LONG_EXA
 def examples(bounded: int) -> int:
     """How many examples a generated test tries: `bounded` in `make test`, many more in `make fuzz`."""
     return EXAMPLES_IN_LONG_RUN if LONG_RUN else bounded
+
+
+# The fixtures whose cost is paid once per worker that uses them, and the worker group of their users.
+WORKER_GROUPS = {"browser": "browser", "installed": "packaging"}
+
+
+def worker_group(item: pytest.Item) -> str | None:
+    """The xdist group a test belongs to, from the fixtures it uses (so a new browser test joins by itself)."""
+    return next((WORKER_GROUPS[name] for name in getattr(item, "fixturenames", ()) if name in WORKER_GROUPS), None)
+
+
+def grouped_id(nodeid: str, group: str) -> str:
+    """The ID with which an xdist worker tells the controller a test's group: `<nodeid>@<group>`."""
+    return nodeid if nodeid.endswith(f"@{group}") else f"{nodeid}@{group}"
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups off the items
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        group = worker_group(item)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist sends the collected IDs to the controller
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """pytest-xdist 3.8 passes a test's group by appending `@group` to `item._nodeid`, which pytest 9.2
+    no longer reads (pytest-dev/pytest-xdist#1386): `--dist loadgroup` then silently groups nothing.
+    On a loadgroup worker, set the suffix where pytest keeps the ID; where xdist managed, nothing changes."""
+    if not getattr(session.config.option, "loadgroup", False):  # set by xdist on its workers only
+        return
+    for item in session.items:
+        group = worker_group(item)
+        if group is not None and not item.nodeid.endswith(f"@{group}"):
+            item._id = NodeId.parse(grouped_id(item.nodeid, group))  # type: ignore[attr-defined]
 
 
 @pytest.fixture(scope="session")
