@@ -60,9 +60,19 @@ def grouped_id(nodeid: str, group: str) -> str:
     return nodeid if nodeid.endswith(f"@{group}") else f"{nodeid}@{group}"
 
 
+def _set_id(item: pytest.Item, nodeid: str) -> None:
+    item._id = NodeId.parse(nodeid)  # type: ignore[attr-defined]  # where pytest 9.2 keeps a node's ID
+
+
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups off the items
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Each test its group, and its own ID: pytest 9.2 builds a parametrized item's ID from its callspec,
+    so schemathesis's items (tests/console/test_openapi_generated.py, one per operation) all got their
+    function's bare ID, and `--dist loadgroup`, which keys its work by ID, ran one of the 27. Their ID
+    is again their parent's and their name, as before 9.2."""
     for item in items:
+        if item.parent is not None and not item.nodeid.endswith(item.name):
+            _set_id(item, f"{item.parent.nodeid}::{item.name}")
         group = worker_group(item)
         if group is not None:
             item.add_marker(pytest.mark.xdist_group(group))
@@ -78,7 +88,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     for item in session.items:
         group = worker_group(item)
         if group is not None and not item.nodeid.endswith(f"@{group}"):
-            item._id = NodeId.parse(grouped_id(item.nodeid, group))  # type: ignore[attr-defined]
+            _set_id(item, grouped_id(item.nodeid, group))
 
 
 @pytest.fixture(scope="session")

@@ -3,9 +3,17 @@ and the groups tests/conftest.py gives them), so Chromium starts once and the wh
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
 from tests.conftest import grouped_id, worker_group
+
+
+def test_every_collected_test_has_its_own_id(request: pytest.FixtureRequest) -> None:
+    # xdist's loadgroup scheduler keys its work by ID: of tests that share one, it runs only the first.
+    ids = Counter(item.nodeid for item in request.session.items)
+    assert [nodeid for nodeid, count in ids.items() if count > 1] == []
 
 
 def test_every_test_that_uses_chromium_or_the_wheel_is_marked_with_its_group(request: pytest.FixtureRequest) -> None:
