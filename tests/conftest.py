@@ -4,10 +4,13 @@
 
 `browser`: one headless Chromium per test session (so per xdist worker), for the console's tests,
 the front's (tests/front) and the cross-site tests: a process can run only one sync Playwright, so
-they must share it. Every test that uses it is in the xdist group `browser`, and every test that
-uses the built wheel (`installed`, tests/packaging) in the group `packaging`: under `make test`'s
-`--dist loadgroup` each group runs on one worker, so Chromium starts once and the wheel is built
-while the browser tests run, rather than one worker waiting on the other's build lock.
+they must share it.
+
+xdist groups (`make test` runs `--dist loadgroup`: a group runs whole on one worker, the largest
+groups first): every test that uses `browser` is in the group `browser`, so Chromium starts on one
+worker only; every test that uses the built wheel (`installed`, tests/packaging) in `packaging`, so
+no worker waits on another's build lock; tests/test_lifecycle.py marks its own (`lifecycle`), so its
+seconds of process rounds start early on the other worker instead of ending the run alone.
 
 How long the generated (property-based) tests run: `make test` runs the bounded profile, few
 examples, derandomized so every run and every xdist worker tries the same inputs, no example
@@ -47,12 +50,18 @@ def examples(bounded: int) -> int:
 
 
 # The fixtures whose cost is paid once per worker that uses them, and the worker group of their users.
-WORKER_GROUPS = {"browser": "browser", "installed": "packaging"}
+FIXTURE_GROUPS = {"browser": "browser", "installed": "packaging"}
+
+
+def fixture_group(item: pytest.Item) -> str | None:
+    """The group a test joins by the fixtures it uses (so a new browser test joins by itself)."""
+    return next((FIXTURE_GROUPS[name] for name in getattr(item, "fixturenames", ()) if name in FIXTURE_GROUPS), None)
 
 
 def worker_group(item: pytest.Item) -> str | None:
-    """The xdist group a test belongs to, from the fixtures it uses (so a new browser test joins by itself)."""
-    return next((WORKER_GROUPS[name] for name in getattr(item, "fixturenames", ()) if name in WORKER_GROUPS), None)
+    """The xdist group a test is marked with, its own or its fixtures' (one per test here)."""
+    mark = item.get_closest_marker("xdist_group")
+    return None if mark is None else str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
 
 
 def grouped_id(nodeid: str, group: str) -> str:
@@ -64,6 +73,11 @@ def _set_id(item: pytest.Item, nodeid: str) -> None:
     item._id = NodeId.parse(nodeid)  # type: ignore[attr-defined]  # where pytest 9.2 keeps a node's ID
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # xdist declares the mark itself; declared here too, so `-p no:xdist` runs pass --strict-markers.
+    config.addinivalue_line("markers", "xdist_group(name): run on the one xdist worker that runs this group, under --dist loadgroup")
+
+
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups off the items
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Each test its group, and its own ID: pytest 9.2 builds a parametrized item's ID from its callspec,
@@ -73,7 +87,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.parent is not None and not item.nodeid.endswith(item.name):
             _set_id(item, f"{item.parent.nodeid}::{item.name}")
-        group = worker_group(item)
+        group = fixture_group(item)
         if group is not None:
             item.add_marker(pytest.mark.xdist_group(group))
 

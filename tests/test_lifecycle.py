@@ -26,6 +26,10 @@ from forwarder.front import pipeline
 from heap_mock.testing import MockClient
 from http_layer.servers import free_port
 
+# One xdist worker runs these, from early on (tests/conftest.py): together they take seconds of real
+# process rounds, which at the end of a run would leave the other worker idle.
+pytestmark = pytest.mark.xdist_group("lifecycle")
+
 ROOT = Path(__file__).resolve().parents[1]
 ROUNDS = 10
 STOP_S = 5.0

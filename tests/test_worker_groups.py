@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from tests.conftest import grouped_id, worker_group
+from tests.conftest import fixture_group, grouped_id, worker_group
 
 
 def test_every_collected_test_has_its_own_id(request: pytest.FixtureRequest) -> None:
@@ -17,7 +17,7 @@ def test_every_collected_test_has_its_own_id(request: pytest.FixtureRequest) -> 
 
 
 def test_every_test_that_uses_chromium_or_the_wheel_is_marked_with_its_group(request: pytest.FixtureRequest) -> None:
-    grouped = [(item, group) for item in request.session.items if (group := worker_group(item)) is not None]
+    grouped = [(item, group) for item in request.session.items if (group := fixture_group(item)) is not None]
     marks = {item.nodeid: [mark.args for mark in item.iter_markers("xdist_group")] for item, _ in grouped}
     assert all(marks[item.nodeid] == [(group,)] for item, group in grouped), marks
 
