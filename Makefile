@@ -36,9 +36,11 @@ $(STAMP): pyproject.toml tests/realclients/package-lock.json tests/mparticle_web
 run: $(STAMP)
 	$(BIN)/python -m forwarder.front.pipeline --host $(HOST) --mock-port $(PORT) --front-port $(FRONT_PORT) $(FRONT_SETTINGS) $(DEMO)
 
+# Compiled modules cached (PYTHONDONTWRITEBYTECODE unset): the suite starts Python subprocesses.
+# --dist loadgroup keeps the browser tests on one worker and the wheel's on one (tests/conftest.py);
+# --durations keeps the slowest tests in sight.
 test: $(STAMP)
-	# Compiled modules cached (PYTHONDONTWRITEBYTECODE unset): the suite starts many Python subprocesses.
-	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -n auto -q
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -n auto --dist loadgroup --durations=15 -q
 
 # The generated tests (hypothesis, schemathesis; the simulator's and the forwarder's) with many more examples, random each run: minutes, not seconds.
 fuzz: $(STAMP)

@@ -1,5 +1,7 @@
-"""Benchmarks: each `bench/bench_<name>.py` has `run(quick: bool) -> dict[str, float]` and prints its figures.
+"""Benchmarks: each `bench/bench_<name>.py` has `run(quick: bool) -> dict[str, float]`, prints its
+figures, and lists in `CHECKS` what those figures must be whatever the machine's speed (bench/checks.py).
 
-`python -m bench` runs them all at full size; `python -m bench --quick` (and the smoke test in
-`tests/test_bench_smoke.py`, which CI runs) runs them briefly to prove they still work.
+`python -m bench` runs them all at full size; `python -m bench --quick` (`make bench`, which CI
+runs after `make test`) runs them briefly to prove they still work, and exits 1 naming every check
+that did not hold. tests/test_bench.py tests the runner and the checks without running a benchmark.
 """

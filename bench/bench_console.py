@@ -28,6 +28,7 @@ from typing import Any
 import orjson
 import requests
 
+from bench.checks import Check, ending
 from heap_mock import HeapMockServer
 from heap_mock.config import Config
 from heap_mock.store.session import read_session
@@ -129,6 +130,13 @@ def export_and_load(url: str, config: dict[str, Any]) -> dict[str, float]:
     SimulatorState(Config.from_mapping(config)).load(read_session(data))
     loaded = time.perf_counter() - started
     return {"export_s": round(exported, 2), "export_mib": round(len(data) / 2**20, 1), "load_s": round(loaded, 2)}
+
+
+# What the figures must be whatever the machine's speed; `python -m bench` fails naming any that does not hold.
+CHECKS = [
+    Check("every question answered", lambda f: all(value > 0 for value in ending(f, "_ms"))),
+    Check("the store filled", lambda f: f["stored_events"] > 0 and f["bytes_per_stored_event"] > 0),
+]
 
 
 def run(quick: bool) -> dict[str, float]:

@@ -21,6 +21,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from bench.checks import Check
 from forwarder import Forwarder, Settings, map_batch
 from forwarder.virtual_time import SimulatorTime
 from heap_mock import HeapMockServer
@@ -76,6 +77,14 @@ def simulator() -> Iterator[HeapMockServer]:
     finally:
         with contextlib.suppress(OSError):
             server.stop()
+
+
+# What the figures must be whatever the machine's speed; `python -m bench` fails naming any that does not hold.
+CHECKS = [
+    Check("no 429 and no failure", lambda f: f["responses_429"] == 0 and f["failed_requests"] == 0),
+    Check("every event delivered is stored", lambda f: f["heap_events_stored"] == f["heap_events_delivered"] > 0),
+    Check("within the target of the floor", lambda f: f["floor_s"] <= f["virtual_s"] <= f["floor_s"] * f["target_ratio"]),
+]
 
 
 def run(quick: bool) -> dict[str, float]:

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from bench.bench_mapping import mixed_batch
+from bench.checks import Check
 
 TARGET_PEAK_MB = 200
 FULL_INPUT_MB = 200
@@ -61,6 +62,13 @@ def forward_argv(path: Path | None) -> list[str]:
     if path is None:  # the baseline: imports everything, reads nothing
         return [sys.executable, "-c", "import forwarder.cli, forwarder.inputs, forwarder.delivery"]
     return [sys.executable, "-m", "forwarder", "--heap-url", "http://127.0.0.1:9", "--app-id", "11", "--dry-run", str(path)]
+
+
+# What the figures must be whatever the machine's speed; `python -m bench` fails naming any that does not hold.
+CHECKS = [
+    Check("peaks under the target", lambda f: max(f["ndjson_peak_rss_mb"], f["array_peak_rss_mb"]) < f["target_peak_rss_mb"]),
+    Check("read at some speed", lambda f: f["ndjson_mb_per_s"] > 0 and f["array_mb_per_s"] > 0),
+]
 
 
 def run(quick: bool) -> dict[str, float]:

@@ -29,6 +29,7 @@ from typing import Any
 
 import requests
 
+from bench.checks import Check, ending
 from forwarder import Forwarder, Settings
 from forwarder.front.front import FrontOptions
 from forwarder.front.server import FrontServer
@@ -176,6 +177,13 @@ def added_latency(rounds: int) -> dict[str, float]:
         "latency_added_ms": round(front_ms - direct_ms, 2),
         "latency_ratio": round(front_ms / direct_ms, 2),
     }
+
+
+# What the figures must be whatever the machine's speed; `python -m bench` fails naming any that does not hold.
+CHECKS = [
+    Check("accepted and delivered", lambda f: all(value > 0 for value in ending(f, "_per_s"))),
+    Check("latencies measured", lambda f: f["batch_via_front_median_ms"] > 0 and f["batch_direct_median_ms"] > 0),
+]
 
 
 def run(quick: bool) -> dict[str, float]:

@@ -39,6 +39,7 @@ from typing import Any
 import orjson
 import requests
 
+from bench.checks import Check, ending
 from forwarder import Forwarder, Settings, map_batch
 from forwarder.front.front import FrontOptions
 from forwarder.front.server import FrontServer
@@ -325,6 +326,23 @@ def _rss_mb(pid: int, field: str) -> float:
             if line.startswith(field + ":"):
                 return round(int(line.split()[1]) / 1024, 1)
     raise ValueError(f"no {field} for process {pid}")
+
+
+# What the figures must be whatever the machine's speed; `python -m bench` fails naming any that does not hold.
+CHECKS = [
+    Check("others delivered in far under 5 s while one identity is paced", lambda f: 0 < f["fairness_other_delay_max_ms"] < 5000),
+    Check(
+        "the paced identity got what its window allows, and no 429",
+        lambda f: f["fairness_paced_identity_delivered"] == f["fairness_paced_identity_allowed"] and f["fairness_responses_429"] == 0,
+    ),
+    Check("every upload answered 202, 413 or 429", lambda f: all(value == 0 for value in ending(f, "_uploads_other"))),
+    Check(
+        "delivery kept some pace, and never met a 429",
+        lambda f: all(value > 0 for value in ending(f, "_pace_ratio")) and all(value == 0 for value in ending(f, "_simulator_429")),
+    ),
+    Check("memory under the front's limit", lambda f: f["memory_baseline_rss_mb"] < f["memory_peak_rss_mb"] < f["memory_rss_limit_mb"]),
+    Check("the amplifying uploads were refused", lambda f: f["memory_uploads_413"] > 0),
+]
 
 
 def run(quick: bool) -> dict[str, float]:

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bench.bench_mapping import mixed_batch
+from bench.checks import Check, ending
 from forwarder.inputs import Input
 
 
@@ -38,6 +39,10 @@ def _best_seconds(read: Callable[[bytes], Any], data: bytes, rounds: int) -> flo
         read(data)
         best = min(best, time.perf_counter() - started)
     return best
+
+
+# What the figures must be whatever the machine's speed; `python -m bench` fails naming any that does not hold.
+CHECKS = [Check("every reader read", lambda f: all(value > 0 for value in ending(f, "_mb_per_s")))]
 
 
 def run(quick: bool) -> dict[str, float]:

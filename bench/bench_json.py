@@ -10,6 +10,8 @@ from typing import Any
 
 import orjson
 
+from bench.checks import Check, ending
+
 
 def _bulk_body() -> bytes:
     events = [{"identity": f"user-{i}@example.com", "event": "Product Action Event", "timestamp": "2026-01-01T00:00:00Z",
@@ -24,6 +26,10 @@ def _per_second(work: Callable[[], Any], seconds: float) -> float:
         work()
         done += 1
     return done / (time.perf_counter() - started)
+
+
+# What the figures must be whatever the machine's speed; `python -m bench` fails naming any that does not hold.
+CHECKS = [Check("both parsers and writers ran", lambda f: all(value > 0 for value in ending(f, "_per_s")))]
 
 
 def run(quick: bool) -> dict[str, float]:

@@ -12,6 +12,7 @@ import sys
 import time
 from typing import Any
 
+from bench.checks import Check
 from forwarder import Settings, map_batch
 
 TARGET_EVENTS_PER_S = 20_000
@@ -47,6 +48,12 @@ def mixed_batch(number: int, events: int = 20) -> dict[str, Any]:
         "user_attributes": {"$firstname": "Ada", "plan": "pro", "visits": number},
         "events": body,
     }
+
+
+# What the figures must be whatever the machine's speed; `python -m bench` fails naming any that does not hold.
+CHECKS = [
+    Check("a commerce mix becomes more Heap events than it has events", lambda f: f["heap_events_per_s"] >= f["mparticle_events_per_s"] > 0),
+]
 
 
 def run(quick: bool) -> dict[str, float]:

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
+from bench.checks import Check, containing, ending
 from bench.loadgen import LoadResult, run_load
 from bench.wrk import WrkResult, run_wrk, wrk_path
 from heap_mock import create_app
@@ -213,6 +214,14 @@ def _track_figures(rates: dict[Setup, TrackRate]) -> dict[str, float]:
     default = rates[Setup("simulator", "granian", 2)].rate  # as `heap-mock serve` runs
     figures["simulator_share_of_fastest_bare_flask"] = round(default / fastest_bare, 3) if fastest_bare else 0.0
     return figures
+
+
+# What the figures must be whatever the machine's speed; `python -m bench` fails naming any that does not hold.
+CHECKS = [
+    Check("every request answered 200", lambda f: all(value == 0 for value in ending(f, "_non_200"))),
+    Check("rates and latencies measured", lambda f: all(value > 0 for value in ending(f, "_rps"))),
+    Check("p99 at least p50", lambda f: all(f[name.replace("_p50_", "_p99_")] >= f[name] for name in containing(f, "_p50_"))),
+]
 
 
 def run(quick: bool) -> dict[str, float]:

@@ -64,6 +64,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bench.bench_simulator import IDENTITY_POOL, single_track_body
+from bench.checks import Check, ending
 from bench.loadgen import LoadResult, run_load
 
 APPS = (b"11", b"22", b"33")
@@ -305,6 +306,17 @@ def run_mode(plan: SoakPlan, mode: str) -> dict[str, float]:
         "rss_end_over_half": round(end / half, 3),
         "peak_over_bound": round(peak / bound, 3),
     }
+
+
+# What the figures must be whatever the machine's speed; `python -m bench` fails naming any that does not hold.
+CHECKS = [
+    Check("every request answered 200", lambda f: all(value == 0 for value in ending(f, "requests_not_200"))),
+    Check("peak RSS within the bound", lambda f: all(value <= 1.0 for value in ending(f, "peak_over_bound"))),
+    Check(
+        "the stores stay within their caps",
+        lambda f: all(f[f"{mode}.events_stored"] <= f[f"{mode}.max_events"] for mode in ("identity_pool", "new_identities")),
+    ),
+]
 
 
 def run(quick: bool) -> dict[str, float]:

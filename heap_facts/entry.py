@@ -11,7 +11,7 @@ import argparse
 import os
 import signal
 import sys
-import threading
+import time
 from collections.abc import Callable
 from importlib import metadata
 
@@ -32,9 +32,34 @@ def add_version_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--version", action="version", version=f"%(prog)s {installed_version()}")
 
 
-def stop_on_signals() -> threading.Event:
-    """An event set by SIGINT or SIGTERM, for a long-running command to wait on and then stop cleanly."""
-    stop = threading.Event()
+class StopSignal:
+    """Set by SIGINT or SIGTERM, for a long-running command to wait on and then stop cleanly.
+
+    The handler only sets a flag. A signal handler runs in the main thread between two of its
+    bytecodes, possibly while that thread holds a lock, so a handler that takes a lock (as
+    `threading.Event.set` does) can wait on itself forever: a `make run` that got two signals at once
+    hung that way. `wait` looks at the flag every `POLL_S`, so a stop takes effect within that time.
+    """
+
+    POLL_S = 0.05
+
+    def __init__(self) -> None:
+        self._set = False
+
+    def set(self) -> None:
+        self._set = True
+
+    def is_set(self) -> bool:
+        return self._set
+
+    def wait(self) -> None:
+        while not self._set:
+            time.sleep(self.POLL_S)  # the handler runs during the sleep; the flag is read after it
+
+
+def stop_on_signals() -> StopSignal:
+    """A flag set by SIGINT or SIGTERM (see StopSignal)."""
+    stop = StopSignal()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     return stop

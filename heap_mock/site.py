@@ -61,6 +61,9 @@ class SimulatorSite:
             return PageHandling(self, request)
         return HeapHandling(self, request)
 
+    def closed(self) -> None:
+        self.sim.access_log.flush()
+
     def on_tls_handshake(self, peer: str) -> None:
         self.sim.access_log.say(
             f"heap-mock: {peer} opened a TLS (https) connection on this plain-HTTP port; it was closed. Use http:// URLs for the simulator."

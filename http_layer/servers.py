@@ -138,10 +138,12 @@ class SiteServer:
             return True
         self.site.delays.wake_all()  # a request waiting out a delay fault must not hold the stop up
         runner.stop()
+        stopped = True
         if self._thread is not None:
             self._thread.join(self.grace_s)
-            return not self._thread.is_alive()
-        return True
+            stopped = not self._thread.is_alive()
+        self.site.closed()
+        return stopped
 
     def __enter__(self) -> Self:
         return self.start()

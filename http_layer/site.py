@@ -50,3 +50,5 @@ class Site(Protocol):
     def begin(self, request: Request) -> Handling: ...
 
     def on_tls_handshake(self, peer: str) -> None: ...  # a client spoke TLS to this plain-HTTP port (waitress sees it)
+
+    def closed(self) -> None: ...  # the server stopped: write out what waits (the access log's last lines)

@@ -26,6 +26,10 @@ from forwarder.front import pipeline
 from heap_mock.testing import MockClient
 from http_layer.servers import free_port
 
+# One xdist worker runs these, from early on (tests/conftest.py): together they take seconds of real
+# process rounds, which at the end of a run would leave the other worker idle.
+pytestmark = pytest.mark.xdist_group("lifecycle")
+
 ROOT = Path(__file__).resolve().parents[1]
 ROUNDS = 10
 STOP_S = 5.0
@@ -172,3 +176,22 @@ def test_make_runs_simulator_stops_when_make_run_is_killed_without_a_word() -> N
         while alive(simulator):
             assert time.monotonic() < deadline, "the simulator outlived the pipeline that started it"
             time.sleep(0.02)
+
+
+WAITER = "from heap_facts.entry import stop_on_signals\nstop = stop_on_signals()\nprint('ready', flush=True)\nstop.wait()\n"
+
+
+def test_a_burst_of_signals_stops_a_waiting_command_every_time() -> None:
+    # A handler that set a threading.Event could block forever on the lock the main thread held
+    # inside Event.wait (a make run hung so, and orphaned its simulator): with 2,000 signals sent
+    # at once, 4 of 10 waiting processes never stopped. The flag a handler sets now takes no lock.
+    for _ in range(10):
+        waiter = subprocess.Popen([sys.executable, "-c", WAITER], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        assert waiter.stdout is not None and waiter.stdout.readline() == "ready\n"
+        for number in range(2000):
+            try:
+                os.kill(waiter.pid, signal.SIGTERM if number % 2 else signal.SIGINT)
+            except ProcessLookupError:
+                break
+        assert waiter.wait(timeout=STOP_S) == 0
+        waiter.stdout.close()

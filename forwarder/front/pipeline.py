@@ -26,7 +26,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -37,7 +36,7 @@ from forwarder.front.serve import how_to_point, settings_lines
 from forwarder.front.server import FrontServer
 from forwarder.options import truth
 from forwarder.settings import Settings, SettingsError
-from heap_facts.entry import stop_on_signals
+from heap_facts.entry import StopSignal, stop_on_signals
 from heap_facts.names import EXTERNAL_IDS
 
 DRAIN_S = 2.0
@@ -146,7 +145,7 @@ def stop_child(child: subprocess.Popen[str], grace_s: float) -> bool:
     return False
 
 
-def _run(args: argparse.Namespace, simulator: subprocess.Popen[str], stop: threading.Event) -> int:
+def _run(args: argparse.Namespace, simulator: subprocess.Popen[str], stop: StopSignal) -> int:
     assert simulator.stdout is not None
     mock_url = simulator.stdout.readline().strip()
     if not mock_url.startswith("http"):

@@ -217,6 +217,9 @@ class FrontSite:
     def begin(self, request: Request) -> FrontHandling:
         return FrontHandling(self, request)
 
+    def closed(self) -> None:
+        self.access_log.flush()
+
     def on_tls_handshake(self, peer: str) -> None:
         self.access_log.say(
             f"heap-forward serve: {peer} opened a TLS (https) connection on this plain-HTTP port; it was closed at once. "

@@ -29,9 +29,11 @@ def test_ids():
 
 
 def test_a_users_suite_runs_conformance_through_the_plugin(pytester: pytest.Pytester) -> None:
-    """One pytest run in a subprocess, as a user's CI would start it; xdist itself is covered by this suite running under -n."""
+    """One pytest run of a user's tests, the plugin found through its entry point, in this process (the
+    wheel's test runs the plugin in a process of its own, from an installed wheel); xdist itself is
+    covered by this suite running under -n."""
     pytester.makepyfile(test_user=USER_TESTS)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-v", "-rf")
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-v", "-rf")
     result.assert_outcomes(passed=3, failed=1)
     result.stdout.fnmatch_lines(["*test_user.py::test_ours[[]sessions] PASSED*", "*test_user.py::test_ours[[]screen_views] PASSED*"])
     result.stdout.fnmatch_lines([

@@ -3,7 +3,8 @@
 schemathesis generates requests from `/openapi.json`, valid ones (which must be accepted) and
 invalid ones (which must be refused), and checks every answer against the description: status,
 content type, headers and body schema. The simulator is reset after each request that can change
-it, so no fault or clock change made by one generated request colours the next. `make test` runs a bounded
+it, and before each test, so no fault or clock change made by one generated request (or left by an
+earlier test on the same xdist worker) colours the next. `make test` runs a bounded
 number of examples per operation; `make fuzz` runs many more.
 """
 
@@ -27,10 +28,16 @@ schema.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.N
 schema.config.phases.coverage.enabled = LONG_RUN
 
 
+@pytest.fixture
+def fresh(heap_mock_server: HeapMockServer) -> None:
+    """The session's simulator as a new one: the tests before this one on its worker may have left faults."""
+    requests.post(f"{heap_mock_server.url}/_mock/reset", timeout=10)
+
+
 @pytest.mark.generated
 @schema.parametrize()
 @settings(max_examples=examples(5))
-def test_the_server_answers_as_its_description_says(case: schemathesis.Case, heap_mock_server: HeapMockServer) -> None:
+def test_the_server_answers_as_its_description_says(case: schemathesis.Case, heap_mock_server: HeapMockServer, fresh: None) -> None:
     try:
         case.call_and_validate(base_url=heap_mock_server.url, timeout=10)
     finally:

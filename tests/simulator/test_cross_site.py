@@ -13,6 +13,7 @@ import requests
 
 from heap_mock.server import HeapMockServer
 from heap_mock.testing import MockClient
+from tests.test_cli import served_in_process
 
 EVENT = {"app_id": "11", "identity": "alice", "event": "E"}
 FOREIGN = "http://attacker.example"
@@ -116,32 +117,11 @@ def test_allowed_hosts_names_a_container_or_network_name(named_server: HeapMockS
     assert requests.get(f"{named_server.url}/_mock/health", headers={"Host": host}, timeout=10).status_code == status
 
 
-def test_serve_answers_its_host_name_and_allow_host_names() -> None:
-    import signal
-    import subprocess
-    import sys
-
-    command = [
-        sys.executable,
-        "-m",
-        "heap_mock",
-        "serve",
-        "--port",
-        "0",
-        "--server",
-        "waitress",
-        "--allow-host",
-        "sim.test",
-        "--host",
-        "localhost",
-    ]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        assert process.stdout is not None
-        url = process.stdout.readline().strip()
+def test_serve_answers_its_host_name_and_allow_host_names(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    # The server `heap-mock serve` builds from these flags, served in this process (tests/test_cli.py).
+    argv = ["--server", "waitress", "--allow-host", "sim.test", "--host", "localhost"]
+    with served_in_process(monkeypatch, *argv) as server:
         for host, status in (("sim.test", 200), ("localhost", 200), ("other.test", 403)):
-            assert requests.get(f"{url}/_mock/health", headers={"Host": host}, timeout=10).status_code == status, host
-    finally:
-        process.send_signal(signal.SIGTERM)
-        _, stderr = process.communicate(timeout=15)
+            assert requests.get(f"{server.url}/_mock/health", headers={"Host": host}, timeout=10).status_code == status, host
+    stderr = capsys.readouterr().err
     assert "GET /_mock/health 403" in stderr and "control.host" in stderr
