@@ -13,7 +13,6 @@ import signal
 import sys
 import time
 from collections.abc import Callable
-from importlib import metadata
 
 DISTRIBUTION = "heap-sim"
 SIGINT_EXIT = 130  # 128 + SIGINT, what a shell reports for a command stopped by Ctrl-C
@@ -22,14 +21,27 @@ SIGPIPE_EXIT = 141  # 128 + SIGPIPE, what a shell reports for a writer whose rea
 
 def installed_version() -> str:
     """The installed heap-sim's version (from its metadata, so a wheel and a checkout agree)."""
+    from importlib import metadata  # here, not at import: reading metadata costs every command's start 30 ms
+
     try:
         return metadata.version(DISTRIBUTION)
     except metadata.PackageNotFoundError:
         return "unknown (not installed)"
 
 
+class _VersionAction(argparse.Action):
+    """`--version`, its text read only when asked for."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help="show the program's version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object, option_string: str | None = None) -> None:
+        parser._print_message(f"{parser.prog} {installed_version()}\n", sys.stdout)
+        parser.exit()
+
+
 def add_version_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--version", action="version", version=f"%(prog)s {installed_version()}")
+    parser.add_argument("--version", action=_VersionAction)
 
 
 class StopSignal:
@@ -41,7 +53,7 @@ class StopSignal:
     hung that way. `wait` looks at the flag every `POLL_S`, so a stop takes effect within that time.
     """
 
-    POLL_S = 0.05
+    POLL_S = 0.01
 
     def __init__(self) -> None:
         self._set = False

@@ -28,9 +28,9 @@ __all__ = sorted(_EXPORTS)
 
 def __getattr__(name: str) -> Any:
     if name == "__version__":
-        from heap_mock.version import VERSION
+        from heap_mock.version import version
 
-        return VERSION
+        return version()
     if name not in _EXPORTS:
         raise AttributeError(f"module 'heap_mock' has no attribute {name!r}")
     return getattr(importlib.import_module(_EXPORTS[name]), name)

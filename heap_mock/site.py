@@ -21,6 +21,7 @@ request. Here a request costs a dict lookup to route and a tuple to answer.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from heap_facts.fields import FieldError
 from heap_mock.errors import ControlError, Throttled, error_answer
@@ -37,7 +38,10 @@ from http_layer.errors import HttpError, MethodNotAllowed, internal_error_answer
 from http_layer.origin_policy import PAGE_HEADERS, HostAllowList, refusal
 from http_layer.request import Request
 from http_layer.routing import Match, Router, allowed_methods
-from http_layer.wsgi import TestClient, WSGIApp, test_client, wsgi_app
+from http_layer.wsgi import WSGIApp, test_client, wsgi_app
+
+if TYPE_CHECKING:
+    from http_layer.wsgi import TestClient
 
 error_log = logging.getLogger("heap_mock.errors")
 LINEAGE_KEY = LINEAGE_HEADER.lower()  # header names arrive lower-cased (http_layer.request)

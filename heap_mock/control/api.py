@@ -23,7 +23,7 @@ from heap_mock.simulator import Call, Simulator
 from heap_mock.store.events import STORED_ENDPOINTS, EventQuery
 from heap_mock.store.journal import JOURNAL_FIELDS
 from heap_mock.store.session import session_chunks
-from heap_mock.version import VERSION
+from heap_mock.version import version
 from http_layer.answers import JSON, Answer, json_answer, stream_answer
 from http_layer.errors import NotJSON
 from http_layer.json_body import parse_json
@@ -52,7 +52,7 @@ def _paging(call: Call) -> dict[str, Any]:
 
 def health(call: Call) -> Answer:
     sim = call.sim
-    return json_answer({"status": "ok", "version": VERSION, "counts": sim.state.counts()})
+    return json_answer({"status": "ok", "version": version(), "counts": sim.state.counts()})
 
 
 CLOCK_FIELDS = ("set", "advance", "mode", "rate")
@@ -171,7 +171,7 @@ def export(call: Call) -> Answer:
     """The whole session (events, users, accounts, journal, clock) as one file, streamed as it is
     written, for `heap-mock serve --load FILE` (format: heap_mock.store.session)."""
     sim = call.sim
-    snapshot = sim.state.snapshot(sim.clock_state(), VERSION)
+    snapshot = sim.state.snapshot(sim.clock_state(), version())
     stamp = to_iso(snapshot.clock.now).replace("-", "").replace(":", "").replace(".", "")[:15]
     name = f"heap-sim-session-{stamp}Z.json"
     return stream_answer(session_chunks(snapshot), JSON, (("Content-Disposition", f'attachment; filename="{name}"'),))

@@ -36,7 +36,7 @@ from heap_mock.store.faults import DELAY_MS_RANGE, RETRY_AFTER_RANGE, SEED_RANGE
 from heap_mock.store.journal import JOURNAL_FIELDS
 from heap_mock.store.session import FORMAT as SESSION_FORMAT
 from heap_mock.store.session import FORMAT_VERSION as SESSION_VERSION
-from heap_mock.version import VERSION
+from heap_mock.version import version
 
 Schema = dict[str, Any]
 
@@ -62,7 +62,7 @@ def openapi_document(fidelity: Fidelity = Fidelity.OBSERVED) -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {
             "title": "heap-sim: Heap server-side API simulator",
-            "version": VERSION,
+            "version": version(),
             "description": (
                 "Heap's server-side endpoints as the simulator implements them, and the simulator's own "
                 "/_mock/ API for inspecting what arrived and controlling the clock, limits and faults. "
