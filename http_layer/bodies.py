@@ -156,8 +156,8 @@ async def read_rsgi_body(protocol: Any, headers: Mapping[str, str], limit: int, 
     empty chunk is checked by asking for one more: the stop means whole, anything else means cut.
     """
     declared = headers.get("content-length")
-    if declared is not None and declared.isascii() and declared.isdigit() and len(declared) < 6 and (length := int(declared)) <= min(limit, WHOLE_READ_BYTES):
-        return await _read_whole(protocol, length, watch) if length else b""  # the common case, checked in one line
+    if declared is not None and declared.isascii() and declared.isdigit() and len(declared) < 6 and (small := int(declared)) <= min(limit, WHOLE_READ_BYTES):
+        return await _read_whole(protocol, small, watch) if small else b""  # the common case, checked in one line
     length = check_declared(headers, limit)
     if length == 0 or (length is None and not is_chunked(headers)):
         return b""

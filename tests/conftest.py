@@ -30,7 +30,7 @@ from hypothesis import HealthCheck, settings
 
 from heap_mock.server import HeapMockServer
 from heap_mock.testing import MockClient
-from tests.console.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, Tab
 
 settings.register_profile(
     "bounded", derandomize=True, database=None, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -114,6 +114,33 @@ def browser() -> Iterator[Any]:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="session")
+def browser_context(browser: Any) -> Iterator[Any]:
+    """The worker's one browser context (a new one costs Chromium about 0.3 s): each test's server has
+    a port, so an origin and storage, of its own. Tests whose page must start with no cookies at all
+    (mParticle's web SDK keeps its own, and cookies ignore the port) open a context of their own."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context.set_default_timeout(8000)
+    yield context
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def _tabs(browser_context: Any) -> list[Tab]:
+    return []
+
+
+@pytest.fixture
+def tab(_tabs: list[Tab], browser_context: Any) -> Iterator[Tab]:
+    """The worker's browser page, blank, with no records of an earlier test (see Tab)."""
+    if not _tabs:
+        _tabs.append(Tab(browser_context))
+    lent = _tabs[0].lend()
+    yield lent
+    if not lent.take_back():
+        _tabs.clear()
 
 
 @pytest.fixture(scope="module")

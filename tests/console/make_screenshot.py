@@ -22,7 +22,7 @@ from forwarder.front.front import FrontOptions
 from forwarder.front.server import FrontServer
 from heap_mock import HeapMockServer
 from heap_mock.testing import MockClient
-from tests.console.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 DEMO_DATA = Path(__file__).resolve().parents[2] / "forwarder" / "demo_data"

@@ -15,6 +15,7 @@ import pytest
 from heap_mock import HeapMockServer
 from heap_mock.endpoints.track import TrackEvent, TrackRequest
 from heap_mock.testing import MockClient
+from tests.browser import Tab
 from tests.console.conftest import TEST_POLL_MS, ConsolePage
 
 pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
@@ -192,38 +193,32 @@ def big_server() -> Iterator[HeapMockServer]:
         yield server
 
 
-def test_100000_events_render_one_page_and_page_quickly(browser: Any, big_server: HeapMockServer) -> None:
-    page = browser.new_page()
-    try:
-        started = time.perf_counter()
-        page.goto(f"{big_server.url}/?poll={TEST_POLL_MS}")
-        expect(page.locator('[data-pager="events"] .pager-range')).to_have_text("1–50 of 100,000")
-        first_render_s = time.perf_counter() - started
-        expect(page.locator(ROWS)).to_have_count(50)
-        expect(page.locator(ROWS).first.locator("td.num")).to_have_text("100,000")
-        page.get_by_role("button", name="Oldest »").click()
-        expect(page.locator(ROWS).last.locator("td.num")).to_have_text("1")
-        page.fill("#events-filters [name=identity]", "user7")
-        expect(page.locator('[data-pager="events"] .pager-range')).to_have_text("1–50 of 200")
-        assert first_render_s < 5, f"first render of a 100,000-event simulator took {first_render_s:.1f} s"
-    finally:
-        page.close()
+def test_100000_events_render_one_page_and_page_quickly(tab: Tab, big_server: HeapMockServer) -> None:
+    page = tab.page
+    started = time.perf_counter()
+    page.goto(f"{big_server.url}/?poll={TEST_POLL_MS}")
+    expect(page.locator('[data-pager="events"] .pager-range')).to_have_text("1–50 of 100,000")
+    first_render_s = time.perf_counter() - started
+    expect(page.locator(ROWS)).to_have_count(50)
+    expect(page.locator(ROWS).first.locator("td.num")).to_have_text("100,000")
+    page.get_by_role("button", name="Oldest »").click()
+    expect(page.locator(ROWS).last.locator("td.num")).to_have_text("1")
+    page.fill("#events-filters [name=identity]", "user7")
+    expect(page.locator('[data-pager="events"] .pager-range')).to_have_text("1–50 of 200")
+    assert first_render_s < 5, f"first render of a 100,000-event simulator took {first_render_s:.1f} s"
 
 
-def test_the_console_shows_how_many_events_the_capped_store_dropped(browser: Any) -> None:
+def test_the_console_shows_how_many_events_the_capped_store_dropped(tab: Tab) -> None:
     with HeapMockServer(config={"log_requests": False, "limits_enabled": False, "max_events": 2}) as server:
         bulk = {"app_id": APP, "events": [{"identity": "ada", "event": f"E{i}"} for i in range(5)]}
         assert MockClient(server.url).post("/api/track", bulk).status_code == 200
-        page = browser.new_page()
-        try:
-            page.goto(f"{server.url}/?poll={TEST_POLL_MS}")
-            expect(page.locator("#stat-events")).to_have_text("2")
-            expect(page.locator("#stat-events_dropped")).to_have_text("3")
-        finally:
-            page.close()
+        page = tab.page
+        page.goto(f"{server.url}/?poll={TEST_POLL_MS}")
+        expect(page.locator("#stat-events")).to_have_text("2")
+        expect(page.locator("#stat-events_dropped")).to_have_text("3")
 
 
-def test_the_console_shows_how_many_users_and_accounts_the_capped_stores_dropped(browser: Any) -> None:
+def test_the_console_shows_how_many_users_and_accounts_the_capped_stores_dropped(tab: Tab) -> None:
     config = {"log_requests": False, "limits_enabled": False, "max_users": 2, "max_accounts": 1}
     with HeapMockServer(config=config) as server:
         client = MockClient(server.url)
@@ -231,15 +226,12 @@ def test_the_console_shows_how_many_users_and_accounts_the_capped_stores_dropped
         assert client.post("/api/track", bulk).status_code == 200
         accounts = {"app_id": APP, "accounts": [{"account_id": f"a{i}", "properties": {"n": i}} for i in range(3)]}
         assert client.post("/api/add_account_properties", accounts).status_code == 200
-        page = browser.new_page()
-        try:
-            page.goto(f"{server.url}/?poll={TEST_POLL_MS}")
-            expect(page.locator("#stat-users")).to_have_text("2")
-            expect(page.locator("#stat-users_dropped")).to_have_text("3")
-            expect(page.locator("#stat-accounts_dropped")).to_have_text("2")
-            expect(page.locator("#stat-events")).to_have_text("5")  # the events stay: their store has its own cap
-        finally:
-            page.close()
+        page = tab.page
+        page.goto(f"{server.url}/?poll={TEST_POLL_MS}")
+        expect(page.locator("#stat-users")).to_have_text("2")
+        expect(page.locator("#stat-users_dropped")).to_have_text("3")
+        expect(page.locator("#stat-accounts_dropped")).to_have_text("2")
+        expect(page.locator("#stat-events")).to_have_text("5")  # the events stay: their store has its own cap
 
 
 def test_the_export_button_saves_the_whole_session_as_one_file(console: ConsolePage, heap_mock: MockClient) -> None:
@@ -256,14 +248,12 @@ def test_the_export_button_saves_the_whole_session_as_one_file(console: ConsoleP
 
 
 def test_the_page_has_an_icon_and_fetches_nothing_that_fails(console: ConsolePage, heap_mock: MockClient) -> None:
-    failed: list[str] = []
-    console.page.on("response", lambda response: failed.append(response.url) if response.status >= 400 else None)
     page = console.open("limits")
     expect(page.locator("link[rel=icon]")).to_have_attribute("href", "/_mock/console/favicon.svg")
     icon = page.request.get(f"{console.url}/_mock/console/favicon.svg")
     assert icon.status == 200 and icon.headers["content-type"].startswith("image/svg+xml")
     expect(page.locator("#limits-config .card").first).to_be_visible()
-    assert failed == []
+    assert console.tab.failed == []
 
 
 def test_the_used_cell_of_a_rate_limit_window_lines_up_with_its_row(console: ConsolePage, heap_mock: MockClient) -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from heap_mock.server import HeapMockServer
 from heap_mock.testing import MockClient
+from tests.browser import Tab
 from tests.console.conftest import ConsolePage
 from tests.simulator.live_heap_replays import AIRBYTE_ACCOUNT, AIRBYTE_TRACK
 
@@ -62,12 +63,9 @@ def test_stored_booleans_read_back_as_text_in_the_users_and_accounts_tabs(consol
     expect(page.locator("#accounts-table tbody tr.row")).to_contain_text("email_verifiedfalse")
 
 
-def test_the_header_shows_a_documented_simulators_fidelity(browser_context: Any) -> None:
+def test_the_header_shows_a_documented_simulators_fidelity(tab: Tab) -> None:
     with HeapMockServer(config={"fidelity": "documented", "log_requests": False}) as server:
-        page = browser_context.new_page()
-        try:
-            page.goto(f"{server.url}/#events")
-            expect(page.locator("#fidelity")).to_have_text("fidelity: documented")
-            expect(page.locator("#fidelity")).to_have_attribute("title", re.compile("Everything Heap's docs forbid is refused"))
-        finally:
-            page.close()
+        page = tab.page
+        page.goto(f"{server.url}/#events")
+        expect(page.locator("#fidelity")).to_have_text("fidelity: documented")
+        expect(page.locator("#fidelity")).to_have_attribute("title", re.compile("Everything Heap's docs forbid is refused"))

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from heap_mock.testing import MockClient
-from tests.console.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, Tab
 from tests.other_origin import Page, other_origin
 from tests.simulator.test_cross_site import assert_unchanged, stocked
 
@@ -58,10 +58,8 @@ def attacker() -> Iterator[str]:
 
 
 @pytest.fixture
-def page(browser_context: Any) -> Iterator[Any]:
-    page = browser_context.new_page()
-    yield page
-    page.close()
+def page(tab: Tab) -> Any:
+    return tab.page
 
 
 def serve(page_name: str, html: str, mock: MockClient) -> None:

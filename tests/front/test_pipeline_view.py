@@ -18,6 +18,7 @@ from hypothesis import settings as hypothesis_settings
 from forwarder import BatchRejected, Settings, map_batch
 from forwarder.front.lineage import BatchSource, LineageStore
 from forwarder.front.pipeline_view import TEXT_SHOWN, ViewContext, pipeline_batch
+from tests.browser import Tab
 from tests.conftest import examples
 from tests.forwarder.strategies import HOSTILE_BATCHES, VALID_ISH_BATCHES
 from heap_mock.testing import MockClient
@@ -30,25 +31,11 @@ from playwright.sync_api import expect
 LYRICS = "la " * 400  # 1,200 characters: cut to 1,023
 
 
-@pytest.fixture(scope="module")
-def view_context(browser: Any) -> Iterator[Any]:
-    """One browser context for this module (a new one costs Chromium about 0.2 s of CPU): each test's
-    front has a port, so an origin and storage, of its own."""
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    context.set_default_timeout(8000)
-    yield context
-    context.close()
-
-
 @pytest.fixture
-def page(view_context: Any) -> Iterator[Any]:
-    opened = view_context.new_page()
-    errors: list[str] = []
-    opened.on("pageerror", lambda error: errors.append(str(error)))
-    yield opened
-    for each in view_context.pages:  # this one, and any the test opened from it
-        each.close()
-    assert errors == [], f"the page threw: {errors}"
+def page(tab: Tab) -> Iterator[Any]:
+    """The worker's browser page (tests/browser.py); the test fails if a script on it threw."""
+    yield tab.page
+    assert tab.errors == [], f"the page threw: {tab.errors}"
 
 
 def send_song(front: FrontUnderTest) -> None:
@@ -155,9 +142,7 @@ def test_heaps_answers_read_as_what_the_forwarder_did(make_front: FrontFactory, 
     expect(page.locator("article.flow.target .answer")).to_have_text("Heap answered 503, 200 (retried 1× after an error)")
 
 
-def test_the_view_has_the_consoles_look_and_an_icon(front: FrontUnderTest, page: Any) -> None:
-    failed: list[str] = []
-    page.on("response", lambda response: failed.append(response.url) if response.status >= 400 else None)
+def test_the_view_has_the_consoles_look_and_an_icon(front: FrontUnderTest, page: Any, tab: Tab) -> None:
     page.goto(f"{front.url}/_front/pipeline")
     expect(page.locator("link[rel=icon]")).to_have_attribute("href", "/_front/static/favicon.svg")
     expect(page.locator(".topbar .brand-name")).to_have_text("heap-sim")
@@ -165,7 +150,7 @@ def test_the_view_has_the_consoles_look_and_an_icon(front: FrontUnderTest, page:
     look = requests.get(f"{front.url}/_front/static/look.css", timeout=10)
     assert look.status_code == 200 and look.text == requests.get(f"{front.heap.url}/_mock/console/look.css", timeout=10).text
     assert page.evaluate("getComputedStyle(document.querySelector('.topbar')).backgroundColor") == "rgb(22, 26, 43)"
-    assert failed == []
+    assert tab.failed == []
     assert requests.get(f"{front.url}/_front/lineage", allow_redirects=False, timeout=10).headers["Location"] == "/_front/pipeline"
 
 

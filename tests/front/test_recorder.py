@@ -14,6 +14,7 @@ from conformance import cli as conformance_cli
 from conformance.fixtures import fixture_schema, schema_errors
 from forwarder import Settings
 from forwarder.front import recorder
+from tests.browser import Tab
 from tests.front.conftest import APP_ID, FrontFactory, batch, custom
 
 pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
@@ -89,12 +90,11 @@ def test_a_recording_file_rolls_over_and_stays_valid(tmp_path: Path) -> None:
 
 
 def test_the_record_button_on_the_pipeline_view_starts_and_stops_recording_and_says_what_it_wrote(
-    make_front: FrontFactory, browser: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    make_front: FrontFactory, tab: Tab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)  # without --record, the button records into ./recorded-fixtures
     front = make_front()
-    context = browser.new_context()
-    page = context.new_page()
+    page = tab.page
     page.goto(f"{front.url}/_front/pipeline?poll=100")
     button = page.locator("#record")
     expect(button).to_have_text("Start recording fixtures")
@@ -111,7 +111,6 @@ def test_the_record_button_on_the_pipeline_view_starts_and_stops_recording_and_s
     expect(page.locator("#record-state")).to_have_text(f"Stopped: wrote 1 file(s): {path.resolve()}")
     page.reload()  # the last stop's files are the front's to say, not only the page's
     expect(page.locator("#record-state")).to_have_text(f"Stopped: wrote 1 file(s): {path.resolve()}")
-    context.close()
     assert [b["events"][0]["data"]["event_name"] for b in json.loads(path.read_text())["batches"]] == ["Recorded"]
 
 
