@@ -30,6 +30,7 @@ class Context:
     heap: HeapReceived
     attributed: dict[tuple[int, int], tuple[ReceivedEvent, ...]] = field(repr=False)
     strays: tuple[ReceivedEvent, ...] = field(repr=False)
+    carrying: dict[int, tuple[JournalEntry, ...]] = field(repr=False)  # requests by the timestamps (epoch ms) their events carried
 
     @property
     def app_id(self) -> str:
@@ -58,9 +59,7 @@ class Context:
     def requests_carrying(self, source: SourceEvent) -> list[JournalEntry]:
         """Every request (accepted or not) that carried an event with this source's timestamp."""
         wanted = source.attribution_ms
-        if wanted is None:
-            return []
-        return [entry for entry in self.heap.journal if any(sent_ms(event.get("timestamp")) == wanted for event in entry.events)]
+        return [] if wanted is None else list(self.carrying.get(wanted, ()))
 
     def evidence(self, source: SourceEvent, name: str | None = None) -> list[str]:
         """What to show for a missing or wrong event: requests that carried it, else the nearest stored events."""
@@ -109,7 +108,21 @@ def bears_name(received: str, documented: str | None) -> bool:
 def build_context(fixture: Fixture, heap: HeapReceived) -> Context:
     batches = tuple(read_batches(fixture.batches, fixture.settings))
     attributed, strays = attribute(batches, heap.events)
-    return Context(fixture, batches, heap, attributed, strays)
+    return Context(fixture, batches, heap, attributed, strays, carrying(heap.journal))
+
+
+def carrying(journal: Iterable[JournalEntry]) -> dict[int, tuple[JournalEntry, ...]]:
+    """The requests (accepted or not) by each timestamp their events carried, in the journal's order.
+
+    Built once: the checks ask it for every source event, and reading the journal each time made a
+    fixture of 16,000 events cost seconds (every source against every request's every event).
+    """
+    index: dict[int, list[JournalEntry]] = defaultdict(list)
+    for entry in journal:
+        for ms in {sent_ms(event.get("timestamp")) for event in entry.events}:
+            if ms is not None:
+                index[ms].append(entry)
+    return {ms: tuple(entries) for ms, entries in index.items()}
 
 
 def attribute(
