@@ -53,12 +53,18 @@ def test_a_closed_pipe_ends_the_command_quietly(command: str, argv: list[str], u
     assert "Traceback" not in stderr and "BrokenPipeError" not in stderr
 
 
+# Runs a command with SIGINT at its default disposition, as a terminal starts it, whatever this test
+# run inherited: a script's background job (`make test &`) has SIGINT ignored, an ignored signal
+# stays ignored across exec, and Python then sets no KeyboardInterrupt handler, so the Ctrl-C test
+# below timed out when the suite was started that way.
+AS_FROM_A_TERMINAL = [sys.executable, "-c", "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])"]
+
+
 def test_ctrl_c_stops_a_conformance_run_with_one_line(tmp_path: Path) -> None:
     started = tmp_path / "started"
     program = shlex.join(["sh", "-c", f"touch {started}; exec sleep 60"])
-    process = subprocess.Popen(
-        [BIN / "heap-conformance", "--forwarder-cmd", program, "--rules", "MAP-SESSION"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+    argv = [*AS_FROM_A_TERMINAL, str(BIN / "heap-conformance"), "--forwarder-cmd", program, "--rules", "MAP-SESSION"]
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     for _ in range(600):  # waits for the forwarder program to start, not for time to pass
         if started.exists() or process.poll() is not None:
             break
