@@ -4,25 +4,37 @@
 - `Forwarder(settings, heap_url)`: delivery within Heap's documented rate limits, with retries,
   in lanes per identity (forwarder.lanes), given its clock (forwarder.clock) and observer.
 - `heap-forward` (forwarder.cli): the same from the command line.
+
+The names below are imported on first use (PEP 562), so a module that needs only the settings or
+the mapping (`make run` reading its options before it starts the simulator) does not load the
+delivery and its HTTP client.
 """
 
-from forwarder.delivery import BatchResult, DeliveryObserver, DeliveryStats, FailedRequest, Forwarder
-from forwarder.mapping import map_batch
-from forwarder.model import BatchRejected, ForwarderError, HeapRequest, MappingResult, SkippedEvent
-from forwarder.settings import Settings, SettingsError
+from __future__ import annotations
 
-__all__ = [
-    "BatchRejected",
-    "BatchResult",
-    "DeliveryObserver",
-    "DeliveryStats",
-    "FailedRequest",
-    "Forwarder",
-    "ForwarderError",
-    "HeapRequest",
-    "MappingResult",
-    "Settings",
-    "SettingsError",
-    "SkippedEvent",
-    "map_batch",
-]
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "BatchResult": "forwarder.delivery",
+    "DeliveryObserver": "forwarder.delivery",
+    "DeliveryStats": "forwarder.delivery",
+    "FailedRequest": "forwarder.delivery",
+    "Forwarder": "forwarder.delivery",
+    "map_batch": "forwarder.mapping",
+    "BatchRejected": "forwarder.model",
+    "ForwarderError": "forwarder.model",
+    "HeapRequest": "forwarder.model",
+    "MappingResult": "forwarder.model",
+    "SkippedEvent": "forwarder.model",
+    "Settings": "forwarder.settings",
+    "SettingsError": "forwarder.settings",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'forwarder' has no attribute {name!r}")
+    return getattr(importlib.import_module(_EXPORTS[name]), name)

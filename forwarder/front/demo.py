@@ -11,14 +11,15 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
-import requests
 
-from forwarder.front.front import PIPELINE_PAGE
 from forwarder.settings import Settings
 from heap_facts.names import CUSTOMER_ID
+
+if TYPE_CHECKING:
+    import requests
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "demo_data"
 DEMO_APP_ID = "3958016722"
@@ -39,6 +40,8 @@ class DemoSummary:
     def line(self, front_url: str) -> str:
         if self.error is not None:
             return f"demo: {self.error}"
+        from forwarder.front.front import PIPELINE_PAGE  # the front's modules load after the simulator has started (pipeline.py)
+
         answers = ", ".join(f"{count}× {status}" for status, count in sorted(self.statuses.items())) or "none"
         return f"demo: sent {self.batches} mParticle batches to the front (answers: {answers}); pipeline view at {front_url}{PIPELINE_PAGE}"
 
@@ -50,6 +53,8 @@ def load_batches(directory: Path = DATA_DIR) -> list[dict[str, Any]]:
 
 def send_demo(front_url: str, session: requests.Session | None = None) -> DemoSummary:
     """POST every bundled batch to the front's Events API, one request per batch, as a server SDK would."""
+    import requests  # loaded when used: `make run` reads DEMO_SETTINGS before it starts the simulator
+
     summary = DemoSummary()
     http = session or requests.Session()
     try:
