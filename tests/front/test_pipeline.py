@@ -122,3 +122,11 @@ def test_make_run_starts_both_and_the_demo_arrives_with_lineage() -> None:
         status = process.wait(timeout=30)
         process.stdout.close()
     assert status == 0
+
+
+def test_make_run_starts_its_simulator_before_it_loads_the_front() -> None:
+    # The simulator is started once the options are read; the front's modules (the delivery, its
+    # HTTP client, the site) load after that, while the simulator loads its own on the other core.
+    probe = "import sys, forwarder.front.pipeline; print(sorted(m for m in ('requests', 'forwarder.delivery', 'forwarder.front.server', 'forwarder.front.site') if m in sys.modules))"
+    loaded = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]"
