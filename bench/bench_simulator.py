@@ -65,7 +65,7 @@ def wait_for_port(port: int, timeout: float = 20.0) -> None:
 
 
 class Setup(NamedTuple):
-    """One thing to measure: what answers (`simulator`, `bare` Flask or `bare_wsgi`), on which server,
+    """One thing to measure: what answers (`simulator`, or a ceiling of BARE_APPS), on which server,
     with how many request threads. Servers are measured at one and two threads because one is the
     faster for a Python app on two cores and two is what `heap-mock serve` uses by default."""
 
@@ -78,13 +78,18 @@ class Setup(NamedTuple):
         return f"{self.server}_t{self.threads}_{self.target}"
 
 
+# The ceilings in bench/bare_app.py, by target name.
+BARE_APPS = {"bare": "app", "bare_wsgi": "wsgi_app", "bare_rsgi": "rsgi_app", "bare_rsgi_unread": "rsgi_app_unread"}
+
+
 def _command(setup: Setup, port: int, config: Path) -> list[str]:
     if setup.target == "simulator":
         return [sys.executable, "-m", "heap_mock", "serve", "--port", str(port), "--server", setup.server,
                 "--threads", str(setup.threads), "--config", str(config)]
-    app = "bench.bare_app:app" if setup.target == "bare" else "bench.bare_app:wsgi_app"
+    app = f"bench.bare_app:{BARE_APPS[setup.target]}"
     if setup.server == "granian":
-        return [sys.executable, "-m", "granian", "--interface", "wsgi", "--port", str(port), "--workers", "1",
+        interface = "rsgi" if setup.target.startswith("bare_rsgi") else "wsgi"
+        return [sys.executable, "-m", "granian", "--interface", interface, "--port", str(port), "--workers", "1",
                 "--blocking-threads", str(setup.threads), "--log-level", "warning", app]
     return [sys.executable, "-m", "waitress", f"--listen=127.0.0.1:{port}", f"--threads={setup.threads}", app]
 
@@ -194,10 +199,12 @@ def _measure(setup: Setup, quick: bool, wrk: str | None) -> TrackRate:
 
 def _setups(quick: bool) -> list[Setup]:
     """A quick run measures the simulator as `heap-mock serve` runs it and the bare Flask ceiling beside it;
-    a full run adds one thread, a framework-free WSGI callable (the server's own ceiling) and waitress."""
+    a full run adds one thread, framework-free WSGI and RSGI callables (the server's own ceilings, and
+    what awaiting the body costs on RSGI) and waitress."""
     setups = [Setup("simulator", "granian", 2), Setup("bare", "granian", 2)]
     if not quick:
         setups += [Setup("simulator", "granian", 1), Setup("bare", "granian", 1), Setup("bare_wsgi", "granian", 1),
+                   Setup("bare_rsgi", "granian", 1), Setup("bare_rsgi_unread", "granian", 1),
                    Setup("simulator", "waitress", 2), Setup("bare", "waitress", 2)]
     return setups
 
