@@ -12,8 +12,7 @@ delivery and its HTTP client.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from heap_facts.entry import lazy_exports
 
 _EXPORTS = {
     "BatchResult": "forwarder.delivery",
@@ -32,9 +31,4 @@ _EXPORTS = {
 }
 
 __all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'forwarder' has no attribute {name!r}")
-    return getattr(importlib.import_module(_EXPORTS[name]), name)
+__getattr__ = lazy_exports(__name__, _EXPORTS)

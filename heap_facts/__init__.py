@@ -12,7 +12,8 @@ all import them from here, so the judge and the judged can never hold different 
                   conformance run starts at
     paths.py      Heap's endpoint paths
     wire.py       heap-sim's own header between the front and the simulator (lineage)
-    entry.py      the command-line guard every `heap-*` command runs under (the package's only I/O)
+    entry.py      the command-line guard every `heap-*` command runs under (the package's only I/O),
+                  and the lazy names of the packages' `__init__`
     fields.py     the typed checks every setting and control-plane body is read with, and their one
                   error, FieldError (no fact: it lives here because every layer may import it)
 

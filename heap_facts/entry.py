@@ -1,5 +1,6 @@
-"""How every `heap-*` command starts and ends: `--version` from the installed metadata, and no
-traceback when the reader of its output goes away (`| head`) or the user presses Ctrl-C.
+"""How every `heap-*` command starts and ends: `--version` from the installed metadata, no
+traceback when the reader of its output goes away (`| head`) or the user presses Ctrl-C, and
+packages whose names load on first use (`lazy_exports`), so a command loads only what it runs.
 
 The one module of heap_facts that touches the process (stdout, exit status); it lives here because
 all three commands share it and heap_facts is the package every layer may import.
@@ -8,11 +9,13 @@ all three commands share it and heap_facts is the package every layer may import
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 DISTRIBUTION = "heap-sim"
 SIGINT_EXIT = 130  # 128 + SIGINT, what a shell reports for a command stopped by Ctrl-C
@@ -108,3 +111,14 @@ def _silence_stdout() -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
     os.close(devnull)
+
+
+def lazy_exports(package: str, exports: Mapping[str, str]) -> Callable[[str], Any]:
+    """A package's module `__getattr__` (PEP 562): each name of `exports` imported from its module on first use."""
+
+    def __getattr__(name: str) -> Any:
+        if name not in exports:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        return getattr(importlib.import_module(exports[name]), name)
+
+    return __getattr__

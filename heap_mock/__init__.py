@@ -10,8 +10,9 @@ The names below are imported on first use (PEP 562), so importing one module of 
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
+
+from heap_facts.entry import lazy_exports
 
 _EXPORTS = {
     "create_app": "heap_mock.app",
@@ -24,6 +25,7 @@ _EXPORTS = {
 }
 
 __all__ = sorted(_EXPORTS)
+_exported = lazy_exports(__name__, _EXPORTS)
 
 
 def __getattr__(name: str) -> Any:
@@ -31,6 +33,4 @@ def __getattr__(name: str) -> Any:
         from heap_mock.version import version
 
         return version()
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'heap_mock' has no attribute {name!r}")
-    return getattr(importlib.import_module(_EXPORTS[name]), name)
+    return _exported(name)
