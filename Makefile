@@ -20,7 +20,7 @@ RECORD ?=
 FRONT_SETTINGS = $(if $(APP_ID),--app-id '$(APP_ID)') $(if $(EXTERNAL_ID),--external-id '$(EXTERNAL_ID)') \
 	$(if $(FORWARD_USER_ATTRIBUTES),--forward-user-attributes '$(FORWARD_USER_ATTRIBUTES)') $(if $(RECORD),--record '$(RECORD)')
 
-.PHONY: run test fuzz bench clean
+.PHONY: run test lint fuzz bench clean
 
 $(STAMP): pyproject.toml tests/realclients/package-lock.json tests/mparticle_web/package-lock.json
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ run: $(STAMP)
 # --durations keeps the slowest tests in sight.
 test: $(STAMP)
 	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -n auto --dist loadgroup --durations=15 -q
+
+# The lint rules and strict typing of pyproject.toml ([tool.ruff], [tool.mypy]): the packages typed strictly, all of it linted.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy heap_facts http_layer heap_mock forwarder conformance
 
 # The generated tests (hypothesis, schemathesis; the simulator's and the forwarder's) with many more examples, random each run: minutes, not seconds.
 fuzz: $(STAMP)

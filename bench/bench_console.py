@@ -31,10 +31,10 @@ import requests
 from bench.checks import Check, ending
 from heap_mock import HeapMockServer
 from heap_mock.config import Config
-from heap_mock.store.session import read_session
 from heap_mock.endpoints.track import TrackEvent, TrackRequest
 from heap_mock.errors import PayloadRejected, Throttled, Violation
 from heap_mock.store.journal import Exchange
+from heap_mock.store.session import read_session
 from heap_mock.store.state import SimulatorState
 
 APPS = ("11", "22", "33")

@@ -168,7 +168,7 @@ SIMULATOR_LEVELS = [
 def simulator_level(module: str) -> int | None:
     """The level of a heap_mock module (a package's modules share its level), None outside heap_mock."""
     for depth, (_, members) in enumerate(SIMULATOR_LEVELS):
-        if any(module == member or module.startswith(member + ".") and member != "heap_mock" for member in members):
+        if any(module == member or (module.startswith(member + ".") and member != "heap_mock") for member in members):
             return depth
     return None
 

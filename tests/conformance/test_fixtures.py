@@ -12,7 +12,6 @@ import pytest
 
 from conformance.checks import CHECKS
 from conformance.fixtures import (
-    FIXTURES_DIR,
     FixtureError,
     expand,
     fixture_paths,

@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from conformance.golden import compare_golden, readable_diff, render
-from conformance.received import JournalEntry, HeapReceived
+from conformance.received import HeapReceived, JournalEntry
 from conformance.report import render_junit, render_markdown, render_text
 from conformance.results import CheckResult, Finding, FixtureOutcome, rule_results
 from conformance.rules import select_rules

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from conformance.received import JournalEntry
 from conformance.pytest_plugin import ConformanceHarness
+from conformance.received import JournalEntry
 from tests.conformance import warned
 from tests.conformance.test_cli import run_cli
 

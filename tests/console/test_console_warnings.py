@@ -4,7 +4,6 @@ shows them beside its events and beside the request, and a stored boolean reads 
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
 

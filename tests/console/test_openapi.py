@@ -12,8 +12,8 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
 from heap_mock.docs.openapi import openapi_document
-from heap_mock.testing import MockClient
 from heap_mock.routes import API_ROUTES
+from heap_mock.testing import MockClient
 
 SPEC_URI = "urn:heap-sim:openapi"
 SPEC = openapi_document()

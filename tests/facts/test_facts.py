@@ -14,7 +14,6 @@ from types import ModuleType
 import pytest
 
 import heap_facts
-
 from heap_facts.lengths import cut_forms, is_accepted_cut
 from heap_facts.limits import DOCUMENTED_LIMITS, Scope, limits_table
 from heap_facts.platforms import is_supported_platform, platform_key

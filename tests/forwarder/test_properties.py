@@ -8,9 +8,7 @@ from __future__ import annotations
 import io
 import json
 import math
-import os
 import random
-import re
 from pathlib import Path
 from typing import Any
 

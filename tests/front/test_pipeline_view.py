@@ -18,10 +18,10 @@ from hypothesis import settings as hypothesis_settings
 from forwarder import BatchRejected, Settings, map_batch
 from forwarder.front.lineage import BatchSource, LineageStore
 from forwarder.front.pipeline_view import TEXT_SHOWN, ViewContext, pipeline_batch
+from heap_mock.testing import MockClient
 from tests.browser import Tab
 from tests.conftest import examples
 from tests.forwarder.strategies import HOSTILE_BATCHES, VALID_ISH_BATCHES
-from heap_mock.testing import MockClient
 from tests.front.conftest import APP_ID, FrontFactory, FrontUnderTest, batch, custom
 from tests.front.test_python_sdk import T0, events_api, new_batch
 

@@ -20,7 +20,6 @@ from tests.front.conftest import APP_ID, FrontFactory, batch, custom
 pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
 from playwright.sync_api import expect
 
-
 # What the recorded session below exercises beyond the nine rules the recorder once listed by hand.
 EXERCISED_TOO = {
     "EVENT-TIMESTAMP", "EVENT-SESSION-ID", "MAP-CUSTOM-EVENT-TYPE", "MAP-SCREEN-PROPERTY", "COMMERCE-ONE-REQUEST",

@@ -24,9 +24,8 @@ from heap_mock.testing import MockClient
 from tests.http.raw import RawAnswer, exchange, request
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "TRACE", "OPTIONS")
-PATHS = sorted({route.template.replace("{deletion_id}", "abc") for route in ROUTES if route.family == "heap"}) + [
-    "/api/nope", "/nope", "/favicon.ico", "/_mock/health", "/_mock/faults", "/_mock/nope", "/",
-]
+HEAP_PATHS = sorted({route.template.replace("{deletion_id}", "abc") for route in ROUTES if route.family == "heap"})
+PATHS = [*HEAP_PATHS, "/api/nope", "/nope", "/favicon.ico", "/_mock/health", "/_mock/faults", "/_mock/nope", "/"]
 TRACK = b'{"app_id":"11","identity":"a","event":"E"}'
 BASIC = "Basic " + base64.b64encode(b"11:key").decode()
 JSON = {"Content-Type": "application/json"}

@@ -6,8 +6,6 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-import pytest
-
 from tests.packaging.conftest import ROOT, Installed, check_contents, run
 
 PLUGIN_TEST = '''

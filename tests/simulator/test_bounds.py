@@ -14,8 +14,8 @@ import pytest
 import requests
 
 from heap_mock import HeapMockServer
-from heap_mock.store import deletions
 from heap_mock.simulator import Simulator
+from heap_mock.store import deletions
 from heap_mock.testing import MockClient
 
 APP = "11"

@@ -16,8 +16,8 @@ from collections.abc import Callable, Iterator
 import pytest
 import requests
 
-from http_layer.delays import DelayRoom
 from heap_mock.testing import MockClient
+from http_layer.delays import DelayRoom
 
 EVENT = {"app_id": "11", "identity": "slow", "event": "E"}
 CONTROL_TIMEOUT_S = 10  # far above a free thread's answer, far below the delay

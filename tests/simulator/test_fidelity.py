@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -141,7 +142,7 @@ def test_truncation_cuts_to_the_longest_value_each_fidelity_accepts() -> None:
 
 def test_fidelity_defaults_to_observed_and_refuses_an_unknown_value(heap_mock: MockClient, documented: MockClient) -> None:
     assert heap_mock.config()["fidelity"] == "observed" and documented.config()["fidelity"] == "documented"
-    with pytest.raises(ConfigError, match='config.fidelity must be "observed" or "documented"'):
+    with pytest.raises(ConfigError, match=re.escape('config.fidelity must be "observed" or "documented"')):
         Config.from_mapping({"fidelity": "live"})
 
 

@@ -14,8 +14,8 @@ import pytest
 import requests
 
 from heap_mock import HeapMockServer
-from http_layer.access_log import AccessLog
 from heap_mock.testing import MockClient
+from http_layer.access_log import AccessLog
 
 EVENT = {"app_id": "11", "identity": "alice", "event": "E"}
 

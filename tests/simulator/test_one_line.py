@@ -10,9 +10,9 @@ import requests
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from http_layer.access_log import AccessLog
 from heap_mock.server import HeapMockServer
 from heap_mock.testing import MockClient
+from http_layer.access_log import AccessLog
 from tests.conftest import examples
 
 BREAKS = ["\n", "\r", "\r\n", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"]
