@@ -219,13 +219,19 @@ class _Waitress:
         self.server: Any = None
 
     def bind(self, port: int) -> int:
+        from waitress import wasyncore  # type: ignore[import-untyped]
         from waitress.server import create_server  # type: ignore[import-untyped]
 
         self.owner.site.delays.capacity = DelayRoom.for_threads(self.owner.threads).capacity
-        self.server = create_server(
-            wsgi_app(self.owner.site), host=self.owner.host, port=port, threads=self.owner.threads, ident=self.owner.ident,
-            clear_untrusted_proxy_headers=True,
-        )  # fmt: skip
+        channels: dict[int, Any] = {}  # waitress's map of its sockets: a failed bind leaves its socket and trigger there
+        try:
+            self.server = create_server(
+                wsgi_app(self.owner.site), map=channels, host=self.owner.host, port=port, threads=self.owner.threads,
+                ident=self.owner.ident, clear_untrusted_proxy_headers=True,
+            )  # fmt: skip
+        except OSError:
+            wasyncore.close_all(channels)
+            raise
         self.server.channel_class = _tls_aware_channel(self.owner.site)
         bound: int = self.server.effective_port
         return bound
@@ -245,7 +251,7 @@ class _Waitress:
 
 
 def _close_waitress(server: Any, grace_s: float) -> None:
-    from waitress import wasyncore  # type: ignore[import-untyped]
+    from waitress import wasyncore
 
     server.task_dispatcher.shutdown(cancel_pending=True, timeout=grace_s)
     wasyncore.close_all(server._map)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -266,12 +267,23 @@ def test_a_second_simulator_on_a_served_port_is_refused_and_the_first_keeps_ever
     assert len(client.events()) == 20
 
 
-def test_a_port_held_by_another_program_is_refused_without_printing_a_url(capsys: pytest.CaptureFixture[str], never_waits: None) -> None:
+def open_descriptors() -> set[str]:
+    gc.collect()  # a socket nothing refers to any more is closed now, if it ever will be
+    return set(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_a_port_held_by_another_program_is_refused_without_printing_a_url_or_leaving_a_socket(
+    server: str, capsys: pytest.CaptureFixture[str], never_waits: None
+) -> None:
+    # waitress builds its socket and wake-up pipe before it binds; a refused bind left both open.
     with socket.socket() as other:
         other.bind(("127.0.0.1", 0))
         other.listen()
         port = other.getsockname()[1]
-        assert main(["serve", "--port", str(port)]) == 2
+        before = open_descriptors()
+        assert main(["serve", "--port", str(port), "--server", server]) == 2
+        assert open_descriptors() <= before
     out, err = capsys.readouterr()
     assert out == "" and err == f"heap-mock: cannot bind 127.0.0.1:{port}: Address already in use\n"
 
