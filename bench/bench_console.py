@@ -135,7 +135,9 @@ def export_and_load(url: str, config: dict[str, Any]) -> dict[str, float]:
 # What the figures must be whatever the machine's speed; `python -m bench` fails naming any that does not hold.
 CHECKS = [
     Check("every question answered", lambda f: all(value > 0 for value in ending(f, "_ms"))),
-    Check("the store filled", lambda f: f["stored_events"] > 0 and f["bytes_per_stored_event"] > 0),
+    # As the simulator counts them, not as asked. (Memory per event is a figure, not a check: at the
+    # quick run's 20,000 events the RSS may not grow at all, the allocator reusing freed pages.)
+    Check("the store filled", lambda f: f["stored_events"] == f["events_sent"] and f["journal_entries"] == f["journal_entries_sent"]),
 ]
 
 
@@ -157,10 +159,12 @@ def run(quick: bool) -> dict[str, float]:
         session = requests.Session()
         for name, (path, params) in QUESTIONS.items():
             figures[name] = median_ms(session, f"{server.url}{path.format(newest=entries - 1)}", params, repeats)
+        counts = session.get(f"{server.url}/_mock/health", timeout=60).json()["counts"]
+        figures["stored_events"], figures["journal_entries"] = counts["events"], counts["requests"]
         figures.update(export_and_load(server.url, config))
     # What the summaries save: the same page with every body rendered, side by side (issue 21).
     figures["bodies_over_summaries_ratio"] = round(figures["page_requests_newest_with_bodies_ms"] / figures["page_requests_newest_ms"], 1)
-    figures["stored_events"], figures["journal_entries"] = events, entries
+    figures["events_sent"], figures["journal_entries_sent"] = events, entries
     for name, value in figures.items():
         print(f"{name:40} {value}")
     return figures
