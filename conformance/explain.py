@@ -11,7 +11,7 @@ cause points to it instead.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from conformance.results import BatchDelivery, Cause, Finding, InputView, RuleResult, Status
@@ -71,16 +71,21 @@ def finding_lines(report: Report, fixture_id: str, finding: Finding, indent: str
         number, cause = found
         yield f"{inner}part of cause {number}: {cause.summary}"
         return
-    yield f"{inner}expected: {finding.expected}"
-    yield f"{inner}received: {finding.received}"
-    if finding.nearest:
-        yield f"{inner}nearest received:"
-        for near in finding.nearest:
-            yield f"{inner}  {near}"
+    yield from comparison_lines(finding.expected, finding.received, "nearest received", finding.nearest, inner)
     outcome = report.outcome(fixture_id)
     if outcome is not None and finding.location is not None:
         yield from input_lines(outcome.inputs.get(finding.location), inner)
         yield from forwarder_lines(outcome.delivery(finding.location[0]), inner)
+
+
+def comparison_lines(expected: str, received: str, title: str, nearby: Sequence[str], indent: str) -> Iterator[str]:
+    """What was expected, what was received, and (under `title`) what came nearest, if anything did."""
+    yield f"{indent}expected: {expected}"
+    yield f"{indent}received: {received}"
+    if nearby:
+        yield f"{indent}{title}:"
+        for line in nearby:
+            yield f"{indent}  {line}"
 
 
 def finding_json(report: Report, fixture_id: str, finding: Finding) -> dict[str, Any]:
@@ -109,12 +114,7 @@ def cause_lines(report: Report, number: int, cause: Cause, indent: str) -> Itera
     yield f"{indent}fails: {', '.join(cause.rules)}"
     outcome = report.outcome(cause.fixture_id)
     yield from input_lines(outcome.inputs.get(cause.location) if outcome else None, indent)
-    yield f"{indent}expected: {cause.expected}"
-    yield f"{indent}received: {cause.received}"
-    if cause.evidence:
-        yield f"{indent}evidence (nearest received):"
-        for line in cause.evidence:
-            yield f"{indent}  {line}"
+    yield from comparison_lines(cause.expected, cause.received, "evidence (nearest received)", cause.evidence, indent)
     yield from forwarder_lines(outcome.delivery(cause.batch) if outcome else None, indent)
 
 
